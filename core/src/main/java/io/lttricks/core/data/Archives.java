@@ -1,0 +1,150 @@
+package io.lttricks.core.data;
+
+import io.lttricks.core.util.LtPaths;
+import io.lttricks.core.util.Progress;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.Locale;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+
+/** Extraction of {@code .tar.gz} archives, once, into the cache. */
+public final class Archives {
+    private Archives() {
+    }
+
+    public static boolean isTarGz(Path path) {
+        String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
+        return name.endsWith(".tar.gz") || name.endsWith(".tgz");
+    }
+
+    /** Opens a tar.gz archive as a stream of entries. */
+    public static TarArchiveInputStream openTarGz(Path archive) throws IOException {
+        InputStream in = new BufferedInputStream(Files.newInputStream(archive), 1 << 16);
+        return new TarArchiveInputStream(new GzipCompressorInputStream(in));
+    }
+
+    /**
+     * The directory holding the archive's contents, extracting it on first use. The key includes
+     * size and modification time, so a replaced archive is extracted again. Extraction goes to a
+     * temporary directory first and is renamed into place: an interrupted run leaves no half tree.
+     */
+    public static Path extractOnce(Path archive, Progress progress) throws IOException {
+        if (!Files.isRegularFile(archive)) {
+            throw new IOException("archive not found: " + archive);
+        }
+        String base = archive.getFileName().toString().replaceFirst("(?i)(\\.tar\\.gz|\\.tgz)$", "");
+        String key = Long.toHexString(Files.size(archive)) + "-"
+                + Long.toHexString(Files.getLastModifiedTime(archive).toMillis());
+        Path target = LtPaths.cacheDir().resolve("extracted").resolve(base + "-" + key);
+        if (Files.isDirectory(target)) {
+            return target;
+        }
+        Files.createDirectories(target.getParent());
+        Path tmp = Files.createTempDirectory(target.getParent(), base + ".partial-");
+        try {
+            long total = Files.size(archive);
+            long entries = 0;
+            try (InputStream raw = Files.newInputStream(archive);
+                 CountingInputStream counted = new CountingInputStream(new BufferedInputStream(raw, 1 << 16));
+                 TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(counted))) {
+                TarArchiveEntry entry;
+                while ((entry = tar.getNextEntry()) != null) {
+                    Path out = tmp.resolve(entry.getName()).normalize();
+                    if (!out.startsWith(tmp)) {
+                        throw new IOException("archive entry escapes the target directory: " + entry.getName());
+                    }
+                    if (entry.isDirectory()) {
+                        Files.createDirectories(out);
+                    } else if (entry.isFile()) {
+                        Files.createDirectories(out.getParent());
+                        Files.copy(tar, out, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                    if (++entries % 2000 == 0) {
+                        progress.update("extract " + archive.getFileName(), counted.count(), total, "B");
+                    }
+                }
+                progress.update("extract " + archive.getFileName(), total, total, "B");
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
+                if (!Files.isDirectory(target)) {
+                    throw e;
+                }
+                // Another process finished first; its tree is as good as ours.
+                deleteTree(tmp);
+            }
+            progress.note("extracted " + archive + " into " + target);
+            return target;
+        } catch (IOException | RuntimeException e) {
+            deleteTree(tmp);
+            throw e;
+        }
+    }
+
+    static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException | UncheckedIOException ignored) {
+            // Best effort: a leftover temporary directory is harmless.
+        }
+    }
+
+    /** Counts the compressed bytes read, for progress. */
+    static final class CountingInputStream extends java.io.FilterInputStream {
+        private long count;
+
+        CountingInputStream(InputStream in) {
+            super(in);
+        }
+
+        long count() {
+            return count;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                count += n;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long s = super.skip(n);
+            count += s;
+            return s;
+        }
+    }
+}

@@ -1,0 +1,222 @@
+package io.lttricks.core.data;
+
+import io.lttricks.core.util.Progress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+/**
+ * Turns a {@link DatasetSpec} into training and test images: finds or downloads the files,
+ * builds the long-tailed training subset, and loads small images into memory.
+ */
+public final class Datasets {
+    /** Images at most this many pixels on a side are decoded once into memory. */
+    static final int IN_MEMORY_MAX_SIDE = 64;
+
+    private final Path dataDir;
+    private final boolean download;
+    private final Progress progress;
+    private final int decodeThreads;
+
+    /**
+     * @param dataDir  where CIFAR is looked for (and downloaded to)
+     * @param download whether a missing CIFAR may be downloaded
+     */
+    public Datasets(Path dataDir, boolean download, Progress progress) {
+        this.dataDir = dataDir;
+        this.download = download;
+        this.progress = progress;
+        this.decodeThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** The training set (long-tailed as the spec asks), the test set, and how the former was made. */
+    public record Loaded(LabeledImages train, LabeledImages test, LongTailManifest manifest, List<String> notes) {
+    }
+
+    public Loaded load(DatasetSpec spec) throws IOException {
+        String name = spec.name() == null ? "" : spec.name().toLowerCase(Locale.ROOT);
+        return switch (name) {
+            case "cifar10" -> loadCifar(spec, CifarBinary.Variant.CIFAR10);
+            case "cifar100" -> loadCifar(spec, CifarBinary.Variant.CIFAR100);
+            case "imagefolder" -> {
+                Path src = requireSource(spec);
+                yield finish(spec, openImageFolder(src, Split.TRAIN), openImageFolder(src, Split.TEST), spec.source());
+            }
+            case "imagenet_lt", "inat2018", "list" -> loadList(spec);
+            default -> throw new IllegalArgumentException("unknown dataset '" + spec.name()
+                    + "': use cifar10, cifar100, imagefolder, imagenet_lt, inat2018 or list");
+        };
+    }
+
+    /** Only the full training set, as the source has it (no long-tail selection). */
+    public LabeledImages loadFullTrain(DatasetSpec spec) throws IOException {
+        return load(spec.withImbalance(null)).train();
+    }
+
+    private Loaded loadCifar(DatasetSpec spec, CifarBinary.Variant variant) throws IOException {
+        Path src = spec.source() != null ? Path.of(spec.source()) : findOrDownloadCifar(variant);
+        if (!Files.exists(src)) {
+            throw new IOException("dataset source not found: " + src);
+        }
+        if (isCifarBinary(src, variant)) {
+            return finish(spec, CifarBinary.read(src, variant, Split.TRAIN), CifarBinary.read(src, variant, Split.TEST),
+                    src.toString());
+        }
+        return finish(spec, openImageFolder(src, Split.TRAIN), openImageFolder(src, Split.TEST), src.toString());
+    }
+
+    private Loaded loadList(DatasetSpec spec) throws IOException {
+        Path root = requireSource(spec);
+        if (spec.trainList() == null || spec.testList() == null) {
+            throw new IllegalArgumentException("dataset '" + spec.name()
+                    + "' needs train_list and test_list (e.g. ImageNet_LT_train.txt and ImageNet_LT_test.txt)"
+                    + " and source = the image root they are relative to");
+        }
+        Path names = spec.classNames() == null ? null : Path.of(spec.classNames());
+        FileImages train = ListFile.open(Path.of(spec.trainList()), root, names);
+        FileImages test = ListFile.open(Path.of(spec.testList()), root, names);
+        if (test.numClasses() > train.numClasses()) {
+            throw new IOException("the test list uses labels up to " + (test.numClasses() - 1)
+                    + " but the training list only up to " + (train.numClasses() - 1));
+        }
+        if (test.numClasses() < train.numClasses()) {
+            test = new FileImages(test.root(), train.classNames(), ids(test), test.labels());
+        }
+        return finish(spec, train, test, root.toString());
+    }
+
+    private static String[] ids(LabeledImages images) {
+        String[] out = new String[images.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = images.id(i);
+        }
+        return out;
+    }
+
+    private Loaded finish(DatasetSpec spec, LabeledImages fullTrain, LabeledImages test, String source)
+            throws IOException {
+        List<String> notes = new ArrayList<>();
+        LabeledImages train;
+        LongTailManifest manifest;
+        if (spec.manifest() != null) {
+            manifest = LongTailManifest.read(Path.of(spec.manifest()));
+            train = manifest.resolve(fullTrain);
+            notes.add("training set from manifest " + spec.manifest() + ": " + train.size() + " images");
+        } else if (spec.longTailProfile() != null) {
+            LongTailProfile profile = spec.longTailProfile();
+            LongTailSubset.Selection sel = LongTailSubset.select(fullTrain.labels(), fullTrain.numClasses(),
+                    profile, spec.seedOrDefault());
+            notes.addAll(sel.notes());
+            train = fullTrain.subset(sel.indices());
+            manifest = LongTailManifest.of(spec.name(), source, profile, spec.seedOrDefault(), train);
+        } else {
+            train = fullTrain;
+            manifest = LongTailManifest.of(spec.name(), source, null, null, train);
+        }
+        return new Loaded(toMemoryIfSmall(train), toMemoryIfSmall(test), manifest, notes);
+    }
+
+    private LabeledImages toMemoryIfSmall(LabeledImages images) throws IOException {
+        if (!(images instanceof FileImages files) || files.size() == 0) {
+            return images;
+        }
+        RgbImage first = files.image(0);
+        if (first.width() > IN_MEMORY_MAX_SIDE || first.height() > IN_MEMORY_MAX_SIDE) {
+            return images;
+        }
+        return files.toMemory(first.height(), first.width(), decodeThreads, progress);
+    }
+
+    private static Path requireSource(DatasetSpec spec) {
+        if (spec.source() == null) {
+            throw new IllegalArgumentException("dataset '" + spec.name() + "' needs a source directory or archive");
+        }
+        return Path.of(spec.source());
+    }
+
+    /** Opens the split's ImageFolder tree inside a directory or archive. */
+    FileImages openImageFolder(Path source, Split split) throws IOException {
+        Path dir = Archives.isTarGz(source) ? Archives.extractOnce(source, progress) : source;
+        Path root = findSplitRoot(dir, split);
+        if (root == null) {
+            throw new IOException("no '" + split.dirName + "' ImageFolder tree found in " + source
+                    + ": expected <root>/" + split.dirName + "/<class>/<image>.jpg");
+        }
+        return ImageFolder.open(root);
+    }
+
+    static Path findSplitRoot(Path dir, Split split) throws IOException {
+        Path direct = dir.resolve(split.dirName);
+        if (ImageFolder.looksLikeRoot(direct)) {
+            return direct;
+        }
+        try (Stream<Path> list = Files.list(dir)) {
+            for (Path sub : list.filter(Files::isDirectory).sorted().toList()) {
+                Path candidate = sub.resolve(split.dirName);
+                if (ImageFolder.looksLikeRoot(candidate)) {
+                    return candidate;
+                }
+            }
+        }
+        return null;
+    }
+
+    static boolean isCifarBinary(Path src, CifarBinary.Variant variant) throws IOException {
+        String first = variant.trainFiles.get(0);
+        if (Files.isDirectory(src)) {
+            return Files.isRegularFile(src.resolve(first))
+                    || Files.isRegularFile(src.resolve(variant.directoryName).resolve(first));
+        }
+        if (!Archives.isTarGz(src)) {
+            throw new IOException(src + " is neither a directory nor a .tar.gz archive");
+        }
+        try (TarArchiveInputStream tar = Archives.openTarGz(src)) {
+            TarArchiveEntry e;
+            for (int k = 0; k < 16 && (e = tar.getNextEntry()) != null; k++) {
+                if (e.getName().endsWith(".bin")) {
+                    return true;
+                }
+                if (e.getName().toLowerCase(Locale.ROOT).matches(".*\\.(jpe?g|png)$")) {
+                    return false;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Looks for CIFAR in the data directory in every form we read; downloads it when allowed. */
+    Path findOrDownloadCifar(CifarBinary.Variant variant) throws IOException {
+        String jpegName = variant == CifarBinary.Variant.CIFAR10 ? "cifar-10-jpeg" : "cifar-100-jpeg";
+        List<Path> candidates = List.of(
+                dataDir.resolve(variant.directoryName),
+                dataDir.resolve(variant.archiveName),
+                dataDir.resolve(jpegName),
+                dataDir.resolve(jpegName + ".tar.gz"));
+        for (Path p : candidates) {
+            if (Files.exists(p)) {
+                progress.note("using " + p);
+                return p;
+            }
+        }
+        Path target = dataDir.resolve(variant.archiveName);
+        String help = "Put " + variant.archiveName + " (from " + variant.url + "), its extracted "
+                + variant.directoryName + "/ or an ImageFolder copy (" + jpegName + ".tar.gz) into "
+                + dataDir + ", or point --data-dir (or $LT_DATA_DIR) at a directory that holds one.";
+        if (!download) {
+            throw new IOException(variant + " not found in " + dataDir + " and downloads are off. " + help);
+        }
+        progress.note(variant + " not found in " + dataDir + "; downloading " + variant.url);
+        try {
+            new Downloader().download(variant.url, target, variant.md5, variant.archiveBytes, progress);
+        } catch (Downloader.OfflineException e) {
+            throw new IOException(e.getMessage() + ". This machine seems to be offline. " + help, e);
+        }
+        return target;
+    }
+}

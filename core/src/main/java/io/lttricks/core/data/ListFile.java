@@ -1,0 +1,116 @@
+package io.lttricks.core.data;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * List files as ImageNet-LT and iNaturalist 2018 ship them: one image a line, a path relative to
+ * a root directory, white space, an integer label. Blank lines and lines starting with '#' are
+ * skipped.
+ *
+ * <p>Class names: from a names file (one a line, index = label) when given, otherwise the parent
+ * directory of the first image of each label (the WordNet id on ImageNet), or the label number
+ * when images of one label sit in different directories.
+ */
+public final class ListFile {
+    private ListFile() {
+    }
+
+    public static FileImages open(Path listFile, Path root, Path classNamesFile) throws IOException {
+        if (!Files.isRegularFile(listFile)) {
+            throw new IOException("list file not found: " + listFile);
+        }
+        if (!Files.isDirectory(root)) {
+            throw new IOException("image root directory not found: " + root
+                    + " (the paths in " + listFile.getFileName() + " are relative to it)");
+        }
+        List<String> paths = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        try (BufferedReader in = Files.newBufferedReader(listFile, StandardCharsets.UTF_8)) {
+            String line;
+            int lineNo = 0;
+            while ((line = in.readLine()) != null) {
+                lineNo++;
+                String s = line.strip();
+                if (s.isEmpty() || s.startsWith("#")) {
+                    continue;
+                }
+                int cut = lastWhitespace(s);
+                if (cut < 0) {
+                    throw new IOException(listFile + ":" + lineNo + ": expected '<relative path> <label>', got '" + s + "'");
+                }
+                String path = s.substring(0, cut).strip();
+                int label;
+                try {
+                    label = Integer.parseInt(s.substring(cut + 1).strip());
+                } catch (NumberFormatException e) {
+                    throw new IOException(listFile + ":" + lineNo + ": label is not an integer in '" + s + "'");
+                }
+                if (label < 0) {
+                    throw new IOException(listFile + ":" + lineNo + ": negative label " + label);
+                }
+                paths.add(path);
+                labels.add(label);
+            }
+        }
+        if (paths.isEmpty()) {
+            throw new IOException("list file " + listFile + " holds no images");
+        }
+        int[] lab = labels.stream().mapToInt(Integer::intValue).toArray();
+        int numClasses = 0;
+        for (int l : lab) {
+            numClasses = Math.max(numClasses, l + 1);
+        }
+        List<String> names = classNamesFile != null
+                ? readNames(classNamesFile, numClasses)
+                : inferNames(paths, lab, numClasses);
+        return new FileImages(root, names, paths.toArray(String[]::new), lab);
+    }
+
+    private static int lastWhitespace(String s) {
+        for (int i = s.length() - 1; i >= 0; i--) {
+            if (Character.isWhitespace(s.charAt(i))) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static List<String> readNames(Path file, int numClasses) throws IOException {
+        List<String> names = Files.readAllLines(file, StandardCharsets.UTF_8).stream()
+                .map(String::strip).filter(s -> !s.isEmpty()).toList();
+        if (names.size() < numClasses) {
+            throw new IOException("class names file " + file + " has " + names.size()
+                    + " names but the list uses labels up to " + (numClasses - 1));
+        }
+        return names;
+    }
+
+    private static List<String> inferNames(List<String> paths, int[] labels, int numClasses) {
+        String[] names = new String[numClasses];
+        boolean[] conflict = new boolean[numClasses];
+        boolean[] seen = new boolean[numClasses];
+        for (int i = 0; i < labels.length; i++) {
+            String p = paths.get(i);
+            int slash = p.lastIndexOf('/');
+            String parent = slash > 0 ? p.substring(p.lastIndexOf('/', slash - 1) + 1, slash) : null;
+            int c = labels[i];
+            if (!seen[c]) {
+                seen[c] = true;
+                names[c] = parent;
+            } else if (!java.util.Objects.equals(names[c], parent)) {
+                conflict[c] = true;
+            }
+        }
+        List<String> out = new ArrayList<>(numClasses);
+        for (int c = 0; c < numClasses; c++) {
+            out.add(names[c] == null || conflict[c] ? String.valueOf(c) : names[c]);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,126 @@
+package io.lttricks.core.data;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The long-tailed training set as a file: class names, per-class counts and every selected
+ * image's identity, so that another run (or another service) trains on exactly these images.
+ *
+ * @param format     {@value #FORMAT}
+ * @param dataset    the data set's name (cifar10, cifar100, imagefolder, ...)
+ * @param source     where the images came from, as given
+ * @param profile    long-tail profile kind, or "none" when the source is used as it is
+ * @param imbalance  the imbalance factor n_max / n_min asked for
+ * @param seed       the numpy seed of the selection
+ * @param classes    class names, index = label
+ * @param counts     images per class in the subset
+ * @param images     the images in subset order
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record LongTailManifest(
+        String format,
+        String dataset,
+        String source,
+        String profile,
+        Double imbalance,
+        Long seed,
+        List<String> classes,
+        int[] counts,
+        List<Entry> images) {
+
+    public static final String FORMAT = "lttricks-lt-manifest/1";
+
+    /**
+     * One image: {@code path} relative to the source root (file-based sources) or {@code index}
+     * in the official order (CIFAR binaries), and its label.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Entry(String path, Integer index, int label) {
+        String id() {
+            return path != null ? path : String.valueOf(index);
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    /** Describes {@code subset} (already selected) as a manifest. */
+    public static LongTailManifest of(String dataset, String source, LongTailProfile profile, Long seed,
+                                      LabeledImages subset) {
+        List<Entry> entries = new ArrayList<>(subset.size());
+        boolean byIndex = subset.idKind() == LabeledImages.IdKind.INDEX;
+        for (int i = 0; i < subset.size(); i++) {
+            entries.add(byIndex ? new Entry(null, Integer.parseInt(subset.id(i)), subset.label(i))
+                    : new Entry(subset.id(i), null, subset.label(i)));
+        }
+        return new LongTailManifest(FORMAT, dataset, source,
+                profile == null ? "none" : profile.kind(), profile == null ? null : profile.imbalance(), seed,
+                subset.classNames(), subset.classCounts(), entries);
+    }
+
+    /** The images of {@code source} this manifest names, in manifest order. */
+    public LabeledImages resolve(LabeledImages source) throws IOException {
+        if (!source.classNames().equals(classes)) {
+            throw new IOException("manifest classes " + classes + " do not match the source's " + source.classNames());
+        }
+        Map<String, Integer> byId = new HashMap<>(source.size() * 2);
+        for (int i = 0; i < source.size(); i++) {
+            byId.put(source.id(i), i);
+        }
+        int[] indices = new int[images.size()];
+        for (int k = 0; k < indices.length; k++) {
+            Entry e = images.get(k);
+            Integer i = byId.get(e.id());
+            if (i == null) {
+                throw new IOException("manifest names image '" + e.id() + "' which the source does not have:"
+                        + " the manifest was made from another copy of the data set");
+            }
+            if (source.label(i) != e.label()) {
+                throw new IOException("image '" + e.id() + "' has label " + source.label(i)
+                        + " in the source but " + e.label() + " in the manifest");
+            }
+            indices[k] = i;
+        }
+        return source.subset(indices);
+    }
+
+    public void write(Path file) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
+        JSON.writeValue(tmp.toFile(), this);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    public static LongTailManifest read(Path file) throws IOException {
+        LongTailManifest m;
+        try {
+            m = JSON.readValue(file.toFile(), LongTailManifest.class);
+        } catch (IOException e) {
+            throw new IOException("cannot read manifest " + file + ": " + e.getMessage(), e);
+        }
+        if (!FORMAT.equals(m.format())) {
+            throw new IOException(file + " is not an lttricks long-tail manifest (format '" + m.format()
+                    + "', expected '" + FORMAT + "')");
+        }
+        return m;
+    }
+
+    @JsonProperty("total")
+    public int total() {
+        return images.size();
+    }
+}
