@@ -142,7 +142,7 @@ public final class FileImages implements LabeledImages {
                         }
                         System.arraycopy(img.chw(), 0, pixels, i * bytes, bytes);
                         long d = done.incrementAndGet();
-                        if (d % 2000 == 0) {
+                        if (d % 2000 == 0 && d < n) {
                             progress.update("decode images", d, n, "img");
                         }
                     }

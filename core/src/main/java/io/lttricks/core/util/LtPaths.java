@@ -8,6 +8,8 @@ public final class LtPaths {
     public static final String DATA_DIR_ENV = "LT_DATA_DIR";
     /** Environment variable naming the cache directory (extracted archives). */
     public static final String CACHE_DIR_ENV = "LT_CACHE_DIR";
+    /** System property that overrides both environment and default (tests, embedded use). */
+    public static final String CACHE_DIR_PROPERTY = "lttricks.cache.dir";
 
     private LtPaths() {
     }
@@ -21,8 +23,12 @@ public final class LtPaths {
         return Path.of(System.getProperty("user.home"), ".lttricks", "data");
     }
 
-    /** {@code $LT_CACHE_DIR}, else {@code ~/.lttricks/cache}. */
+    /** {@code -Dlttricks.cache.dir}, else {@code $LT_CACHE_DIR}, else {@code ~/.lttricks/cache}. */
     public static Path cacheDir() {
+        String prop = System.getProperty(CACHE_DIR_PROPERTY);
+        if (prop != null && !prop.isBlank()) {
+            return Path.of(prop).toAbsolutePath().normalize();
+        }
         String env = System.getenv(CACHE_DIR_ENV);
         if (env != null && !env.isBlank()) {
             return Path.of(env).toAbsolutePath().normalize();

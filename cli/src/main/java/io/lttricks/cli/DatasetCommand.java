@@ -1,0 +1,117 @@
+package io.lttricks.cli;
+
+import io.lttricks.core.data.CifarBinary;
+import io.lttricks.core.data.DatasetSpec;
+import io.lttricks.core.data.Datasets;
+import io.lttricks.core.data.LongTailManifest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "dataset", mixinStandardHelpOptions = true,
+        description = "Data sets: build a long-tailed manifest, or fetch CIFAR.",
+        subcommands = {DatasetCommand.LongTail.class, DatasetCommand.Fetch.class})
+final class DatasetCommand {
+
+    @Command(name = "lt", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {
+                "Writes the long-tailed training set as a JSON manifest: class names, per-class counts and",
+                "every selected image (path relative to the source root, or index in the official order).",
+                "",
+                "The CIFAR-LT protocol: n_c = int(n_max * (1/IF)^(c/(C-1))); numpy's legacy generator",
+                "seeded with --seed shuffles each class's images in order and keeps the first n_c, which",
+                "selects exactly the images of every published CIFAR-LT result (seed 0).",
+                "",
+                "Example: lt dataset lt --source ../shared/datasets/cifar-10-jpeg.tar.gz --imbalance 100 --out cifar10_im100.json",
+                ""
+            })
+    static final class LongTail implements Callable<Integer> {
+        @Option(names = "--source", paramLabel = "PATH", description = "CIFAR binaries (directory or .tar.gz) or an ImageFolder tree/.tar.gz with train/.")
+        String source;
+
+        @Option(names = "--dataset", paramLabel = "NAME", description = "cifar10, cifar100 or imagefolder (default: cifar10, or imagefolder for a non-CIFAR source).")
+        String dataset;
+
+        @Option(names = "--imbalance", required = true, paramLabel = "IF", description = "Imbalance factor n_max / n_min (e.g. 100).")
+        double imbalance;
+
+        @Option(names = "--profile", defaultValue = "exponential", paramLabel = "KIND", description = "exponential (CIFAR-LT, default) or pareto (ImageNet-LT style).")
+        String profile;
+
+        @Option(names = "--pareto-alpha", defaultValue = "6", paramLabel = "A", description = "Shape of the Pareto profile (default 6).")
+        double paretoAlpha;
+
+        @Option(names = "--seed", defaultValue = "0", paramLabel = "N", description = "numpy seed of the selection (default 0, the published protocol).")
+        long seed;
+
+        @Option(names = "--out", required = true, paramLabel = "FILE", description = "Manifest to write (JSON).")
+        Path out;
+
+        @Mixin
+        DataOptions data;
+
+        @Override
+        public Integer call() throws Exception {
+            String name = dataset != null ? dataset.toLowerCase(Locale.ROOT) : guessDataset(source);
+            DatasetSpec spec = new DatasetSpec(name, source, imbalance, profile, paretoAlpha, seed, null, null, null, null);
+            ConsoleReporter reporter = ConsoleReporter.forStdout();
+            Datasets.Loaded loaded = new Datasets(data.dataDir(), !data.offline, reporter).load(spec);
+            LongTailManifest m = loaded.manifest();
+            m.write(out);
+            loaded.notes().forEach(reporter::note);
+            System.out.printf(Locale.ROOT, "%s: %d images in %d classes, counts %s (imbalance %.1f)%n", out, m.total(),
+                    m.classes().size(), Arrays.toString(m.counts()),
+                    (double) Arrays.stream(m.counts()).max().orElse(0)
+                            / Math.max(1, Arrays.stream(m.counts()).filter(c -> c > 0).min().orElse(1)));
+            return 0;
+        }
+
+        private static String guessDataset(String source) {
+            if (source == null) {
+                return "cifar10";
+            }
+            String s = Path.of(source).getFileName().toString().toLowerCase(Locale.ROOT);
+            if (s.contains("cifar-100") || s.contains("cifar100")) {
+                return "cifar100";
+            }
+            if (s.contains("cifar-10") || s.contains("cifar10")) {
+                return "cifar10";
+            }
+            return "imagefolder";
+        }
+    }
+
+    @Command(name = "fetch", mixinStandardHelpOptions = true,
+            description = "Downloads CIFAR-10 or CIFAR-100 (binary version) into --data-dir and checks its md5.")
+    static final class Fetch implements Callable<Integer> {
+        @Parameters(paramLabel = "NAME", description = "cifar10 or cifar100")
+        String name;
+
+        @Mixin
+        DataOptions data;
+
+        @Override
+        public Integer call() throws Exception {
+            CifarBinary.Variant v = switch (name.toLowerCase(Locale.ROOT)) {
+                case "cifar10" -> CifarBinary.Variant.CIFAR10;
+                case "cifar100" -> CifarBinary.Variant.CIFAR100;
+                default -> throw new IllegalArgumentException("fetch knows cifar10 and cifar100, not '" + name + "'");
+            };
+            ConsoleReporter reporter = ConsoleReporter.forStdout();
+            Path target = data.dataDir().resolve(v.archiveName);
+            if (Files.exists(target)) {
+                System.out.println(target + " is already there");
+                return 0;
+            }
+            new Datasets(data.dataDir(), !data.offline, reporter)
+                    .loadFullTrain(new DatasetSpec(name.toLowerCase(Locale.ROOT), null, null, null, null, null, null, null, null, null));
+            return 0;
+        }
+    }
+}

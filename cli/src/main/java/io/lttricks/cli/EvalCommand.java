@@ -1,0 +1,112 @@
+package io.lttricks.cli;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.lttricks.core.data.DatasetSpec;
+import io.lttricks.core.data.Datasets;
+import io.lttricks.core.eval.EvaluationReport;
+import io.lttricks.core.eval.Evaluator;
+import io.lttricks.core.loss.Losses;
+import io.lttricks.core.model.Backbone;
+import io.lttricks.core.recipe.Recipes;
+import io.lttricks.core.train.Checkpoint;
+import io.lttricks.core.train.Transforms;
+import io.lttricks.core.train.TrainingRun;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Evaluates a checkpoint on its data set's test split: top-1 error, per-class accuracy,",
+            "many/medium/few-shot accuracy (by training images per class: >100, 20-100, <20) and the",
+            "confusion matrix. Sigmoid-trained models (Focal, CB_Focal) are scored with sigmoids.",
+            "",
+            "CHECKPOINT is a .ckpt file or a run directory (its last stage's final model). The data set",
+            "comes from the run's recipe; for a checkpoint outside a run, give --dataset (and --source).",
+            ""
+        })
+final class EvalCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "CHECKPOINT", description = "A .ckpt file or a run directory.")
+    Path target;
+
+    @Option(names = "--dataset", paramLabel = "NAME", description = "Data set when the checkpoint is not inside a run directory.")
+    String dataset;
+
+    @Option(names = "--source", paramLabel = "PATH", description = "Data set directory or archive.")
+    String source;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Write report.json and report.txt here.")
+    Path out;
+
+    @Mixin
+    DataOptions data;
+
+    @Override
+    public Integer call() throws Exception {
+        Path ckpt = target;
+        Path runDir = null;
+        if (Files.isDirectory(target)) {
+            runDir = target;
+            ckpt = lastFinal(target);
+        } else if (target.toAbsolutePath().getParent() != null) {
+            Path p = target.toAbsolutePath().getParent();
+            for (int up = 0; up < 3 && p != null; up++, p = p.getParent()) {
+                if (Files.exists(TrainingRun.recipeFile(p))) {
+                    runDir = p;
+                    break;
+                }
+            }
+        }
+        Checkpoint.Meta meta = Checkpoint.readMeta(ckpt);
+        DatasetSpec spec;
+        if (dataset != null) {
+            spec = new DatasetSpec(dataset, source, null, null, null, null, null, null, null, null);
+        } else if (runDir != null) {
+            spec = TrainingRun.readRunRecipe(runDir).recipe().dataset();
+            if (source != null) {
+                spec = spec.withSource(source);
+            }
+        } else {
+            throw new IllegalArgumentException(ckpt + " is not inside a run directory: say which data set with --dataset");
+        }
+        ConsoleReporter reporter = ConsoleReporter.forStdout();
+        Datasets.Loaded loaded = new Datasets(data.dataDir(), !data.offline, reporter).load(spec.withImbalance(null));
+        boolean sigmoid = Losses.create(meta.plan().loss(), meta.plan().lossGamma(), meta.plan().lossBeta()).sigmoid();
+        EvaluationReport report;
+        try (NDManager manager = NDManager.newBaseManager(Engine.getInstance().defaultDevice())) {
+            Backbone model = Checkpoint.loadModel(ckpt, manager);
+            if (!loaded.test().classNames().equals(meta.classes())) {
+                throw new IllegalArgumentException("the checkpoint's classes " + meta.classes()
+                        + " differ from the test set's " + loaded.test().classNames());
+            }
+            String selection = "checkpoint " + ckpt + " (stage " + meta.stage() + ", epoch " + meta.epoch() + ")";
+            report = new Evaluator(256, 1).evaluate(model, manager, loaded.test(), Transforms.test(model, loaded.test()),
+                    sigmoid, meta.trainCounts(), selection, reporter);
+        }
+        System.out.print(report.table());
+        if (out != null) {
+            Files.createDirectories(out);
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("report.json").toFile(), report);
+            Files.writeString(out.resolve("report.txt"), report.table(), StandardCharsets.UTF_8);
+            System.out.println("Report: " + out.resolve("report.json"));
+        }
+        return 0;
+    }
+
+    private static Path lastFinal(Path runDir) throws Exception {
+        try (Stream<Path> s = Files.list(runDir)) {
+            return s.filter(Files::isDirectory).sorted(java.util.Comparator.reverseOrder())
+                    .map(d -> d.resolve("final.ckpt")).filter(Files::exists).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException(runDir + " holds no finished stage (no final.ckpt)"));
+        }
+    }
+}

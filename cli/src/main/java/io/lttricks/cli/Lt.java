@@ -1,0 +1,59 @@
+package io.lttricks.cli;
+
+import io.lttricks.core.recipe.RecipeException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code lt} command. */
+@Command(
+        name = "lt",
+        mixinStandardHelpOptions = true,
+        versionProvider = Lt.Version.class,
+        description = {
+            "Long-tailed image classification with the tricks of Zhang et al., \"Bag of Tricks for",
+            "Long-Tailed Visual Recognition with Deep Convolutional Neural Networks\" (AAAI 2021).",
+            "",
+            "Start with:  lt train recipes/baseline.yaml --profile quick",
+            "Data: CIFAR is looked up in --data-dir (or $LT_DATA_DIR, default ~/.lttricks/data) and",
+            "downloaded there when missing and the network is reachable."
+        },
+        subcommands = {TrainCommand.class, EvalCommand.class, DatasetCommand.class, CommandLine.HelpCommand.class})
+public final class Lt {
+
+    public static void main(String[] args) {
+        if (System.getProperty("ai.djl.offline") == null && System.getenv("DJL_OFFLINE") == null) {
+            // The PyTorch natives ship in the pytorch-native-cpu jar: never reach for the network.
+            System.setProperty("ai.djl.offline", "true");
+        }
+        System.exit(run(args));
+    }
+
+    /** Runs a command line; returns the exit code. */
+    static int run(String... args) {
+        CommandLine cli = new CommandLine(new Lt());
+        cli.setUsageHelpWidth(110);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            Throwable t = e instanceof UncheckedIOException u ? u.getCause() : e;
+            if (t instanceof RecipeException) {
+                commandLine.getErr().println("lt: bad recipe: " + t.getMessage());
+                return 2;
+            }
+            if (t instanceof IllegalArgumentException || t instanceof IOException || t instanceof IllegalStateException) {
+                commandLine.getErr().println("lt: " + t.getMessage());
+                return 1;
+            }
+            throw e;
+        });
+        return cli.execute(args);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Lt.class.getPackage().getImplementationVersion();
+            return new String[] {"lt " + (v == null ? "development build" : v)};
+        }
+    }
+}

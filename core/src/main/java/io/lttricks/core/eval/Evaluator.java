@@ -1,0 +1,70 @@
+package io.lttricks.core.eval;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import io.lttricks.core.data.LabeledImages;
+import io.lttricks.core.mixup.Mixup;
+import io.lttricks.core.model.Backbone;
+import io.lttricks.core.train.BatchLoader;
+import io.lttricks.core.train.ImageTransform;
+import io.lttricks.core.util.Progress;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+
+/** Runs a model over a test set (inference mode: batch-norm running statistics, no gradients). */
+public final class Evaluator {
+    private final int batchSize;
+    private final int threads;
+
+    public Evaluator(int batchSize, int threads) {
+        this.batchSize = batchSize;
+        this.threads = threads;
+    }
+
+    /** Predicted class of every test image, in test-set order. */
+    public int[] predict(Backbone model, NDManager manager, LabeledImages test, ImageTransform transform,
+                         boolean sigmoid, Progress progress) throws IOException {
+        int n = test.size();
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        int[] predictions = new int[n];
+        ParameterStore ps = new ParameterStore(manager, false);
+        try (BatchLoader loader = new BatchLoader(test, order, batchSize, false, transform, Mixup.OFF,
+                test.numClasses(), 0, "eval", 0, false, threads, 3)) {
+            int done = 0;
+            while (loader.hasNext()) {
+                BatchLoader.Batch b = loader.next();
+                try (NDManager step = manager.newSubManager()) {
+                    NDArray x = step.create(FloatBuffer.wrap(b.images()),
+                            new Shape(b.size(), transform.channels(), transform.height(), transform.width()));
+                    NDArray logits = model.forward(ps, new NDList(x), false).head();
+                    NDArray scores = sigmoid ? logits.getNDArrayInternal().sigmoid() : logits.softmax(1);
+                    long[] best = scores.argMax(1).toLongArray();
+                    for (int k = 0; k < best.length; k++) {
+                        predictions[done + k] = (int) best[k];
+                    }
+                }
+                done += b.size();
+                progress.update("evaluate", done, n, "img");
+            }
+        }
+        return predictions;
+    }
+
+    public EvaluationReport evaluate(Backbone model, NDManager manager, LabeledImages test, ImageTransform transform,
+                                     boolean sigmoid, int[] trainCounts, String modelSelection, Progress progress)
+            throws IOException {
+        int[] predictions = predict(model, manager, test, transform, sigmoid, progress);
+        int c = test.numClasses();
+        int[][] confusion = new int[c][c];
+        for (int i = 0; i < predictions.length; i++) {
+            confusion[test.label(i)][predictions[i]]++;
+        }
+        return EvaluationReport.of(modelSelection, sigmoid, test.classNames(), trainCounts, confusion);
+    }
+}

@@ -1,0 +1,151 @@
+package io.lttricks.core.train;
+
+import io.lttricks.core.data.LabeledImages;
+import io.lttricks.core.mixup.MixPlan;
+import io.lttricks.core.mixup.Mixup;
+import io.lttricks.core.util.Seeds;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.NoSuchElementException;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Prepares batches off the training thread: decoding, augmentation, input mixup and soft targets.
+ *
+ * <p>Batch b of an epoch draws its randomness from {@code Seeds.stream(seed, purpose, epoch, b)},
+ * so the batches are the same whatever the number of worker threads or their timing, and a resumed
+ * run sees the batches an uninterrupted one would. Up to {@code prefetch} batches are prepared ahead.
+ */
+public final class BatchLoader implements AutoCloseable {
+
+    /**
+     * One batch.
+     *
+     * @param images  size * C * H * W floats, NCHW
+     * @param labels  each image's own label
+     * @param targets size * numClasses soft labels (mixed when mixup is on)
+     * @param mix     the mixup draw, or null; input mixup is already applied to {@code images}
+     */
+    public record Batch(int index, int size, float[] images, int[] labels, float[] targets, MixPlan mix) {
+    }
+
+    private final LabeledImages data;
+    private final int[] order;
+    private final int batchSize;
+    private final int batches;
+    private final ImageTransform transform;
+    private final Mixup mixup;
+    private final int numClasses;
+    private final long seed;
+    private final String purpose;
+    private final int epoch;
+    private final boolean augment;
+    private final ExecutorService pool;
+    private final Deque<Future<Batch>> pending = new ArrayDeque<>();
+    private final int prefetch;
+    private int submitted;
+    private int taken;
+
+    /**
+     * @param order    image indices in visiting order
+     * @param dropLast drop a last incomplete batch (training, as the official code) or keep it (evaluation)
+     * @param augment  whether the transform may draw random numbers (false: a fixed generator)
+     */
+    public BatchLoader(LabeledImages data, int[] order, int batchSize, boolean dropLast, ImageTransform transform,
+                       Mixup mixup, int numClasses, long seed, String purpose, int epoch, boolean augment,
+                       int threads, int prefetch) {
+        this.data = data;
+        this.order = order;
+        this.batchSize = batchSize;
+        this.batches = dropLast ? order.length / batchSize : (order.length + batchSize - 1) / batchSize;
+        this.transform = transform;
+        this.mixup = mixup == null ? Mixup.OFF : mixup;
+        this.numClasses = numClasses;
+        this.seed = seed;
+        this.purpose = purpose;
+        this.epoch = epoch;
+        this.augment = augment;
+        this.prefetch = Math.max(1, prefetch);
+        this.pool = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
+            Thread t = new Thread(r, "lt-batches");
+            t.setDaemon(true);
+            return t;
+        });
+        fill();
+    }
+
+    public int batches() {
+        return batches;
+    }
+
+    public boolean hasNext() {
+        return taken < batches;
+    }
+
+    /** The next batch, in order; blocks until it is ready. */
+    public Batch next() throws IOException {
+        if (!hasNext()) {
+            throw new NoSuchElementException();
+        }
+        Future<Batch> f = pending.removeFirst();
+        taken++;
+        fill();
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for a batch", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException("preparing a batch failed: " + c, c);
+        }
+    }
+
+    private void fill() {
+        while (submitted < batches && pending.size() < prefetch) {
+            int b = submitted++;
+            pending.addLast(pool.submit(() -> build(b)));
+        }
+    }
+
+    private Batch build(int b) throws IOException {
+        int from = b * batchSize;
+        int size = Math.min(batchSize, order.length - from);
+        int per = transform.floatsPerImage();
+        float[] x = new float[size * per];
+        int[] labels = new int[size];
+        SplittableRandom rng = Seeds.stream(seed, purpose, epoch, b);
+        SplittableRandom fixed = new SplittableRandom(0);
+        for (int k = 0; k < size; k++) {
+            int idx = order[from + k];
+            labels[k] = data.label(idx);
+            transform.apply(data, idx, augment ? rng : fixed, x, k * per);
+        }
+        MixPlan plan = null;
+        if (mixup.enabled()) {
+            plan = mixup.draw(size, rng);
+            if (!mixup.manifold()) {
+                x = Mixup.mixInputs(x, per, plan);
+            }
+        }
+        return new Batch(b, size, x, labels, Mixup.targets(labels, numClasses, plan), plan);
+    }
+
+    @Override
+    public void close() {
+        pending.forEach(f -> f.cancel(true));
+        pending.clear();
+        pool.shutdownNow();
+    }
+}

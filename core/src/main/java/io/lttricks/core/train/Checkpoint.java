@@ -1,0 +1,153 @@
+package io.lttricks.core.train;
+
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lttricks.core.model.Backbone;
+import io.lttricks.core.model.Backbones;
+import io.lttricks.core.recipe.StagePlan;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * A training checkpoint: one zip file with {@code meta.json} (run, stage, epoch, the stage plan,
+ * seed, class names and counts), {@code model.params} (DJL parameter encoding, batch-norm running
+ * statistics included) and {@code optimizer.bin} (momentum buffers).
+ *
+ * <p>Random state: every random stream of training is a pure function of (seed, stream, epoch,
+ * batch) (see {@link io.lttricks.core.util.Seeds}), so the seed and the epoch are the generator
+ * state; a run resumed from epoch e draws what an uninterrupted run draws from epoch e + 1.
+ * Files are written to a temporary name and renamed, so a crash never leaves half a checkpoint.
+ */
+public final class Checkpoint {
+    public static final String FORMAT = "lttricks-checkpoint/1";
+    static final String META = "meta.json";
+    static final String MODEL = "model.params";
+    static final String OPTIMIZER = "optimizer.bin";
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    /**
+     * What a checkpoint says about itself.
+     *
+     * @param epoch      epochs of the stage completed
+     * @param inputShape C, H, W of the network input
+     * @param rng        how the random state is derived (see the class comment)
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Meta(String format, String run, String stage, int stageIndex, int epoch, int epochs,
+                       String backbone, int numClasses, List<Long> inputShape, long seed, String rng,
+                       List<String> classes, int[] trainCounts, StagePlan plan, Double lastLoss, String createdAt) {
+    }
+
+    private Checkpoint() {
+    }
+
+    public static void write(Path file, Meta meta, Backbone model, SgdOptimizer optimizer) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+        try {
+            try (ZipOutputStream zip = new ZipOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16))) {
+                zip.putNextEntry(new ZipEntry(META));
+                zip.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(meta));
+                zip.closeEntry();
+                zip.putNextEntry(new ZipEntry(MODEL));
+                DataOutputStream out = new DataOutputStream(zip);
+                model.saveParameters(out);
+                out.flush();
+                zip.closeEntry();
+                if (optimizer != null) {
+                    zip.putNextEntry(new ZipEntry(OPTIMIZER));
+                    optimizer.save(out);
+                    out.flush();
+                    zip.closeEntry();
+                }
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    public static Meta readMeta(Path file) throws IOException {
+        try (ZipFile zip = open(file)) {
+            ZipEntry e = zip.getEntry(META);
+            if (e == null) {
+                throw new IOException(file + " is not an lttricks checkpoint (no " + META + ")");
+            }
+            Meta m;
+            try (InputStream in = zip.getInputStream(e)) {
+                m = JSON.readValue(in, Meta.class);
+            }
+            if (!FORMAT.equals(m.format())) {
+                throw new IOException(file + " has checkpoint format '" + m.format() + "', expected '" + FORMAT + "'");
+            }
+            return m;
+        }
+    }
+
+    /** Builds the checkpoint's network and loads its weights, ready for training or inference. */
+    public static Backbone loadModel(Path file, NDManager manager) throws IOException {
+        Meta meta = readMeta(file);
+        Backbone model = Backbones.create(meta.backbone(), meta.numClasses());
+        loadInto(file, model, manager);
+        List<Long> s = meta.inputShape();
+        model.initialize(manager, DataType.FLOAT32, new Shape(1, s.get(0), s.get(1), s.get(2)));
+        return model;
+    }
+
+    /** Loads the weights into an un-initialised network of the same architecture. */
+    static void loadInto(Path file, Backbone model, NDManager manager) throws IOException {
+        try (ZipFile zip = open(file)) {
+            ZipEntry e = zip.getEntry(MODEL);
+            if (e == null) {
+                throw new IOException(file + " holds no model parameters");
+            }
+            try (DataInputStream in = new DataInputStream(zip.getInputStream(e))) {
+                model.loadParameters(manager, in);
+            } catch (MalformedModelException ex) {
+                throw new IOException("cannot load " + file + " into " + model.name() + ": " + ex.getMessage(), ex);
+            }
+        }
+    }
+
+    /** Restores the optimizer's momentum buffers. */
+    static void loadOptimizer(Path file, SgdOptimizer optimizer, NDManager manager) throws IOException {
+        try (ZipFile zip = open(file)) {
+            ZipEntry e = zip.getEntry(OPTIMIZER);
+            if (e == null) {
+                throw new IOException(file + " holds no optimizer state; it cannot resume training exactly");
+            }
+            try (DataInputStream in = new DataInputStream(zip.getInputStream(e))) {
+                optimizer.load(in, manager);
+            }
+        }
+    }
+
+    private static ZipFile open(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("checkpoint not found: " + file);
+        }
+        try {
+            return new ZipFile(file.toFile());
+        } catch (IOException e) {
+            throw new IOException(file + " is not a readable checkpoint (" + e.getMessage() + ")", e);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package io.lttricks.core.train;
+
+import io.lttricks.core.eval.EvaluationReport;
+import java.nio.file.Path;
+
+/** What a training run reports while it works. Every method has a no-op default. */
+public interface TrainListener {
+
+    /**
+     * Progress within an epoch.
+     *
+     * @param imagesPerSecond training throughput over the epoch so far
+     * @param etaSeconds      estimated time to the end of the stage
+     */
+    record BatchProgress(String stage, int epoch, int epochs, int batch, int batches, double loss, double accuracy,
+                         double lr, double imagesPerSecond, double etaSeconds) {
+    }
+
+    /**
+     * One finished epoch.
+     *
+     * @param sampler       the sampler that drew this epoch
+     * @param weighted      whether class weights were on (re-weighting or DRW)
+     * @param residentBytes the process's resident memory at the end of the epoch (0 if unknown)
+     */
+    record EpochSummary(String stage, int epoch, int epochs, int images, double loss, double accuracy, double lr,
+                        double imagesPerSecond, double seconds, String sampler, boolean weighted, long residentBytes) {
+    }
+
+    default void onStageStart(String stage, int firstEpoch, int epochs, int batchesPerEpoch) {
+    }
+
+    default void onBatch(BatchProgress progress) {
+    }
+
+    default void onEpoch(EpochSummary summary) {
+    }
+
+    default void onCheckpoint(String stage, int epoch, Path file) {
+    }
+
+    default void onStageEnd(String stage, EvaluationReport report, Path reportFile) {
+    }
+
+    default void onNote(String message) {
+    }
+}

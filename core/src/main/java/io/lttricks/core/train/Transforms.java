@@ -1,0 +1,37 @@
+package io.lttricks.core.train;
+
+import io.lttricks.core.data.InMemoryImages;
+import io.lttricks.core.data.LabeledImages;
+import io.lttricks.core.model.Backbone;
+import io.lttricks.core.model.Backbones;
+
+/** Picks the paper's augmentation for a backbone: CIFAR style for the CIFAR layout, ImageNet style otherwise. */
+public final class Transforms {
+    public static final int IMAGENET_SIZE = 224;
+    public static final int IMAGENET_RESIZE = 256;
+
+    private Transforms() {
+    }
+
+    public static ImageTransform train(Backbone backbone, LabeledImages images) {
+        if (Backbones.isCifarLayout(backbone)) {
+            return CifarTransforms.train(requireInMemory(images, backbone));
+        }
+        return ImageNetTransforms.train(IMAGENET_SIZE);
+    }
+
+    public static ImageTransform test(Backbone backbone, LabeledImages images) {
+        if (Backbones.isCifarLayout(backbone)) {
+            return CifarTransforms.test(requireInMemory(images, backbone));
+        }
+        return ImageNetTransforms.test(IMAGENET_SIZE, IMAGENET_RESIZE);
+    }
+
+    private static InMemoryImages requireInMemory(LabeledImages images, Backbone backbone) {
+        if (images instanceof InMemoryImages m) {
+            return m;
+        }
+        throw new IllegalArgumentException(backbone.name() + " expects small images (at most 64 pixels a side,"
+                + " e.g. CIFAR's 32x32); these are larger: use an ImageNet-layout backbone such as resnet10 or resnet50");
+    }
+}

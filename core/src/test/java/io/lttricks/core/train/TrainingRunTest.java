@@ -1,0 +1,178 @@
+package io.lttricks.core.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lttricks.core.data.DatasetSpec;
+import io.lttricks.core.eval.EvaluationReport;
+import io.lttricks.core.model.Backbone;
+import io.lttricks.core.recipe.Recipe;
+import io.lttricks.core.recipe.Recipes;
+import io.lttricks.core.testing.SyntheticCifar;
+import io.lttricks.core.util.Progress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Whole runs on a small synthetic CIFAR-format set: training learns, resumes exactly, switches DRS/DRW. */
+class TrainingRunTest {
+    @TempDir
+    static Path data;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void writeData() throws IOException {
+        SyntheticCifar.write(data.resolve("cifar-10-batches-bin"), 40, 20, 1);
+    }
+
+    static Recipes.Resolved recipe(String yamlStages) {
+        String yaml = "name: t\n"
+                + "dataset: {name: cifar10, imbalance: 5, source: '" + data.resolve("cifar-10-batches-bin") + "'}\n"
+                + "backbone: resnet20\nseed: 3\nprofile: quick\n"
+                + "stages:\n" + yamlStages;
+        return Recipes.resolve(Recipes.parseYaml(yaml));
+    }
+
+    static TrainingRun.Result run(Recipes.Resolved r, Path dir, TrainListener listener, boolean resume) throws IOException {
+        return new TrainingRun(r, dir, listener, Progress.SILENT,
+                new TrainingRun.Options(data, false, 1, 64, 0)).run(resume);
+    }
+
+    static float[] weights(Path ckpt) throws IOException {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Backbone b = Checkpoint.loadModel(ckpt, m);
+            List<Float> all = new ArrayList<>();
+            for (Parameter p : b.getParameters().values()) {
+                for (float f : p.getArray().toFloatArray()) {
+                    all.add(f);
+                }
+            }
+            float[] out = new float[all.size()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = all.get(i);
+            }
+            return out;
+        }
+    }
+
+    @Test
+    void trainingLearnsAndReportsTheFinalModel() throws IOException {
+        Recipes.Resolved r = recipe("  - {name: main, epochs: 8, batch_size: 16, lr: 0.05}\n");
+        TrainingRun.Result result = run(r, tmp.resolve("run"), new TrainListener() { }, false);
+        EvaluationReport rep = result.report();
+        assertEquals(200, rep.images());
+        assertTrue(rep.top1Accuracy() > 0.8, "synthetic classes should be learnt, got " + rep.top1Accuracy());
+        assertTrue(rep.modelSelection().contains("final model"), rep.modelSelection());
+        for (String f : new String[] {"recipe.json", "manifest.json", "report.json", "report.txt",
+                "01-main/final.ckpt", "01-main/history.jsonl", "01-main/report.json"}) {
+            assertTrue(Files.exists(tmp.resolve("run").resolve(f)), f);
+        }
+        List<String> history = Files.readAllLines(tmp.resolve("run/01-main/history.jsonl"));
+        assertEquals(8, history.size());
+        JsonNode first = new ObjectMapper().readTree(history.get(0));
+        JsonNode last = new ObjectMapper().readTree(history.get(7));
+        assertTrue(last.get("loss").asDouble() < first.get("loss").asDouble());
+        IOException again = assertThrows(IOException.class, () -> run(r, tmp.resolve("run"), new TrainListener() { }, false));
+        assertTrue(again.getMessage().contains("--resume"));
+    }
+
+    /** An interrupted run resumed from its checkpoint ends with the very weights of an uninterrupted one. */
+    @Test
+    void resumeIsExact() throws IOException {
+        String stages = "  - {name: main, epochs: 3, batch_size: 16, lr: 0.05, checkpoint_every: 1,"
+                + " mixup: {at: input, alpha: 1.0}, sampler: class_balanced}\n";
+        Recipes.Resolved r = recipe(stages);
+        run(r, tmp.resolve("straight"), new TrainListener() { }, false);
+
+        TrainListener crashAfterEpoch2 = new TrainListener() {
+            @Override
+            public void onCheckpoint(String stage, int epoch, Path file) {
+                if (epoch == 2) {
+                    throw new IllegalStateException("simulated crash");
+                }
+            }
+        };
+        assertThrows(IllegalStateException.class, () -> run(r, tmp.resolve("resumed"), crashAfterEpoch2, false));
+        assertFalse(Files.exists(tmp.resolve("resumed/01-main/final.ckpt")));
+        run(r, tmp.resolve("resumed"), new TrainListener() { }, true);
+        assertArrayEquals(weights(tmp.resolve("straight/01-main/final.ckpt")),
+                weights(tmp.resolve("resumed/01-main/final.ckpt")));
+        assertEquals(3, Files.readAllLines(tmp.resolve("resumed/01-main/history.jsonl")).size());
+    }
+
+    @Test
+    void drsAndDrwSwitchAfterTheStartEpoch() throws IOException {
+        Recipes.Resolved r = recipe("  - {name: main, epochs: 4, batch_size: 16, lr: 0.05, loss: CE,"
+                + " drs: {sampler: class_balanced, start_epoch: 2}, drw: {start_epoch: 3}}\n");
+        run(r, tmp.resolve("two"), new TrainListener() { }, false);
+        List<String> lines = Files.readAllLines(tmp.resolve("two/01-main/history.jsonl"));
+        ObjectMapper json = new ObjectMapper();
+        String[] samplers = new String[4];
+        boolean[] weighted = new boolean[4];
+        for (int i = 0; i < 4; i++) {
+            JsonNode n = json.readTree(lines.get(i));
+            samplers[i] = n.get("sampler").asText();
+            weighted[i] = n.get("weighted").asBoolean();
+        }
+        assertArrayEquals(new String[] {"instance", "instance", "class_balanced", "class_balanced"}, samplers);
+        assertArrayEquals(new boolean[] {false, false, false, true}, weighted);
+    }
+
+    @Test
+    void fineTuningStageStartsFromThePreviousModel() throws IOException {
+        Recipes.Resolved r = recipe("  - {name: mix, epochs: 2, batch_size: 16, lr: 0.05, mixup: {at: pool}}\n"
+                + "  - {name: ft, epochs: 1, batch_size: 16, mixup: none, sampler: class_balanced}\n");
+        assertEquals("previous", r.stages().get(1).init());
+        assertEquals(0.001, r.stages().get(1).lr());
+        List<String> notes = new ArrayList<>();
+        TrainingRun.Result result = run(r, tmp.resolve("ft"), new TrainListener() {
+            @Override
+            public void onNote(String message) {
+                notes.add(message);
+            }
+        }, false);
+        assertEquals(List.of("mix", "ft"), new ArrayList<>(result.stageReports().keySet()));
+        assertTrue(notes.stream().anyMatch(n -> n.contains("stage ft: weights from") && n.contains("01-mix")), notes.toString());
+    }
+
+    @Test
+    void everyLossAndMixupLocationTrains() throws IOException {
+        String[] variants = {
+            "loss: {name: CB_Focal, gamma: 1.0}, mixup: {at: layer1}",
+            "loss: Focal, mixup: {at: layer2}",
+            "loss: CS_CE, mixup: {at: layer3}",
+            "loss: CB_CE, mixup: {at: fc}, sampler: random_over",
+            "loss: CE, sampler: random_under",
+        };
+        int k = 0;
+        for (String v : variants) {
+            Recipes.Resolved r = recipe("  - {name: s, epochs: 1, batch_size: 16, lr: 0.05, " + v + "}\n");
+            TrainingRun.Result res = run(r, tmp.resolve("v" + k++), new TrainListener() { }, false);
+            assertFalse(Double.isNaN(res.report().top1Error()), v);
+        }
+    }
+
+    @Test
+    void datasetSpecOfTheRunIsTheOneRecorded() throws IOException {
+        Recipes.Resolved r = recipe("  - {name: main, epochs: 1, batch_size: 16}\n");
+        run(r, tmp.resolve("rec"), new TrainListener() { }, false);
+        Recipe back = TrainingRun.readRunRecipe(tmp.resolve("rec")).recipe();
+        DatasetSpec ds = back.dataset();
+        assertEquals(5.0, ds.imbalance());
+        assertEquals("resnet20", back.backbone());
+    }
+}
