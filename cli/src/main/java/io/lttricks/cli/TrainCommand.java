@@ -135,7 +135,8 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Recipes.Resolved resolved;
         Path runDir;
-        if (resume && recipeFile == null && out != null && Files.exists(TrainingRun.recipeFile(out))) {
+        if (resume && recipeFile == null && !hasAnyOverrides() && out != null
+                && Files.exists(TrainingRun.recipeFile(out))) {
             resolved = TrainingRun.readRunRecipe(out);
             runDir = out;
         } else {
@@ -263,6 +264,11 @@ final class TrainCommand implements Callable<Integer> {
             s = s.withInit(init);
         }
         return recipe.withStage(index, s);
+    }
+
+    private boolean hasAnyOverrides() {
+        return hasStageOverrides() || name != null || profile != null || backbone != null || seed != null
+                || dataset != null || source != null || imbalance != null;
     }
 
     private boolean hasStageOverrides() {

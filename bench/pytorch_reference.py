@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""The plain PyTorch reference loop for bench/train-throughput.
+
+It does the same work as `lt bench`: ResNet-32 (option-A shortcuts, Kaiming init) on CIFAR-10-LT
+(IF 100, the numpy seed-0 protocol), batch 128, pad-4 random crop + flip + normalise, SGD with
+Nesterov momentum 0.9 and weight decay 2e-4, optionally input mixup (alpha 1) with class-balanced
+sampling; or forward-only evaluation of the 10,000 test images. Written for Debian's python3-torch
+(1.13) with PIL and numpy, no torchvision. Prints one line of JSON.
+"""
+import argparse
+import io
+import json
+import tarfile
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from PIL import Image
+
+CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+MEAN = torch.tensor([0.4914, 0.4822, 0.4465]).view(1, 3, 1, 1)
+STD = torch.tensor([0.2023, 0.1994, 0.2010]).view(1, 3, 1, 1)
+
+
+def load(archive, split, imbalance):
+    """uint8 [N,3,32,32] images and labels; the training split long-tailed as the published protocol."""
+    files = {}
+    with tarfile.open(archive, "r:gz") as tar:
+        for m in tar.getmembers():
+            parts = m.name.split("/")
+            if m.isfile() and len(parts) >= 3 and parts[-3] == split:
+                files[(parts[-2], parts[-1])] = tar.extractfile(m).read()
+    per_class = [sorted(name for (c, name) in files if c == cls) for cls in CLASSES]
+    chosen = []
+    if imbalance:
+        rs = np.random.RandomState(0)
+        n_max = len(per_class[0])
+        for c, names in enumerate(per_class):
+            n_c = int(n_max * (1.0 / imbalance) ** (c / (len(CLASSES) - 1.0)))
+            idx = np.arange(len(names))
+            rs.shuffle(idx)
+            chosen += [(c, names[i]) for i in idx[:n_c]]
+    else:
+        chosen = [(c, n) for c, names in enumerate(per_class) for n in names]
+    x = np.stack([np.asarray(Image.open(io.BytesIO(files[(CLASSES[c], n)])).convert("RGB")) for c, n in chosen])
+    return torch.from_numpy(x).permute(0, 3, 1, 2).contiguous(), torch.tensor([c for c, _ in chosen])
+
+
+class Block(nn.Module):
+    def __init__(self, inp, out, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inp, out, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(out)
+        self.conv2 = nn.Conv2d(out, out, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(out)
+        self.reshape = stride != 1 or inp != out
+        self.pad = out // 4
+
+    def forward(self, x):
+        y = F.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        s = F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, self.pad, self.pad)) if self.reshape else x
+        return F.relu(y + s)
+
+
+class ResNet32(nn.Module):
+    def __init__(self, classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        layers, inp = [], 16
+        for out, stride in ((16, 1), (32, 2), (64, 2)):
+            for b in range(5):
+                layers.append(Block(inp, out, stride if b == 0 else 1))
+                inp = out
+        self.layers = nn.Sequential(*layers)
+        self.fc = nn.Linear(64, classes)
+        for m in self.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                nn.init.kaiming_normal_(m.weight)
+                if getattr(m, "bias", None) is not None:
+                    nn.init.zeros_(m.bias)
+
+    def forward(self, x):
+        x = F.relu(self.bn1(self.conv1(x)))
+        x = self.layers(x)
+        return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
+
+
+def augment(batch, gen):
+    """Pad 4 with zeros, random 32x32 crop, horizontal flip with p = 1/2, normalise."""
+    n = batch.shape[0]
+    padded = F.pad(batch.float().div_(255), (4, 4, 4, 4))
+    off = torch.randint(0, 9, (n, 2), generator=gen)
+    flip = torch.rand(n, generator=gen) < 0.5
+    out = torch.empty(n, 3, 32, 32)
+    for i in range(n):
+        crop = padded[i, :, off[i, 0]:off[i, 0] + 32, off[i, 1]:off[i, 1] + 32]
+        out[i] = crop.flip(2) if flip[i] else crop
+    return (out - MEAN) / STD
+
+
+def train(args):
+    x, y = load(args.data, "train", 100)
+    torch.manual_seed(0)
+    gen = torch.Generator().manual_seed(0)
+    rng = np.random.RandomState(0)
+    net = ResNet32()
+    opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=2e-4)
+    by_class = [torch.nonzero(y == c).flatten() for c in range(10)]
+    n = len(y)
+    order = torch.randperm(n, generator=gen)
+    total = args.warmup + args.steps
+    net.train()
+    start = None
+    for step in range(total):
+        if step == args.warmup:
+            start = time.perf_counter()
+        if args.config == "mixup_cb":
+            cls = torch.randint(0, 10, (args.batch,), generator=gen)
+            idx = torch.stack([by_class[c][torch.randint(0, len(by_class[c]), (1,), generator=gen)][0] for c in cls])
+        else:
+            idx = order[(step * args.batch) % (n - args.batch):][:args.batch]
+        inputs, targets = augment(x[idx], gen), y[idx]
+        if args.config == "mixup_cb":
+            lam = float(rng.beta(1.0, 1.0))
+            perm = torch.randperm(args.batch, generator=gen)
+            inputs = lam * inputs + (1 - lam) * inputs[perm]
+            out = net(inputs)
+            loss = lam * F.cross_entropy(out, targets) + (1 - lam) * F.cross_entropy(out, targets[perm])
+        else:
+            loss = F.cross_entropy(net(inputs), targets)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        loss.item()
+    seconds = time.perf_counter() - start
+    return {"config": args.config, "steps": args.steps, "batch": args.batch, "seconds": round(seconds, 3),
+            "images_per_second": round(args.steps * args.batch / seconds, 1), "threads": torch.get_num_threads()}
+
+
+def evaluate(args):
+    x, _ = load(args.data, "test", None)
+    torch.manual_seed(0)
+    net = ResNet32().eval()
+    with torch.no_grad():
+        net(((x[:args.batch].float() / 255) - MEAN) / STD)
+        start = time.perf_counter()
+        for i in range(0, len(x), args.batch):
+            net(((x[i:i + args.batch].float() / 255) - MEAN) / STD).argmax(1)
+        seconds = time.perf_counter() - start
+    return {"config": "eval", "images": len(x), "seconds": round(seconds, 3),
+            "images_per_second": round(len(x) / seconds, 1), "threads": torch.get_num_threads()}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--data", required=True, help="cifar-10-jpeg.tar.gz")
+    p.add_argument("--config", default="plain", choices=["plain", "mixup_cb", "eval"])
+    p.add_argument("--steps", type=int, default=30)
+    p.add_argument("--warmup", type=int, default=5)
+    p.add_argument("--batch", type=int, default=128)
+    p.add_argument("--threads", type=int, default=2)
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    print(json.dumps(evaluate(args) if args.config == "eval" else train(args)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+package io.lttricks.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LtTest {
+    @TempDir
+    static Path data;
+
+    @TempDir
+    Path tmp;
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run lt(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int code = Lt.run(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    /** A CIFAR-10-format directory: 30 training and 5 test images per class, random pixels. */
+    @BeforeAll
+    static void writeData() throws IOException {
+        Path dir = data.resolve("cifar-10-batches-bin");
+        Files.createDirectories(dir);
+        Random r = new Random(1);
+        for (int b = 1; b <= 5; b++) {
+            Files.write(dir.resolve("data_batch_" + b + ".bin"), records(60, r));
+        }
+        Files.write(dir.resolve("test_batch.bin"), records(50, r));
+    }
+
+    static byte[] records(int n, Random r) {
+        byte[] out = new byte[n * 3073];
+        r.nextBytes(out);
+        for (int k = 0; k < n; k++) {
+            out[k * 3073] = (byte) (k % 10);
+        }
+        return out;
+    }
+
+    @Test
+    void helpTeachesTheTricks() {
+        Run r = lt("train", "--help");
+        assertEquals(0, r.code());
+        for (String word : new String[] {"CS_CE", "CB_Focal", "class_balanced", "progressive", "--drs", "--drw",
+                "--resume", "quick", "--data-dir"}) {
+            assertTrue(r.out().contains(word), "help should mention " + word);
+        }
+    }
+
+    @Test
+    void badRecipeExitsWithTwoAndNamesTheField() throws IOException {
+        Path recipe = tmp.resolve("bad.yaml");
+        Files.writeString(recipe, "dataset: {name: cifar10}\nstages: [{loss: Hinge}]\n");
+        Run r = lt("train", recipe.toString(), "--data-dir", data.toString(), "--out", tmp.resolve("x").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("loss") && r.err().contains("CB_Focal"), r.err());
+        assertTrue(!Files.exists(tmp.resolve("x")), "a bad recipe must not create the run directory");
+    }
+
+    @Test
+    void missingDataOfflineFailsWithWhereToPutIt() {
+        Run r = lt("train", "--offline", "--data-dir", tmp.resolve("nothing").toString(), "--out", tmp.resolve("y").toString(),
+                "--epochs", "1");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("cifar-10-binary.tar.gz"), r.err());
+    }
+
+    @Test
+    void datasetLtWritesTheManifest() throws IOException {
+        Path m = tmp.resolve("m.json");
+        Run r = lt("dataset", "lt", "--source", data.resolve("cifar-10-batches-bin").toString(), "--imbalance", "10",
+                "--out", m.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode json = new ObjectMapper().readTree(m.toFile());
+        assertEquals("cifar10", json.get("dataset").asText());
+        assertEquals(30, json.get("counts").get(0).asInt());
+        assertEquals(3, json.get("counts").get(9).asInt());
+        assertEquals(json.get("total").asInt(), json.get("images").size());
+        assertTrue(json.get("images").get(0).has("index"));
+    }
+
+    @Test
+    void trainThenEvalARun() throws IOException {
+        Path run = tmp.resolve("run");
+        Run t = lt("train", "--data-dir", data.toString(), "--offline", "--out", run.toString(), "--imbalance", "10",
+                "--backbone", "resnet20", "--epochs", "1", "--batch-size", "16", "--loss", "Focal", "--mixup", "input");
+        assertEquals(0, t.code(), t.err());
+        assertTrue(t.out().contains("Top-1 error"), t.out());
+        assertTrue(t.out().contains("loss Focal") && t.out().contains("mixup input"), t.out());
+        Run e = lt("eval", run.toString(), "--data-dir", data.toString(), "--offline", "--out", tmp.resolve("ev").toString());
+        assertEquals(0, e.code(), e.err());
+        assertTrue(e.out().contains("sigmoid scores"), e.out());
+        JsonNode a = new ObjectMapper().readTree(run.resolve("report.json").toFile());
+        JsonNode b = new ObjectMapper().readTree(tmp.resolve("ev/report.json").toFile());
+        assertEquals(a.get("confusion"), b.get("confusion"), "lt eval reproduces the run's own evaluation");
+        Run again = lt("train", "--data-dir", data.toString(), "--offline", "--out", run.toString(), "--imbalance", "10",
+                "--backbone", "resnet20", "--epochs", "1", "--batch-size", "16", "--loss", "Focal", "--mixup", "input",
+                "--resume");
+        assertEquals(0, again.code(), again.err());
+        Run different = lt("train", "--data-dir", data.toString(), "--offline", "--out", run.toString(), "--imbalance", "10",
+                "--backbone", "resnet20", "--epochs", "2", "--resume");
+        assertEquals(2, different.code());
+        assertTrue(different.err().contains("different recipe"), different.err());
+    }
+}
