@@ -231,37 +231,37 @@ final class TrainCommand implements Callable<Integer> {
         int index = stageIndex(stages);
         StageRecipe s = stages.get(index);
         if (epochs != null) {
-            s = s.withEpochs(epochs);
+            s = s.with("epochs", epochs);
         }
         if (batchSize != null) {
-            s = s.withBatchSize(batchSize);
+            s = s.with("batch_size", batchSize);
         }
         if (lr != null) {
-            s = s.withLr(lr);
+            s = s.with("lr", lr);
         }
         if (loss != null || gamma != null || beta != null) {
             LossSpec base = s.loss() != null ? s.loss() : LossSpec.of("CE");
-            s = s.withLoss(new LossSpec(loss != null ? loss : base.name(), gamma != null ? gamma : base.gamma(),
+            s = s.with("loss", new LossSpec(loss != null ? loss : base.name(), gamma != null ? gamma : base.gamma(),
                     beta != null ? beta : base.beta()));
         }
         if (sampler != null) {
-            s = s.withSampler(sampler);
+            s = s.with("sampler", sampler);
         }
         if (mixup != null || alpha != null) {
             MixupSpec base = s.mixup() != null ? s.mixup() : MixupSpec.of("none");
-            s = s.withMixup(new MixupSpec(mixup != null ? mixup : base.at(), alpha != null ? alpha : base.alpha()));
+            s = s.with("mixup", new MixupSpec(mixup != null ? mixup : base.at(), alpha != null ? alpha : base.alpha()));
         }
         if (drs != null) {
             String[] parts = drs.split("@", 2);
             Integer start = parts.length > 1 ? parseEpoch(parts[1], "--drs") : null;
-            s = s.withDrs(new DrsSpec(parts[0], start));
+            s = s.with("drs", new DrsSpec(parts[0], start));
         }
         if (drw != null || drwWeights != null) {
             Integer start = drw == null || drw < 0 ? (s.drw() != null ? s.drw().startEpoch() : null) : drw;
-            s = s.withDrw(new DrwSpec(start, drwWeights != null ? drwWeights : (s.drw() != null ? s.drw().weights() : null)));
+            s = s.with("drw", new DrwSpec(start, drwWeights != null ? drwWeights : (s.drw() != null ? s.drw().weights() : null)));
         }
         if (init != null) {
-            s = s.withInit(init);
+            s = s.with("init", init);
         }
         return recipe.withStage(index, s);
     }

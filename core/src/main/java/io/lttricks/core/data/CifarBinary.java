@@ -63,6 +63,11 @@ public final class CifarBinary {
             this.archiveBytes = archiveBytes;
         }
 
+        @Override
+        public String toString() {
+            return this == CIFAR10 ? "CIFAR-10" : "CIFAR-100";
+        }
+
         int recordBytes() {
             return labelBytes + PIXELS;
         }

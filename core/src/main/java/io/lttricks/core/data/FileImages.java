@@ -93,6 +93,23 @@ public final class FileImages implements LabeledImages {
         return new FileImages(root, classNames, p, l);
     }
 
+    /**
+     * These images followed by {@code more}; images of {@code more} are named by absolute paths
+     * (a path that is absolute resolves to itself against any root).
+     */
+    public FileImages concat(FileImages more) {
+        if (!more.classNames.equals(classNames)) {
+            throw new IllegalArgumentException("cannot join images of classes " + more.classNames + " to " + classNames);
+        }
+        String[] p = java.util.Arrays.copyOf(paths, paths.length + more.paths.length);
+        int[] l = java.util.Arrays.copyOf(labels, labels.length + more.labels.length);
+        for (int i = 0; i < more.paths.length; i++) {
+            p[paths.length + i] = more.path(i).toAbsolutePath().toString();
+            l[labels.length + i] = more.labels[i];
+        }
+        return new FileImages(root, classNames, p, l);
+    }
+
     /** Decodes a JPEG or PNG file to RGB, with an error that names the file when it cannot. */
     public static RgbImage decode(Path file) throws IOException {
         BufferedImage image;

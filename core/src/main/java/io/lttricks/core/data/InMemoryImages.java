@@ -89,6 +89,22 @@ public final class InMemoryImages implements LabeledImages {
         return new RgbImage(width, height, Arrays.copyOfRange(pixels, index * n, (index + 1) * n));
     }
 
+    /** These images followed by {@code more} (same classes and size). */
+    public InMemoryImages concat(InMemoryImages more) {
+        if (!more.classNames.equals(classNames) || more.height != height || more.width != width) {
+            throw new IllegalArgumentException("cannot join " + more.width + "x" + more.height + " images of classes "
+                    + more.classNames + " to " + width + "x" + height + " images of classes " + classNames);
+        }
+        byte[] px = java.util.Arrays.copyOf(pixels, pixels.length + more.pixels.length);
+        System.arraycopy(more.pixels, 0, px, pixels.length, more.pixels.length);
+        int[] lb = java.util.Arrays.copyOf(labels, labels.length + more.labels.length);
+        System.arraycopy(more.labels, 0, lb, labels.length, more.labels.length);
+        String[] id = java.util.Arrays.copyOf(ids, ids.length + more.ids.length);
+        System.arraycopy(more.ids, 0, id, ids.length, more.ids.length);
+        return new InMemoryImages(classNames, height, width, px, lb, id,
+                idKind == more.idKind ? idKind : IdKind.PATH);
+    }
+
     @Override
     public InMemoryImages subset(int[] indices) {
         int n = imageBytes();

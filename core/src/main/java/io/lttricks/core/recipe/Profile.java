@@ -70,19 +70,70 @@ public enum Profile {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /** The stage roles a profile sizes; see {@link StageRecipe#role()}. */
+    public static final List<String> ROLES = List.of("main", "first_stage", "deferred", "finetune");
+
     /** Resolves one stage; {@code index} is its position (0 = first). */
     public StagePlan resolve(StageRecipe s, int index) {
+        String name = s.name() != null ? s.name() : "stage" + (index + 1);
+        String type = s.type() == null ? "train" : s.type().toLowerCase(Locale.ROOT);
+        if (type.equals("cam")) {
+            String counts = s.counts() != null ? s.counts().toLowerCase(Locale.ROOT) : "cifar";
+            return new StagePlan(name, s.init() != null ? s.init() : "previous", 0, s.batchSize() != null ? s.batchSize() : 256,
+                    0, 0, false, 0, 0, List.of(), 1, "CE", null, null, "instance", null, 1.0, null, 0, null, null, 1,
+                    "cam", null, null,
+                    s.method() != null ? s.method().toLowerCase(Locale.ROOT) : "cam",
+                    s.thresholdFactor() != null ? s.thresholdFactor() : 1.0,
+                    counts,
+                    s.threshold() != null ? s.threshold() : 100);
+        }
         String init = s.init() != null ? s.init() : (index == 0 ? "scratch" : "previous");
         boolean scratch = "scratch".equals(init);
-        int ep = s.epochs() != null ? s.epochs() : (scratch ? epochs : continueEpochs);
-        List<Integer> ms = s.milestones() != null ? s.milestones() : (scratch ? milestonesFor(ep) : List.of());
-        int warm = s.warmupEpochs() != null ? s.warmupEpochs() : (scratch ? warmupFor(ep) : 0);
-        double lr = s.lr() != null ? s.lr() : (scratch ? 0.1 : 0.001);
-        int deferred = scratch ? deferredStartFor(ep) : 0;
+        String role = s.role() != null ? s.role().toLowerCase(Locale.ROOT) : (scratch ? "main" : "finetune");
+        int first = deferredStartFor(epochs);
+        int ep;
+        List<Integer> ms;
+        double lr;
+        int warm;
+        switch (role) {
+            case "first_stage" -> {
+                ep = s.epochs() != null ? s.epochs() : first;
+                ms = List.of(ep);
+                lr = 0.1;
+                warm = warmupFor(epochs);
+            }
+            case "deferred" -> {
+                ep = s.epochs() != null ? s.epochs() : epochs - first;
+                ms = ep >= 2 ? List.of(Math.max(1, ep / 2)) : List.of();
+                lr = 0.001;
+                warm = 0;
+            }
+            case "finetune" -> {
+                ep = s.epochs() != null ? s.epochs() : continueEpochs;
+                ms = List.of();
+                lr = 0.001;
+                warm = 0;
+            }
+            default -> {
+                ep = s.epochs() != null ? s.epochs() : epochs;
+                ms = milestonesFor(ep);
+                lr = 0.1;
+                warm = warmupFor(ep);
+            }
+        }
+        if (s.milestones() != null) {
+            ms = s.milestones();
+        }
+        if (s.warmupEpochs() != null) {
+            warm = s.warmupEpochs();
+        }
+        if (s.lr() != null) {
+            lr = s.lr();
+        }
+        int deferred = role.equals("main") ? deferredStartFor(ep) : 0;
         LossSpec loss = s.loss() != null ? s.loss() : LossSpec.of("CE");
         MixupSpec mix = s.mixup();
         boolean mixOn = mix != null && !mix.off();
-        String name = s.name() != null ? s.name() : "stage" + (index + 1);
         return new StagePlan(
                 name,
                 init,
@@ -105,6 +156,10 @@ public enum Profile {
                 s.drs() != null && s.drs().startEpoch() != null ? s.drs().startEpoch() : deferred,
                 s.drw() != null ? (s.drw().startEpoch() != null ? s.drw().startEpoch() : deferred) : null,
                 s.drw() != null ? s.drw().weights() : null,
-                s.checkpointEvery() != null ? s.checkpointEvery() : (scratch && ep >= 50 ? 5 : 1));
+                s.checkpointEvery() != null ? s.checkpointEvery() : (ep >= 50 ? 5 : 1),
+                "train",
+                role,
+                s.generated(),
+                null, 0, null, 0);
     }
 }

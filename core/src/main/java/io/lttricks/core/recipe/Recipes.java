@@ -82,6 +82,21 @@ public final class Recipes {
         }
     }
 
+    /** A copy of {@code value} with one JSON field replaced (null removes it). */
+    static <T> T withField(T value, String field, Object newValue, Class<T> type) {
+        com.fasterxml.jackson.databind.node.ObjectNode node = JSON.valueToTree(value);
+        if (newValue == null) {
+            node.remove(field);
+        } else {
+            node.set(field, JSON.valueToTree(newValue));
+        }
+        try {
+            return JSON.treeToValue(node, type);
+        } catch (JsonProcessingException e) {
+            throw new RecipeException(field + ": " + e.getOriginalMessage(), e);
+        }
+    }
+
     public static <T> T fromJson(String json, Class<T> type) {
         try {
             return JSON.readValue(json, type);
@@ -122,20 +137,67 @@ public final class Recipes {
         List<StageRecipe> stages = recipe.stages().isEmpty() ? List.of(StageRecipe.empty("train")) : recipe.stages();
         List<StagePlan> plans = new ArrayList<>();
         Set<String> names = new HashSet<>();
+        boolean trainedBefore = false;
+        Set<String> camStages = new HashSet<>();
         for (int i = 0; i < stages.size(); i++) {
             StagePlan p = profile.resolve(stages.get(i), i);
             String at = "stages[" + i + "] (" + p.name() + ")";
             if (!names.add(p.name())) {
                 throw new RecipeException(at + ": stage names must be unique");
             }
-            plans.add(validate(p, at, i, probe));
+            if (p.isCam()) {
+                plans.add(validateCam(p, at, trainedBefore));
+                camStages.add(p.name());
+                continue;
+            }
+            if (p.generated() != null && !camStages.contains(p.generated())) {
+                throw new RecipeException(at + ".generated: '" + p.generated() + "' is not an earlier cam stage"
+                        + (camStages.isEmpty() ? " (the recipe has none before this stage)" : "; earlier cam stages: " + camStages));
+            }
+            if ("previous".equals(p.init()) && !trainedBefore) {
+                throw new RecipeException(at + ".init: no training stage comes before this one;"
+                        + " use scratch or a checkpoint path");
+            }
+            plans.add(validate(p, at, probe));
+            trainedBefore = true;
         }
         Recipe filled = recipe.withBackbone(backbone).withProfile(profile.recipeName())
                 .withSeed(recipe.seedOrDefault());
         return new Resolved(filled, profile, List.copyOf(plans));
     }
 
-    private static StagePlan validate(StagePlan p, String at, int index, Backbone probe) {
+    private static StagePlan validateCam(StagePlan p, String at, boolean trainedBefore) {
+        if (!p.camMethod().equals("cam") && !p.camMethod().equals("image_trans")) {
+            throw new RecipeException(at + ".method: use cam (CAM-based sampling) or image_trans, got " + p.camMethod());
+        }
+        if (!p.camCounts().equals("cifar") && !p.camCounts().equals("threshold")) {
+            throw new RecipeException(at + ".counts: use cifar (n_max + n_min - n_c) or threshold, got " + p.camCounts());
+        }
+        if (!(p.camThresholdFactor() > 0)) {
+            throw new RecipeException(at + ".threshold_factor: must be > 0, got " + p.camThresholdFactor());
+        }
+        if (p.camThreshold() < 1) {
+            throw new RecipeException(at + ".threshold: must be >= 1, got " + p.camThreshold());
+        }
+        if (p.camMethod().equals("cam")) {
+            if ("previous".equals(p.init()) && !trainedBefore) {
+                throw new RecipeException(at + ": CAM-based sampling needs a trained model: put a training stage"
+                        + " before it, or give init: <checkpoint>");
+            }
+            if (!"previous".equals(p.init()) && !Files.isRegularFile(Path.of(p.init()))) {
+                throw new RecipeException(at + ".init: checkpoint not found: " + p.init());
+            }
+        }
+        if (p.batchSize() < 1) {
+            throw new RecipeException(at + ".batch_size: must be >= 1");
+        }
+        return p;
+    }
+
+    private static StagePlan validate(StagePlan p, String at, Backbone probe) {
+        if (!Profile.ROLES.contains(p.role())) {
+            throw new RecipeException(at + ".role: use one of " + Profile.ROLES + ", got " + p.role());
+        }
         if (p.epochs() < 1) {
             throw new RecipeException(at + ".epochs: must be >= 1, got " + p.epochs());
         }
@@ -163,9 +225,6 @@ public final class Recipes {
                 throw new RecipeException(at + ".milestones: must increase and lie in [1, epochs], got " + p.milestones());
             }
             last = m;
-        }
-        if (index == 0 && "previous".equals(p.init())) {
-            throw new RecipeException(at + ".init: the first stage has no previous stage; use scratch or a checkpoint path");
         }
         if (!p.fromScratch() && !"previous".equals(p.init()) && !Files.isRegularFile(Path.of(p.init()))) {
             throw new RecipeException(at + ".init: checkpoint not found: " + p.init());
@@ -222,6 +281,7 @@ public final class Recipes {
         }
         return new StagePlan(p.name(), p.init(), p.epochs(), p.batchSize(), p.lr(), p.momentum(), p.nesterov(),
                 p.weightDecay(), p.warmupEpochs(), p.milestones(), p.lrDecay(), loss, p.lossGamma(), p.lossBeta(),
-                sampler, mixAt, p.mixupAlpha(), drs, p.drsStart(), p.drwStart(), drwWeights, p.checkpointEvery());
+                sampler, mixAt, p.mixupAlpha(), drs, p.drsStart(), p.drwStart(), drwWeights, p.checkpointEvery(),
+                p.type(), p.role(), p.generated(), null, 0, null, 0);
     }
 }

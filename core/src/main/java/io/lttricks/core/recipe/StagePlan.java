@@ -13,6 +13,10 @@ import java.util.List;
  * @param drsStart       DRS switches the sampler on from drsStart + 1
  * @param drwStart       null without DRW; weights apply from drwStart + 1
  * @param drwWeights     CS, CB or null (the loss's own choice)
+ * @param type           train or cam
+ * @param generated      name of the cam stage whose images join the training set, or null
+ * @param camMethod      cam stage: cam or image_trans
+ * @param camCounts      cam stage: cifar or threshold
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record StagePlan(
@@ -37,10 +41,22 @@ public record StagePlan(
         int drsStart,
         Integer drwStart,
         String drwWeights,
-        int checkpointEvery) {
+        int checkpointEvery,
+        String type,
+        String role,
+        String generated,
+        String camMethod,
+        double camThresholdFactor,
+        String camCounts,
+        int camThreshold) {
 
     public StagePlan {
         milestones = List.copyOf(milestones);
+    }
+
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public boolean isCam() {
+        return "cam".equals(type);
     }
 
     public boolean fromScratch() {

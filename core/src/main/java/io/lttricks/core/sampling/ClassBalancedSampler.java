@@ -12,13 +12,18 @@ public final class ClassBalancedSampler implements Sampler {
     private final double[] p;
 
     public ClassBalancedSampler(int[] labels, int numClasses) {
-        this.index = new ClassIndex(labels, numClasses);
+        this(labels, numClasses, null);
+    }
+
+    /** @param referenceCounts class sizes that set the shares and epoch length (null: the data's own) */
+    public ClassBalancedSampler(int[] labels, int numClasses, int[] referenceCounts) {
+        this.index = new ClassIndex(labels, numClasses, referenceCounts);
         this.p = index.powerProbabilities(0.0);
     }
 
     @Override
     public int[] epoch(int epoch, SplittableRandom rng) {
-        return index.drawByClass(p, index.total, rng);
+        return index.drawByClass(p, index.epochLength, rng);
     }
 
     @Override

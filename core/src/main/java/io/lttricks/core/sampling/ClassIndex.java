@@ -2,12 +2,24 @@ package io.lttricks.core.sampling;
 
 import java.util.SplittableRandom;
 
-/** The training images of each class, for samplers that pick a class first. */
+/**
+ * The training images of each class, for samplers that pick a class first.
+ *
+ * <p>The class shares of Eq. (7)-(8) and the epoch length come from the reference counts: the
+ * training set's own counts, or, when generated images join the original ones (CAM-based
+ * sampling), the original long-tailed counts, as the official code does.
+ */
 final class ClassIndex {
     final int[][] members;
     final int total;
+    final int[] reference;
+    final int epochLength;
 
     ClassIndex(int[] labels, int numClasses) {
+        this(labels, numClasses, null);
+    }
+
+    ClassIndex(int[] labels, int numClasses, int[] referenceCounts) {
         int[] sizes = new int[numClasses];
         for (int l : labels) {
             if (l < 0 || l >= numClasses) {
@@ -24,6 +36,16 @@ final class ClassIndex {
             members[labels[i]][fill[labels[i]]++] = i;
         }
         total = labels.length;
+        if (referenceCounts != null && referenceCounts.length != numClasses) {
+            throw new IllegalArgumentException("reference counts for " + referenceCounts.length + " classes, data has "
+                    + numClasses);
+        }
+        reference = referenceCounts != null ? referenceCounts.clone() : sizes;
+        int len = 0;
+        for (int n : reference) {
+            len += n;
+        }
+        epochLength = len;
     }
 
     int numClasses() {
@@ -55,7 +77,7 @@ final class ClassIndex {
     double[] instanceProbabilities() {
         double[] p = new double[numClasses()];
         for (int c = 0; c < p.length; c++) {
-            p[c] = (double) count(c) / total;
+            p[c] = (double) reference[c] / epochLength;
         }
         return p;
     }
@@ -65,7 +87,7 @@ final class ClassIndex {
         double[] p = new double[numClasses()];
         double sum = 0;
         for (int c = 0; c < p.length; c++) {
-            p[c] = count(c) == 0 ? 0 : Math.pow(count(c), q);
+            p[c] = count(c) == 0 || reference[c] == 0 ? 0 : Math.pow(reference[c], q);
             sum += p[c];
         }
         for (int c = 0; c < p.length; c++) {

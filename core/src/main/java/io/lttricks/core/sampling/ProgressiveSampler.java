@@ -15,16 +15,21 @@ public final class ProgressiveSampler implements Sampler {
     private final int totalEpochs;
 
     public ProgressiveSampler(int[] labels, int numClasses, int totalEpochs) {
+        this(labels, numClasses, totalEpochs, null);
+    }
+
+    /** @param referenceCounts class sizes that set the shares and epoch length (null: the data's own) */
+    public ProgressiveSampler(int[] labels, int numClasses, int totalEpochs, int[] referenceCounts) {
         if (totalEpochs < 1) {
             throw new IllegalArgumentException("progressive sampling needs the number of epochs (>= 1)");
         }
-        this.index = new ClassIndex(labels, numClasses);
+        this.index = new ClassIndex(labels, numClasses, referenceCounts);
         this.totalEpochs = totalEpochs;
     }
 
     @Override
     public int[] epoch(int epoch, SplittableRandom rng) {
-        return index.drawByClass(classProbabilities(epoch), index.total, rng);
+        return index.drawByClass(classProbabilities(epoch), index.epochLength, rng);
     }
 
     @Override

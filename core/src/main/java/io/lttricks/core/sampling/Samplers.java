@@ -48,13 +48,25 @@ public final class Samplers {
      * @param seed        fixes the replicas / removals of random over- and under-sampling
      */
     public static Sampler create(String name, int[] labels, int numClasses, int totalEpochs, long seed) {
+        return create(name, labels, numClasses, totalEpochs, seed, null);
+    }
+
+    /**
+     * @param referenceCounts for class-first samplers (class-balanced, square-root, progressive):
+     *                        the class sizes that set the shares and the epoch length, e.g. the
+     *                        original counts when generated images join the training set (null:
+     *                        the data's own). Instance, over- and under-sampling work on the data
+     *                        as it is.
+     */
+    public static Sampler create(String name, int[] labels, int numClasses, int totalEpochs, long seed,
+                                 int[] referenceCounts) {
         return switch (canonical(name)) {
             case InstanceSampler.NAME -> new InstanceSampler(labels, numClasses);
             case RandomOverSampler.NAME -> new RandomOverSampler(labels, numClasses, seed);
             case RandomUnderSampler.NAME -> new RandomUnderSampler(labels, numClasses, seed);
-            case ClassBalancedSampler.NAME -> new ClassBalancedSampler(labels, numClasses);
-            case SquareRootSampler.NAME -> new SquareRootSampler(labels, numClasses);
-            case ProgressiveSampler.NAME -> new ProgressiveSampler(labels, numClasses, totalEpochs);
+            case ClassBalancedSampler.NAME -> new ClassBalancedSampler(labels, numClasses, referenceCounts);
+            case SquareRootSampler.NAME -> new SquareRootSampler(labels, numClasses, referenceCounts);
+            case ProgressiveSampler.NAME -> new ProgressiveSampler(labels, numClasses, totalEpochs, referenceCounts);
             default -> throw new IllegalStateException(name);
         };
     }

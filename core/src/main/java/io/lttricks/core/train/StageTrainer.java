@@ -56,6 +56,7 @@ public final class StageTrainer {
     private final TrainListener listener;
     private final int loaderThreads;
     private final int maxBatchesPerEpoch;
+    private final int[] referenceCounts;
 
     /**
      * @param model              initialised (from scratch or loaded), on {@code manager}'s device
@@ -64,6 +65,18 @@ public final class StageTrainer {
     public StageTrainer(StagePlan plan, int stageIndex, String runName, Backbone model, NDManager manager,
                         LabeledImages train, ImageTransform transform, long seed, Path stageDir,
                         TrainListener listener, int loaderThreads, int maxBatchesPerEpoch) {
+        this(plan, stageIndex, runName, model, manager, train, transform, seed, stageDir, listener, loaderThreads,
+                maxBatchesPerEpoch, null);
+    }
+
+    /**
+     * @param referenceCounts the class sizes that set class weights and class-first sampling shares:
+     *                        the original long-tailed counts when generated images join the training
+     *                        set (null: the training set's own counts)
+     */
+    public StageTrainer(StagePlan plan, int stageIndex, String runName, Backbone model, NDManager manager,
+                        LabeledImages train, ImageTransform transform, long seed, Path stageDir,
+                        TrainListener listener, int loaderThreads, int maxBatchesPerEpoch, int[] referenceCounts) {
         this.plan = plan;
         this.stageIndex = stageIndex;
         this.runName = runName;
@@ -76,6 +89,7 @@ public final class StageTrainer {
         this.listener = listener;
         this.loaderThreads = loaderThreads;
         this.maxBatchesPerEpoch = maxBatchesPerEpoch;
+        this.referenceCounts = referenceCounts;
     }
 
     public static Path checkpointDir(Path stageDir) {
@@ -107,12 +121,12 @@ public final class StageTrainer {
     public Path run(Path resumeFrom) throws IOException {
         int[] labels = train.labels();
         int numClasses = train.numClasses();
-        int[] counts = train.classCounts();
+        int[] counts = referenceCounts != null ? referenceCounts : train.classCounts();
         Sampler sampler = Samplers.create(plan.sampler(), labels, numClasses, plan.epochs(),
-                Seeds.stream(seed, "sampler-dataset", stageIndex, 0).nextLong());
+                Seeds.stream(seed, "sampler-dataset", stageIndex, 0).nextLong(), referenceCounts);
         if (plan.drsSampler() != null) {
             Sampler after = Samplers.create(plan.drsSampler(), labels, numClasses, plan.epochs(),
-                    Seeds.stream(seed, "sampler-dataset", stageIndex, 1).nextLong());
+                    Seeds.stream(seed, "sampler-dataset", stageIndex, 1).nextLong(), referenceCounts);
             sampler = new DeferredSampler(sampler, after, plan.drsStart());
         }
         ClassificationLoss loss = Losses.create(plan.loss(), plan.lossGamma(), plan.lossBeta());
@@ -252,7 +266,8 @@ public final class StageTrainer {
                 model.name(), model.numClasses(),
                 List.of((long) transform.channels(), (long) transform.height(), (long) transform.width()), seed,
                 "counter-based: Seeds.stream(seed, purpose, stage, epoch[, batch]); resume continues at epoch + 1",
-                train.classNames(), train.classCounts(), plan, lastLoss, Instant.now().toString());
+                train.classNames(), referenceCounts != null ? referenceCounts : train.classCounts(), plan, lastLoss,
+                Instant.now().toString());
     }
 
     private void prunePeriodic() throws IOException {

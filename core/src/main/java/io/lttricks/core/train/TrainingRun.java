@@ -7,6 +7,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.lttricks.core.cam.CamStage;
+import io.lttricks.core.cam.GeneratedSet;
 import io.lttricks.core.data.Datasets;
 import io.lttricks.core.data.LabeledImages;
 import io.lttricks.core.data.LongTailManifest;
@@ -119,12 +121,34 @@ public final class TrainingRun {
         listener.onNote("device: " + device + " (" + Engine.getInstance().getEngineName() + " "
                 + Engine.getInstance().getVersion() + ")");
         Map<String, EvaluationReport> reports = new LinkedHashMap<>();
+        Map<String, Path> generatedSets = new LinkedHashMap<>();
         Path previousFinal = null;
         EvaluationReport last = null;
         List<StagePlan> stages = resolved.stages();
         for (int i = 0; i < stages.size(); i++) {
             StagePlan plan = stages.get(i);
             Path stageDir = runDir.resolve(String.format("%02d-%s", i + 1, plan.name()));
+            if (plan.isCam()) {
+                Path model = "previous".equals(plan.init()) ? previousFinal : Path.of(plan.init());
+                Path out = stageDir.resolve("generated");
+                listener.onNote("stage " + plan.name() + ": " + ("cam".equals(plan.camMethod())
+                        ? "CAM-based sampling from " + model + ", foreground >= " + plan.camThresholdFactor() + " x mean"
+                        : "ImageTrans (whole-image transformations)") + " -> " + out);
+                long t0 = System.nanoTime();
+                GeneratedSet.Manifest m = CamStage.run(plan, model, train, seed, out, device, progress);
+                listener.onNote(String.format(java.util.Locale.ROOT, "stage %s: %d images generated, per class %s (%.1f s)",
+                        plan.name(), m.images().size(), brief(m.perClass()), (System.nanoTime() - t0) / 1e9));
+                generatedSets.put(plan.name(), out);
+                continue;
+            }
+            LabeledImages stageTrain = train;
+            int[] reference = null;
+            if (plan.generated() != null) {
+                stageTrain = join(train, GeneratedSet.images(generatedSets.get(plan.generated())));
+                reference = train.classCounts();
+                listener.onNote("stage " + plan.name() + ": training on " + train.size() + " original + "
+                        + (stageTrain.size() - train.size()) + " generated images");
+            }
             Path finalCkpt = StageTrainer.finalCheckpoint(stageDir);
             Path reportFile = stageDir.resolve("report.json");
             try (NDManager manager = NDManager.newBaseManager(device)) {
@@ -144,10 +168,10 @@ public final class TrainingRun {
                     }
                     model.initialize(manager, DataType.FLOAT32, input);
                     int threads = options.loaderThreads() > 0 ? options.loaderThreads()
-                            : (train instanceof io.lttricks.core.data.InMemoryImages ? 1
+                            : (stageTrain instanceof io.lttricks.core.data.InMemoryImages ? 1
                             : Runtime.getRuntime().availableProcessors());
-                    new StageTrainer(plan, i, recipe.name(), model, manager, train, trainTransform, seed, stageDir,
-                            listener, threads, options.maxBatchesPerEpoch()).run(resumeFrom);
+                    new StageTrainer(plan, i, recipe.name(), model, manager, stageTrain, trainTransform, seed, stageDir,
+                            listener, threads, options.maxBatchesPerEpoch(), reference).run(resumeFrom);
                 } else {
                     Checkpoint.loadInto(finalCkpt, model, manager);
                     model.initialize(manager, DataType.FLOAT32, input);
@@ -172,6 +196,18 @@ public final class TrainingRun {
         }
         writeReport(runDir, last);
         return new Result(runDir, reports, last);
+    }
+
+    /** The training set with generated images appended (decoded into memory when the originals are). */
+    static LabeledImages join(LabeledImages train, io.lttricks.core.data.FileImages generated) throws IOException {
+        if (train instanceof io.lttricks.core.data.InMemoryImages mem) {
+            return mem.concat(generated.toMemory(mem.height(), mem.width(),
+                    Runtime.getRuntime().availableProcessors(), Progress.SILENT));
+        }
+        if (train instanceof io.lttricks.core.data.FileImages files) {
+            return files.concat(generated);
+        }
+        throw new IllegalArgumentException("cannot join generated images to " + train.getClass().getSimpleName());
     }
 
     static void writeReport(Path dir, EvaluationReport report) throws IOException {

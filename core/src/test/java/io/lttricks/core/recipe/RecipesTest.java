@@ -78,7 +78,7 @@ class RecipesTest {
         assertMessage("dataset: {name: cifar10}\nstages: [{loss: LDAM}]", "stages[0] (stage1).loss", "CS_CE");
         assertMessage("dataset: {name: cifar10}\nstages: [{sampler: smote}]", "sampler", "class_balanced");
         assertMessage("dataset: {name: cifar10}\nstages: [{epochs: 10, milestones: [5, 3]}]", "milestones", "increase");
-        assertMessage("dataset: {name: cifar10}\nstages: [{init: previous}]", "init", "first stage");
+        assertMessage("dataset: {name: cifar10}\nstages: [{init: previous}]", "init", "no training stage comes before");
         assertMessage("dataset: {name: cifar10}\nstages: [{lossy: CE}]", "unknown field 'lossy'", "loss");
         assertMessage("dataset: {name: cifar10}\nbackbone: vgg\n", "backbone", "resnet32");
         assertMessage("stages: []", "dataset", "cifar10");

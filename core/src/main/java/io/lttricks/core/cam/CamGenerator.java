@@ -1,0 +1,254 @@
+package io.lttricks.core.cam;
+
+import ai.djl.ndarray.NDManager;
+import io.lttricks.core.data.LabeledImages;
+import io.lttricks.core.data.RgbImage;
+import io.lttricks.core.model.Backbone;
+import io.lttricks.core.train.ImageTransform;
+import io.lttricks.core.util.Progress;
+import io.lttricks.core.util.Seeds;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+
+/**
+ * CAM-based sampling (Zhang et al., Figure 1): for each image to generate, a random training image
+ * of the class, its ground-truth class activation map, the foreground (map >= factor * mean), and
+ * exactly one transformation of the foreground chosen uniformly: rotation in [-45, 45] degrees with
+ * scaling in [0.8, 1.2], translation that keeps the foreground inside the image, or horizontal flip.
+ * "ImageTrans" does the same transformations on the whole image, without a map.
+ *
+ * <p>Generated image k (k = 0, 1, ... over the classes in order) depends only on the seed, k and
+ * the model: any range of k can be generated on its own (shards) and gives the same images.
+ */
+public final class CamGenerator {
+
+    /** With the class activation map (CAM-based sampling) or on the whole image (ImageTrans). */
+    public enum Method { CAM, IMAGE_TRANS }
+
+    /**
+     * @param thresholdFactor foreground = map >= factor * mean(map); 1.0 as the paper, 0.75 as the official code
+     * @param batchSize       images per forward pass
+     */
+    public record Options(Method method, double thresholdFactor, long seed, int batchSize) {
+        public Options {
+            if (!(thresholdFactor > 0)) {
+                throw new IllegalArgumentException("threshold factor must be > 0, got " + thresholdFactor);
+            }
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("batch size must be >= 1");
+            }
+        }
+    }
+
+    /**
+     * One generated image.
+     *
+     * @param index          k, its position in the whole generation
+     * @param source         index of the source image in the training set
+     * @param sourceId       the source image's identity (path or official index)
+     * @param foregroundPixels size of the source's foreground
+     */
+    public record Generated(long index, int label, int source, String sourceId, RgbImage image,
+                            ForegroundTransform transform, int foregroundPixels) {
+    }
+
+    private final LabeledImages train;
+    private final int[][] members;
+    private final int[] perClass;
+    private final long[] offsets;
+    private final Options options;
+    private final ClassActivationMaps cams;
+
+    /**
+     * @param model     the first-stage model (null for ImageTrans, which needs none)
+     * @param normalise the model's test transform
+     * @param perClass  images to generate per class (see {@link GenerationCounts})
+     */
+    public CamGenerator(Backbone model, NDManager manager, LabeledImages train, ImageTransform normalise,
+                        int[] perClass, Options options) {
+        if (perClass.length != train.numClasses()) {
+            throw new IllegalArgumentException("counts for " + perClass.length + " classes, data has " + train.numClasses());
+        }
+        if (options.method() == Method.CAM && model == null) {
+            throw new IllegalArgumentException("CAM-based sampling needs the first stage's model");
+        }
+        this.train = train;
+        this.perClass = perClass.clone();
+        this.options = options;
+        this.cams = model == null ? null : new ClassActivationMaps(model, manager, normalise);
+        int c = train.numClasses();
+        int[] sizes = train.classCounts();
+        members = new int[c][];
+        for (int k = 0; k < c; k++) {
+            members[k] = new int[sizes[k]];
+            if (perClass[k] > 0 && sizes[k] == 0) {
+                throw new IllegalArgumentException("class " + k + " has no training image to generate from");
+            }
+        }
+        int[] fill = new int[c];
+        for (int i = 0; i < train.size(); i++) {
+            int l = train.label(i);
+            members[l][fill[l]++] = i;
+        }
+        offsets = new long[c + 1];
+        for (int k = 0; k < c; k++) {
+            offsets[k + 1] = offsets[k] + perClass[k];
+        }
+    }
+
+    public long total() {
+        return offsets[offsets.length - 1];
+    }
+
+    public int[] perClass() {
+        return perClass.clone();
+    }
+
+    /** The class of generated image k. */
+    public int labelOf(long k) {
+        int c = Arrays.binarySearch(offsets, k);
+        c = c >= 0 ? c : -c - 2;
+        while (c + 1 < offsets.length && offsets[c + 1] == k) {
+            c++;
+        }
+        return c;
+    }
+
+    /** The training image generated image k is made from. */
+    public int sourceOf(long k) {
+        int c = labelOf(k);
+        return members[c][Seeds.stream(options.seed(), "cam-source", k).nextInt(members[c].length)];
+    }
+
+    /** Generates images {@code from} (inclusive) to {@code to} (exclusive), in order. */
+    public List<Generated> generate(long from, long to, Progress progress) throws IOException {
+        if (from < 0 || to > total() || from > to) {
+            throw new IllegalArgumentException("range [" + from + ", " + to + ") outside [0, " + total() + ")");
+        }
+        int n = (int) (to - from);
+        int[] labels = new int[n];
+        int[] sources = new int[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = labelOf(from + i);
+            sources[i] = sourceOf(from + i);
+        }
+        Map<Integer, boolean[]> masks = foregrounds(labels, sources, progress);
+        Generated[] out = new Generated[n];
+        try {
+            IntStream.range(0, n).parallel().forEach(i -> {
+                try {
+                    out[i] = make(from + i, labels[i], sources[i], masks.get(sources[i]));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        return Arrays.asList(out);
+    }
+
+    /**
+     * What went into generated images: the source, its map (null for ImageTrans), its foreground and
+     * the result. For previews.
+     */
+    public record Explained(RgbImage original, float[] cam, boolean[] foreground, Generated generated) {
+    }
+
+    /** Generates the given images and keeps the intermediate steps. */
+    public List<Explained> explain(long[] ks) throws IOException {
+        int n = ks.length;
+        int[] labels = new int[n];
+        int[] sources = new int[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = labelOf(ks[i]);
+            sources[i] = sourceOf(ks[i]);
+        }
+        Map<Integer, float[]> maps = new HashMap<>();
+        Map<Integer, boolean[]> masks = foregrounds(labels, sources, Progress.SILENT, maps);
+        List<Explained> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(new Explained(train.image(sources[i]), maps.get(sources[i]), masks.get(sources[i]),
+                    make(ks[i], labels[i], sources[i], masks.get(sources[i]))));
+        }
+        return out;
+    }
+
+    private Map<Integer, boolean[]> foregrounds(int[] labels, int[] sources, Progress progress) throws IOException {
+        return foregrounds(labels, sources, progress, null);
+    }
+
+    /** The foreground mask of every distinct source in the range, from batched forward passes. */
+    private Map<Integer, boolean[]> foregrounds(int[] labels, int[] sources, Progress progress,
+                                                Map<Integer, float[]> keepMaps) throws IOException {
+        Map<Integer, boolean[]> masks = new HashMap<>();
+        LinkedHashSet<Integer> distinct = new LinkedHashSet<>();
+        for (int s : sources) {
+            distinct.add(s);
+        }
+        List<Integer> todo = new ArrayList<>(distinct);
+        if (options.method() == Method.IMAGE_TRANS) {
+            for (int s : todo) {
+                RgbImage img = train.image(s);
+                boolean[] all = new boolean[img.width() * img.height()];
+                Arrays.fill(all, true);
+                masks.put(s, all);
+            }
+            return masks;
+        }
+        int bs = options.batchSize();
+        for (int start = 0; start < todo.size(); start += bs) {
+            int end = Math.min(todo.size(), start + bs);
+            int[] idx = new int[end - start];
+            int[] cls = new int[end - start];
+            for (int k = start; k < end; k++) {
+                idx[k - start] = todo.get(k);
+                cls[k - start] = train.label(todo.get(k));
+            }
+            float[][] maps = cams.compute(train, idx, cls);
+            for (int k = 0; k < idx.length; k++) {
+                masks.put(idx[k], ClassActivationMaps.foreground(maps[k], options.thresholdFactor()));
+                if (keepMaps != null) {
+                    keepMaps.put(idx[k], maps[k]);
+                }
+            }
+            progress.update("class activation maps", end, todo.size(), "img");
+        }
+        return masks;
+    }
+
+    private Generated make(long k, int label, int source, boolean[] fg) throws IOException {
+        RgbImage img = train.image(source);
+        int w = img.width();
+        int h = img.height();
+        SplittableRandom rng = Seeds.stream(options.seed(), "cam-transform", k);
+        int choice = rng.nextInt(3);
+        int[] box = ForegroundTransform.boundingBox(fg, w, h);
+        if (box == null) {
+            box = new int[] {0, 0, w - 1, h - 1};
+        }
+        ForegroundTransform t = switch (choice) {
+            case 0 -> new ForegroundTransform.RotateScale(-45 + 90 * rng.nextDouble(), 0.8 + 0.4 * rng.nextDouble(),
+                    (box[0] + box[2]) / 2.0, (box[1] + box[3]) / 2.0);
+            case 1 -> options.method() == Method.IMAGE_TRANS
+                    ? new ForegroundTransform.Translate(rng.nextInt(-w / 8, w / 8 + 1), rng.nextInt(-h / 8, h / 8 + 1))
+                    : new ForegroundTransform.Translate(rng.nextInt(-box[0], w - box[2]), rng.nextInt(-box[1], h - box[3]));
+            default -> new ForegroundTransform.Flip();
+        };
+        int fgPixels = 0;
+        for (boolean b : fg) {
+            if (b) {
+                fgPixels++;
+            }
+        }
+        return new Generated(k, label, source, train.id(source), t.apply(img, fg).image(), t, fgPixels);
+    }
+}

@@ -1,0 +1,156 @@
+package io.lttricks.core.cam;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import io.lttricks.core.data.LabeledImages;
+import io.lttricks.core.model.Backbone;
+import io.lttricks.core.train.ImageTransform;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.util.SplittableRandom;
+
+/**
+ * Class activation maps (Zhou et al. 2016) of the ground-truth class, in batches: the last
+ * convolutional feature map dotted with the classifier's weight row of the image's class,
+ * min-max normalised, resized to the image size bilinearly (half-pixel centres, as OpenCV's
+ * INTER_LINEAR that the official code uses). Values lie in [0, 1].
+ *
+ * <p>The maps are computed on the un-augmented, normalised image (the official code passes the
+ * image through the training augmentation first, so its map is of a randomly cropped and flipped
+ * copy; we take the map of the image that is then transformed).
+ */
+public final class ClassActivationMaps {
+    private final Backbone model;
+    private final NDManager manager;
+    private final ImageTransform normalise;
+    private final ParameterStore ps;
+
+    /**
+     * @param model     a trained model (the first stage's), initialised on {@code manager}
+     * @param normalise the test-time transform of the model's data (no randomness)
+     */
+    public ClassActivationMaps(Backbone model, NDManager manager, ImageTransform normalise) {
+        this.model = model;
+        this.manager = manager;
+        this.normalise = normalise;
+        this.ps = new ParameterStore(manager, false);
+    }
+
+    /** Maps at the feature map's resolution, before normalisation: [n][fh * fw]. */
+    public record Raw(float[][] maps, int height, int width) {
+    }
+
+    /**
+     * The maps of {@code images[indices[k]]} for class {@code classes[k]}, each as height * width
+     * floats (row-major) at the network input's size.
+     */
+    public float[][] compute(LabeledImages images, int[] indices, int[] classes) throws IOException {
+        Raw raw = raw(images, indices, classes);
+        float[][] out = new float[indices.length][];
+        for (int k = 0; k < out.length; k++) {
+            float[] cam = raw.maps()[k];
+            minMax(cam);
+            out[k] = resizeBilinear(cam, raw.height(), raw.width(), normalise.height(), normalise.width());
+        }
+        return out;
+    }
+
+    /** The weighted sums of the last feature maps, one batched forward pass. */
+    public Raw raw(LabeledImages images, int[] indices, int[] classes) throws IOException {
+        int n = indices.length;
+        int per = normalise.floatsPerImage();
+        float[] x = new float[n * per];
+        SplittableRandom unused = new SplittableRandom(0);
+        for (int k = 0; k < n; k++) {
+            normalise.apply(images, indices[k], unused, x, k * per);
+        }
+        try (NDManager sm = manager.newSubManager()) {
+            NDArray input = sm.create(FloatBuffer.wrap(x),
+                    new Shape(n, normalise.channels(), normalise.height(), normalise.width()));
+            PairList<String, Object> params = new PairList<>();
+            params.add(Backbone.WITH_FEATURES, Boolean.TRUE);
+            NDArray features = model.forward(ps, new NDList(input), false, params).get(1);   // [n, K, fh, fw]
+            NDArray weight = model.classifier().getParameters().get("weight").getArray();  // [C, K]
+            long[] cls = new long[n];
+            for (int k = 0; k < n; k++) {
+                cls[k] = classes[k];
+            }
+            NDArray rows = weight.get(sm.create(cls));                                       // [n, K]
+            Shape fs = features.getShape();
+            NDArray cams = features.mul(rows.reshape(n, fs.get(1), 1, 1)).sum(new int[] {1}); // [n, fh, fw]
+            int fh = (int) fs.get(2);
+            int fw = (int) fs.get(3);
+            float[] flat = cams.toFloatArray();
+            float[][] maps = new float[n][];
+            for (int k = 0; k < n; k++) {
+                maps[k] = java.util.Arrays.copyOfRange(flat, k * fh * fw, (k + 1) * fh * fw);
+            }
+            return new Raw(maps, fh, fw);
+        }
+    }
+
+    /** (v - min) / (max - min) in place; all zeros when the map is flat. */
+    public static void minMax(float[] v) {
+        float min = Float.POSITIVE_INFINITY;
+        float max = Float.NEGATIVE_INFINITY;
+        for (float f : v) {
+            min = Math.min(min, f);
+            max = Math.max(max, f);
+        }
+        float range = max - min;
+        for (int i = 0; i < v.length; i++) {
+            v[i] = range > 0 ? (v[i] - min) / range : 0f;
+        }
+    }
+
+    /** Bilinear resize with half-pixel centres and edge clamping (OpenCV INTER_LINEAR). */
+    public static float[] resizeBilinear(float[] src, int sh, int sw, int dh, int dw) {
+        float[] dst = new float[dh * dw];
+        double sy = (double) sh / dh;
+        double sx = (double) sw / dw;
+        for (int y = 0; y < dh; y++) {
+            double fy = (y + 0.5) * sy - 0.5;
+            int y0 = (int) Math.floor(fy);
+            double wy = fy - y0;
+            int ya = clamp(y0, sh);
+            int yb = clamp(y0 + 1, sh);
+            for (int x = 0; x < dw; x++) {
+                double fx = (x + 0.5) * sx - 0.5;
+                int x0 = (int) Math.floor(fx);
+                double wx = fx - x0;
+                int xa = clamp(x0, sw);
+                int xb = clamp(x0 + 1, sw);
+                double top = src[ya * sw + xa] * (1 - wx) + src[ya * sw + xb] * wx;
+                double bottom = src[yb * sw + xa] * (1 - wx) + src[yb * sw + xb] * wx;
+                dst[y * dw + x] = (float) (top * (1 - wy) + bottom * wy);
+            }
+        }
+        return dst;
+    }
+
+    private static int clamp(int i, int n) {
+        return i < 0 ? 0 : (i >= n ? n - 1 : i);
+    }
+
+    /**
+     * The foreground: pixels whose map value is at least {@code factor} times the map's mean
+     * (the paper: factor 1; the official code: 0.75).
+     */
+    public static boolean[] foreground(float[] cam, double factor) {
+        double mean = 0;
+        for (float v : cam) {
+            mean += v;
+        }
+        mean /= cam.length;
+        double threshold = factor * mean;
+        boolean[] fg = new boolean[cam.length];
+        for (int i = 0; i < cam.length; i++) {
+            fg[i] = cam[i] >= threshold;
+        }
+        return fg;
+    }
+}
