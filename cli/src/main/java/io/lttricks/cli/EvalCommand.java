@@ -13,12 +13,10 @@ import io.lttricks.core.model.Backbone;
 import io.lttricks.core.recipe.Recipes;
 import io.lttricks.core.train.Checkpoint;
 import io.lttricks.core.train.Transforms;
-import io.lttricks.core.train.TrainingRun;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -52,32 +50,10 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path ckpt = target;
-        Path runDir = null;
-        if (Files.isDirectory(target)) {
-            runDir = target;
-            ckpt = lastFinal(target);
-        } else if (target.toAbsolutePath().getParent() != null) {
-            Path p = target.toAbsolutePath().getParent();
-            for (int up = 0; up < 3 && p != null; up++, p = p.getParent()) {
-                if (Files.exists(TrainingRun.recipeFile(p))) {
-                    runDir = p;
-                    break;
-                }
-            }
-        }
-        Checkpoint.Meta meta = Checkpoint.readMeta(ckpt);
-        DatasetSpec spec;
-        if (dataset != null) {
-            spec = new DatasetSpec(dataset, source, null, null, null, null, null, null, null, null);
-        } else if (runDir != null) {
-            spec = TrainingRun.readRunRecipe(runDir).recipe().dataset();
-            if (source != null) {
-                spec = spec.withSource(source);
-            }
-        } else {
-            throw new IllegalArgumentException(ckpt + " is not inside a run directory: say which data set with --dataset");
-        }
+        ModelSource src = ModelSource.resolve(target, dataset, source);
+        Path ckpt = src.checkpoint();
+        Checkpoint.Meta meta = src.meta();
+        DatasetSpec spec = src.dataset();
         ConsoleReporter reporter = ConsoleReporter.forStdout();
         Datasets.Loaded loaded = new Datasets(data.dataDir(), !data.offline, reporter).load(spec.withImbalance(null));
         boolean sigmoid = Losses.create(meta.plan().loss(), meta.plan().lossGamma(), meta.plan().lossBeta()).sigmoid();
@@ -100,13 +76,5 @@ final class EvalCommand implements Callable<Integer> {
             System.out.println("Report: " + out.resolve("report.json"));
         }
         return 0;
-    }
-
-    private static Path lastFinal(Path runDir) throws Exception {
-        try (Stream<Path> s = Files.list(runDir)) {
-            return s.filter(Files::isDirectory).sorted(java.util.Comparator.reverseOrder())
-                    .map(d -> d.resolve("final.ckpt")).filter(Files::exists).findFirst()
-                    .orElseThrow(() -> new IllegalArgumentException(runDir + " holds no finished stage (no final.ckpt)"));
-        }
     }
 }

@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
             "Data: CIFAR is looked up in --data-dir (or $LT_DATA_DIR, default ~/.lttricks/data) and",
             "downloaded there when missing and the network is reachable."
         },
-        subcommands = {TrainCommand.class, EvalCommand.class, DatasetCommand.class, BenchCommand.class,
+        subcommands = {TrainCommand.class, EvalCommand.class, DatasetCommand.class, CamCommand.class, BenchCommand.class,
             CommandLine.HelpCommand.class})
 public final class Lt {
 

@@ -172,6 +172,13 @@ final class TrainCommand implements Callable<Integer> {
         out.note(String.format(Locale.ROOT, "data %s%s, backbone %s", ds.name(),
                 ds.imbalance() == null ? "" : " imbalance " + fmt(ds.imbalance()), recipe.backbone()));
         for (StagePlan p : r.stages()) {
+            if (p.isCam()) {
+                out.note(String.format(Locale.ROOT, "stage %s: %s from %s, %s counts%s", p.name(),
+                        "cam".equals(p.camMethod()) ? "CAM-based sampling (foreground >= " + fmt(p.camThresholdFactor())
+                                + " x mean)" : "ImageTrans", "previous".equals(p.init()) ? "the previous stage's model" : p.init(),
+                        p.camCounts(), "threshold".equals(p.camCounts()) ? " (threshold " + p.camThreshold() + ")" : ""));
+                continue;
+            }
             StringBuilder sb = new StringBuilder();
             sb.append(String.format(Locale.ROOT, "stage %s: %d epochs, batch %d, lr %s (warm-up %d, x%s at %s), init %s, loss %s, sampler %s",
                     p.name(), p.epochs(), p.batchSize(), fmt(p.lr()), p.warmupEpochs(), fmt(p.lrDecay()),
@@ -184,6 +191,9 @@ final class TrainCommand implements Callable<Integer> {
             }
             if (p.drwStart() != null) {
                 sb.append(", DRW after epoch ").append(p.drwStart());
+            }
+            if (p.generated() != null) {
+                sb.append(", with the images of ").append(p.generated());
             }
             out.note(sb.toString());
         }

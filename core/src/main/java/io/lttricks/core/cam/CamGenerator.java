@@ -36,8 +36,10 @@ public final class CamGenerator {
     /**
      * @param thresholdFactor foreground = map >= factor * mean(map); 1.0 as the paper, 0.75 as the official code
      * @param batchSize       images per forward pass
+     * @param paste           OVER the untouched original (the paper) or MOVE the object (the official code)
      */
-    public record Options(Method method, double thresholdFactor, long seed, int batchSize) {
+    public record Options(Method method, double thresholdFactor, long seed, int batchSize,
+                          ForegroundTransform.Paste paste) {
         public Options {
             if (!(thresholdFactor > 0)) {
                 throw new IllegalArgumentException("threshold factor must be > 0, got " + thresholdFactor);
@@ -249,6 +251,6 @@ public final class CamGenerator {
                 fgPixels++;
             }
         }
-        return new Generated(k, label, source, train.id(source), t.apply(img, fg).image(), t, fgPixels);
+        return new Generated(k, label, source, train.id(source), t.apply(img, fg, options.paste()).image(), t, fgPixels);
     }
 }

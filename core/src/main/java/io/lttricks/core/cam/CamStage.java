@@ -45,7 +45,8 @@ public final class CamStage {
             Backbone model = method == CamGenerator.Method.CAM ? Checkpoint.loadModel(checkpoint, manager) : null;
             CamGenerator gen = new CamGenerator(model, manager, train,
                     model == null ? null : Transforms.test(model, train), perClass,
-                    new CamGenerator.Options(method, plan.camThresholdFactor(), seed, plan.batchSize()));
+                    new CamGenerator.Options(method, plan.camThresholdFactor(), seed, plan.batchSize(),
+                            "move".equals(plan.camPaste()) ? ForegroundTransform.Paste.MOVE : ForegroundTransform.Paste.OVER));
             List<GeneratedSet.Entry> entries = new ArrayList<>();
             long total = gen.total();
             for (long from = 0; from < total; from += CHUNK) {
@@ -55,7 +56,7 @@ public final class CamStage {
                 progress.update("CAM-based sampling", to, total, "img");
             }
             GeneratedSet.Manifest m = new GeneratedSet.Manifest(GeneratedSet.FORMAT, plan.camMethod(),
-                    plan.camThresholdFactor(), seed, checkpoint == null ? null : checkpoint.toString(),
+                    plan.camThresholdFactor(), plan.camPaste(), seed, checkpoint == null ? null : checkpoint.toString(),
                     train.classNames(), perClass, entries);
             GeneratedSet.writeManifest(outDir, m);
             return m;

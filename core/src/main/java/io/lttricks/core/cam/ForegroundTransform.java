@@ -5,9 +5,11 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.lttricks.core.data.RgbImage;
 
 /**
- * One transformation of CAM-based sampling, applied to the foreground only: the transformed
- * foreground is pasted over the untouched original, so every pixel outside the pasted region keeps
- * its original value.
+ * One transformation of CAM-based sampling, applied to the foreground only. With
+ * {@link Paste#OVER} (the paper's description, the default) the transformed foreground is pasted
+ * over the untouched original: every pixel outside the pasted region keeps its value. With
+ * {@link Paste#MOVE} (the official code) the region the foreground left is filled from the
+ * transformed image too, so the object moves instead of appearing twice.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "kind")
 @JsonSubTypes({
@@ -24,7 +26,65 @@ public sealed interface ForegroundTransform {
     record Result(RgbImage image, boolean[] pasted) {
     }
 
-    Result apply(RgbImage image, boolean[] foreground);
+    /** How the transformed foreground meets the original. */
+    enum Paste { OVER, MOVE }
+
+    /** Where output pixel (x, y) comes from in the source, as (sx, sy); the source pixel must be foreground. */
+    double[] sourceOf(int x, int y, int w, int h);
+
+    /** Whether this transformation samples between pixels (rotation, scaling) or copies them. */
+    default boolean interpolates() {
+        return false;
+    }
+
+    default Result apply(RgbImage image, boolean[] foreground) {
+        return apply(image, foreground, Paste.OVER);
+    }
+
+    /** The generated image: see {@link Paste}. */
+    default Result apply(RgbImage image, boolean[] fg, Paste paste) {
+        int w = image.width();
+        int h = image.height();
+        int plane = w * h;
+        byte[] src = image.chw();
+        byte[] out = src.clone();
+        boolean[] pasted = new boolean[plane];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                double[] s = sourceOf(x, y, w, h);
+                int nx = (int) Math.round(s[0]);
+                int ny = (int) Math.round(s[1]);
+                boolean inside = nx >= 0 && ny >= 0 && nx < w && ny < h;
+                int o = y * w + x;
+                boolean landed = inside && fg[ny * w + nx];
+                boolean vacated = paste == Paste.MOVE && fg[o];
+                if (!landed && !vacated) {
+                    continue;
+                }
+                pasted[o] = true;
+                for (int c = 0; c < 3; c++) {
+                    out[c * plane + o] = !inside ? 0
+                            : interpolates() ? (byte) Math.round(bilinear(src, c * plane, w, h, s[0], s[1]))
+                            : src[c * plane + ny * w + nx];
+                }
+            }
+        }
+        return new Result(new RgbImage(w, h, out), pasted);
+    }
+
+    private static double bilinear(byte[] p, int base, int w, int h, double x, double y) {
+        int x0 = (int) Math.floor(x);
+        int y0 = (int) Math.floor(y);
+        double fx = x - x0;
+        double fy = y - y0;
+        int xa = Math.max(0, Math.min(w - 1, x0));
+        int xb = Math.max(0, Math.min(w - 1, x0 + 1));
+        int ya = Math.max(0, Math.min(h - 1, y0));
+        int yb = Math.max(0, Math.min(h - 1, y0 + 1));
+        double top = (p[base + ya * w + xa] & 0xff) * (1 - fx) + (p[base + ya * w + xb] & 0xff) * fx;
+        double bottom = (p[base + yb * w + xa] & 0xff) * (1 - fx) + (p[base + yb * w + xb] & 0xff) * fx;
+        return Math.max(0, Math.min(255, top * (1 - fy) + bottom * fy));
+    }
 
     /**
      * Rotation by {@code angle} degrees (counter-clockwise on screen, OpenCV's convention) and
@@ -34,9 +94,7 @@ public sealed interface ForegroundTransform {
      */
     record RotateScale(double angle, double scale, double cx, double cy) implements ForegroundTransform {
         @Override
-        public Result apply(RgbImage image, boolean[] fg) {
-            int w = image.width();
-            int h = image.height();
+        public double[] sourceOf(int x, int y, int w, int h) {
             double t = Math.toRadians(angle);
             double a = scale * Math.cos(t);
             double b = scale * Math.sin(t);
@@ -44,101 +102,30 @@ public sealed interface ForegroundTransform {
             double tx = (1 - a) * cx - b * cy;
             double ty = b * cx + (1 - a) * cy;
             double det = a * a + b * b;
-            byte[] src = image.chw();
-            byte[] out = src.clone();
-            boolean[] pasted = new boolean[w * h];
-            int plane = w * h;
-            for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) {
-                    double u = x - tx;
-                    double v = y - ty;
-                    double sx = (a * u - b * v) / det;
-                    double sy = (b * u + a * v) / det;
-                    int nx = (int) Math.round(sx);
-                    int ny = (int) Math.round(sy);
-                    if (nx < 0 || ny < 0 || nx >= w || ny >= h || !fg[ny * w + nx]) {
-                        continue;
-                    }
-                    int o = y * w + x;
-                    pasted[o] = true;
-                    for (int c = 0; c < 3; c++) {
-                        out[c * plane + o] = (byte) Math.round(bilinear(src, c * plane, w, h, sx, sy));
-                    }
-                }
-            }
-            return new Result(new RgbImage(w, h, out), pasted);
+            double u = x - tx;
+            double v = y - ty;
+            return new double[] {(a * u - b * v) / det, (b * u + a * v) / det};
         }
 
-        private static double bilinear(byte[] p, int base, int w, int h, double x, double y) {
-            int x0 = (int) Math.floor(x);
-            int y0 = (int) Math.floor(y);
-            double fx = x - x0;
-            double fy = y - y0;
-            int xa = Math.max(0, Math.min(w - 1, x0));
-            int xb = Math.max(0, Math.min(w - 1, x0 + 1));
-            int ya = Math.max(0, Math.min(h - 1, y0));
-            int yb = Math.max(0, Math.min(h - 1, y0 + 1));
-            double top = (p[base + ya * w + xa] & 0xff) * (1 - fx) + (p[base + ya * w + xb] & 0xff) * fx;
-            double bottom = (p[base + yb * w + xa] & 0xff) * (1 - fx) + (p[base + yb * w + xb] & 0xff) * fx;
-            return Math.max(0, Math.min(255, top * (1 - fy) + bottom * fy));
+        @Override
+        public boolean interpolates() {
+            return true;
         }
     }
 
     /** Translation of the foreground by ({@code dx}, {@code dy}) pixels. */
     record Translate(int dx, int dy) implements ForegroundTransform {
         @Override
-        public Result apply(RgbImage image, boolean[] fg) {
-            int w = image.width();
-            int h = image.height();
-            int plane = w * h;
-            byte[] src = image.chw();
-            byte[] out = src.clone();
-            boolean[] pasted = new boolean[plane];
-            for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) {
-                    if (!fg[y * w + x]) {
-                        continue;
-                    }
-                    int nx = x + dx;
-                    int ny = y + dy;
-                    if (nx < 0 || ny < 0 || nx >= w || ny >= h) {
-                        continue;
-                    }
-                    int o = ny * w + nx;
-                    pasted[o] = true;
-                    for (int c = 0; c < 3; c++) {
-                        out[c * plane + o] = src[c * plane + y * w + x];
-                    }
-                }
-            }
-            return new Result(new RgbImage(w, h, out), pasted);
+        public double[] sourceOf(int x, int y, int w, int h) {
+            return new double[] {x - dx, y - dy};
         }
     }
 
     /** Horizontal flip of the foreground (mirrored about the image's vertical centre line). */
     record Flip() implements ForegroundTransform {
         @Override
-        public Result apply(RgbImage image, boolean[] fg) {
-            int w = image.width();
-            int h = image.height();
-            int plane = w * h;
-            byte[] src = image.chw();
-            byte[] out = src.clone();
-            boolean[] pasted = new boolean[plane];
-            for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) {
-                    int mx = w - 1 - x;
-                    if (!fg[y * w + mx]) {
-                        continue;
-                    }
-                    int o = y * w + x;
-                    pasted[o] = true;
-                    for (int c = 0; c < 3; c++) {
-                        out[c * plane + o] = src[c * plane + y * w + mx];
-                    }
-                }
-            }
-            return new Result(new RgbImage(w, h, out), pasted);
+        public double[] sourceOf(int x, int y, int w, int h) {
+            return new double[] {w - 1 - x, y};
         }
     }
 

@@ -48,11 +48,13 @@ public final class GeneratedSet {
      *
      * @param method          cam or image_trans
      * @param thresholdFactor foreground threshold factor
+     * @param paste           over (the paper) or move (the official code)
      * @param checkpoint      the model the maps came from
      * @param perClass        images generated per class
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Manifest(String format, String method, double thresholdFactor, long seed, String checkpoint,
+    public record Manifest(String format, String method, double thresholdFactor, String paste, long seed,
+                           String checkpoint,
                            List<String> classes, int[] perClass, List<Entry> images) {
     }
 

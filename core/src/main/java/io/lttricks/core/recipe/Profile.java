@@ -85,7 +85,8 @@ public enum Profile {
                     s.method() != null ? s.method().toLowerCase(Locale.ROOT) : "cam",
                     s.thresholdFactor() != null ? s.thresholdFactor() : 1.0,
                     counts,
-                    s.threshold() != null ? s.threshold() : 100);
+                    s.threshold() != null ? s.threshold() : 100,
+                    s.paste() != null ? s.paste().toLowerCase(Locale.ROOT) : "over");
         }
         String init = s.init() != null ? s.init() : (index == 0 ? "scratch" : "previous");
         boolean scratch = "scratch".equals(init);
@@ -160,6 +161,6 @@ public enum Profile {
                 "train",
                 role,
                 s.generated(),
-                null, 0, null, 0);
+                null, 0, null, 0, null);
     }
 }

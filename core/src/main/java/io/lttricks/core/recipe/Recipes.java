@@ -166,12 +166,21 @@ public final class Recipes {
         return new Resolved(filled, profile, List.copyOf(plans));
     }
 
+    /** A cam stage on its own (the model comes from elsewhere, e.g. the command line). */
+    public static StagePlan resolveCamStage(StageRecipe stage) {
+        StagePlan p = Profile.PAPER.resolve(stage.with("type", "cam").with("init", "previous"), 0);
+        return validateCam(p, "cam", true);
+    }
+
     private static StagePlan validateCam(StagePlan p, String at, boolean trainedBefore) {
         if (!p.camMethod().equals("cam") && !p.camMethod().equals("image_trans")) {
             throw new RecipeException(at + ".method: use cam (CAM-based sampling) or image_trans, got " + p.camMethod());
         }
         if (!p.camCounts().equals("cifar") && !p.camCounts().equals("threshold")) {
             throw new RecipeException(at + ".counts: use cifar (n_max + n_min - n_c) or threshold, got " + p.camCounts());
+        }
+        if (!p.camPaste().equals("over") && !p.camPaste().equals("move")) {
+            throw new RecipeException(at + ".paste: use over (the paper) or move (the official code), got " + p.camPaste());
         }
         if (!(p.camThresholdFactor() > 0)) {
             throw new RecipeException(at + ".threshold_factor: must be > 0, got " + p.camThresholdFactor());
@@ -282,6 +291,6 @@ public final class Recipes {
         return new StagePlan(p.name(), p.init(), p.epochs(), p.batchSize(), p.lr(), p.momentum(), p.nesterov(),
                 p.weightDecay(), p.warmupEpochs(), p.milestones(), p.lrDecay(), loss, p.lossGamma(), p.lossBeta(),
                 sampler, mixAt, p.mixupAlpha(), drs, p.drsStart(), p.drwStart(), drwWeights, p.checkpointEvery(),
-                p.type(), p.role(), p.generated(), null, 0, null, 0);
+                p.type(), p.role(), p.generated(), null, 0, null, 0, null);
     }
 }

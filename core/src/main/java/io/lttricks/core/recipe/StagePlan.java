@@ -48,7 +48,8 @@ public record StagePlan(
         String camMethod,
         double camThresholdFactor,
         String camCounts,
-        int camThreshold) {
+        int camThreshold,
+        String camPaste) {
 
     public StagePlan {
         milestones = List.copyOf(milestones);

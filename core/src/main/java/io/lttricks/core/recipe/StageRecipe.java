@@ -31,6 +31,9 @@ import java.util.List;
  *                        the official code)
  * @param counts          cam stage: {@code cifar} (n_max + n_min - n_c per class) or {@code threshold}
  * @param threshold       cam stage with threshold counts: 100 for ImageNet-LT, 50 for iNaturalist
+ * @param paste           cam stage: {@code over} (the transformed foreground over the untouched
+ *                        original, as the paper describes; default) or {@code move} (the region the
+ *                        foreground left is filled from the transformed image, as the official code)
  * @param checkpointEvery save a checkpoint every this many epochs (the last epoch always)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -58,6 +61,7 @@ public record StageRecipe(
         @JsonProperty("threshold_factor") Double thresholdFactor,
         String counts,
         Integer threshold,
+        String paste,
         @JsonProperty("checkpoint_every") Integer checkpointEvery) {
 
     public static StageRecipe empty(String name) {

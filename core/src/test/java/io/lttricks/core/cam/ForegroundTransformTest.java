@@ -132,6 +132,30 @@ class ForegroundTransformTest {
         assertBackgroundUnchanged(img, r);
     }
 
+    /** The official code's variant: the object moves; where it was, the transformed image shows through. */
+    @Test
+    void moveFillsTheVacatedRegionFromTheTransformedImage() {
+        RgbImage img = noise(11);
+        boolean[] fg = blob(2, 6, 9, 14, 12);
+        ForegroundTransform.Result r = new ForegroundTransform.Flip().apply(img, fg, ForegroundTransform.Paste.MOVE);
+        assertBackgroundUnchanged(img, r);
+        for (int y = 0; y < H; y++) {
+            for (int x = 0; x < W; x++) {
+                boolean inRegion = fg[y * W + x] || fg[y * W + (W - 1 - x)];
+                assertEquals(inRegion, r.pasted()[y * W + x]);
+                if (inRegion) {
+                    for (int c = 0; c < 3; c++) {
+                        assertEquals(img.get(c, y, W - 1 - x), r.image().get(c, y, x));
+                    }
+                }
+            }
+        }
+        ForegroundTransform.Result shifted = new ForegroundTransform.Translate(20, 0).apply(img, fg,
+                ForegroundTransform.Paste.MOVE);
+        // Where the object was, the source lies 20 pixels to the left: outside the image, so black.
+        assertEquals(0, shifted.image().get(0, 10, 5));
+    }
+
     @Test
     void boundingBoxOfAMask() {
         boolean[] fg = blob(3, 5, 12, 20, 2);

@@ -166,6 +166,38 @@ class TrainingRunTest {
         }
     }
 
+    /** The CAM pipeline: first stage, CAM generation, deferred stage on original + generated, fine-tuning. */
+    @Test
+    void camBasedSamplingPipelineRuns() throws IOException {
+        Recipes.Resolved r = recipe("  - {name: first, role: first_stage, epochs: 2, batch_size: 16, lr: 0.05}\n"
+                + "  - {name: cam, type: cam, threshold_factor: 0.75}\n"
+                + "  - {name: deferred, role: deferred, epochs: 1, batch_size: 16, generated: cam, sampler: class_balanced}\n"
+                + "  - {name: ft, epochs: 1, batch_size: 16}\n");
+        List<String> notes = new ArrayList<>();
+        TrainingRun.Result result = run(r, tmp.resolve("cam"), new TrainListener() {
+            @Override
+            public void onNote(String message) {
+                notes.add(message);
+            }
+        }, false);
+        assertEquals(List.of("first", "deferred", "ft"), new ArrayList<>(result.stageReports().keySet()));
+        io.lttricks.core.cam.GeneratedSet.Manifest m = io.lttricks.core.cam.GeneratedSet.read(
+                tmp.resolve("cam/02-cam/generated"));
+        int[] counts = new io.lttricks.core.data.LongTailProfile.Exponential(5).counts(10, 40);
+        for (int c = 0; c < 10; c++) {
+            assertEquals(40 + counts[9] - counts[c], m.perClass()[c]);
+        }
+        assertTrue(notes.stream().anyMatch(n -> n.contains("stage deferred: training on")
+                && n.contains(m.images().size() + " generated")), notes.toString());
+        assertTrue(notes.stream().anyMatch(n -> n.contains("stage ft: weights from") && n.contains("03-deferred")),
+                "fine-tuning continues the deferred stage: " + notes);
+        List<String> history = Files.readAllLines(tmp.resolve("cam/03-deferred/history.jsonl"));
+        JsonNode epoch = new ObjectMapper().readTree(history.get(0));
+        int originalTotal = java.util.Arrays.stream(counts).sum();
+        assertEquals(originalTotal / 16 * 16, epoch.get("images").asInt(),
+                "class-balanced epochs keep the original length");
+    }
+
     @Test
     void datasetSpecOfTheRunIsTheOneRecorded() throws IOException {
         Recipes.Resolved r = recipe("  - {name: main, epochs: 1, batch_size: 16}\n");

@@ -1,0 +1,63 @@
+package io.lttricks.cli;
+
+import io.lttricks.core.data.DatasetSpec;
+import io.lttricks.core.train.Checkpoint;
+import io.lttricks.core.train.TrainingRun;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * A checkpoint given on the command line, and the data set it belongs to: a run directory means
+ * its last finished stage; a checkpoint inside a run directory takes the run's data set (and its
+ * long-tailed manifest, so the training set is exactly the one the model saw); a checkpoint
+ * elsewhere needs --dataset.
+ */
+record ModelSource(Path checkpoint, Checkpoint.Meta meta, Path runDir, DatasetSpec dataset) {
+
+    static ModelSource resolve(Path target, String dataset, String source) throws IOException {
+        Path ckpt = target;
+        Path runDir = null;
+        if (Files.isDirectory(target)) {
+            runDir = target;
+            ckpt = lastFinal(target);
+        } else {
+            Path p = target.toAbsolutePath().getParent();
+            for (int up = 0; up < 3 && p != null; up++, p = p.getParent()) {
+                if (Files.exists(TrainingRun.recipeFile(p))) {
+                    runDir = p;
+                    break;
+                }
+            }
+        }
+        Checkpoint.Meta meta = Checkpoint.readMeta(ckpt);
+        DatasetSpec spec;
+        if (dataset != null) {
+            spec = new DatasetSpec(dataset, source, null, null, null, null, null, null, null, null);
+        } else if (runDir != null) {
+            spec = TrainingRun.readRunRecipe(runDir).recipe().dataset();
+            Path manifest = runDir.resolve("manifest.json");
+            if (Files.exists(manifest)) {
+                spec = new DatasetSpec(spec.name(), spec.source(), spec.imbalance(), spec.profile(), spec.paretoAlpha(),
+                        spec.seed(), manifest.toString(), spec.trainList(), spec.testList(), spec.classNames());
+            }
+            if (source != null) {
+                spec = spec.withSource(source);
+            }
+        } else {
+            throw new IllegalArgumentException(ckpt + " is not inside a run directory: say which data set with --dataset"
+                    + " (and --source)");
+        }
+        return new ModelSource(ckpt, meta, runDir, spec);
+    }
+
+    private static Path lastFinal(Path runDir) throws IOException {
+        try (Stream<Path> s = Files.list(runDir)) {
+            return s.filter(Files::isDirectory).sorted(Comparator.reverseOrder())
+                    .map(d -> d.resolve("final.ckpt")).filter(Files::exists).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException(runDir + " holds no finished stage (no final.ckpt)"));
+        }
+    }
+}
