@@ -16,10 +16,13 @@ import picocli.CommandLine.Command;
             "Long-Tailed Visual Recognition with Deep Convolutional Neural Networks\" (AAAI 2021).",
             "",
             "Start with:  lt train recipes/baseline.yaml --profile quick",
+            "Services:    lt run RECIPE (all in one process), or lt up, then lt submit / watch / runs / results.",
             "Data: CIFAR is looked up in --data-dir (or $LT_DATA_DIR, default ~/.lttricks/data) and",
             "downloaded there when missing and the network is reachable."
         },
-        subcommands = {TrainCommand.class, EvalCommand.class, DatasetCommand.class, CamCommand.class, BenchCommand.class,
+        subcommands = {TrainCommand.class, EvalCommand.class, DatasetCommand.class, CamCommand.class,
+            RunCommands.Up.class, RunCommands.Run.class, RunCommands.Submit.class, RunCommands.Watch.class,
+            RunCommands.Runs.class, RunCommands.Results.class, RunCommands.Cancel.class, BenchCommand.class,
             CommandLine.HelpCommand.class})
 public final class Lt {
 
@@ -37,6 +40,14 @@ public final class Lt {
         cli.setUsageHelpWidth(110);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             Throwable t = e instanceof UncheckedIOException u ? u.getCause() : e;
+            if (t instanceof io.grpc.StatusRuntimeException sre) {
+                io.grpc.Status st = sre.getStatus();
+                commandLine.getErr().println("lt: " + st.getCode() + ": " + (st.getDescription() != null
+                        ? st.getDescription() : st.getCause() != null ? st.getCause().getMessage() : "")
+                        + (st.getCode() == io.grpc.Status.Code.UNAVAILABLE
+                        ? " (is the system up? start it with 'lt up', or give --server HOST:PORT)" : ""));
+                return st.getCode() == io.grpc.Status.Code.INVALID_ARGUMENT ? 2 : 1;
+            }
             if (t instanceof RecipeException) {
                 commandLine.getErr().println("lt: bad recipe: " + t.getMessage());
                 return 2;

@@ -61,6 +61,7 @@ public final class ClassActivationMaps {
 
     /** The weighted sums of the last feature maps, one batched forward pass. */
     public Raw raw(LabeledImages images, int[] indices, int[] classes) throws IOException {
+        io.lttricks.core.train.GradMode.disableOnThisThread();
         int n = indices.length;
         int per = normalise.floatsPerImage();
         float[] x = new float[n * per];

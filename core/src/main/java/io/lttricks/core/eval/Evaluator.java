@@ -27,6 +27,7 @@ public final class Evaluator {
     /** Predicted class of every test image, in test-set order. */
     public int[] predict(Backbone model, NDManager manager, LabeledImages test, ImageTransform transform,
                          boolean sigmoid, Progress progress) throws IOException {
+        io.lttricks.core.train.GradMode.disableOnThisThread();
         int n = test.size();
         int[] order = new int[n];
         for (int i = 0; i < n; i++) {

@@ -101,7 +101,7 @@ public enum Profile {
                 ep = s.epochs() != null ? s.epochs() : first;
                 ms = List.of(ep);
                 lr = 0.1;
-                warm = warmupFor(epochs);
+                warm = Math.min(warmupFor(epochs), ep);
             }
             case "deferred" -> {
                 ep = s.epochs() != null ? s.epochs() : epochs - first;

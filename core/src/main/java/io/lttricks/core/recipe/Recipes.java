@@ -166,6 +166,11 @@ public final class Recipes {
         return new Resolved(filled, profile, List.copyOf(plans));
     }
 
+    /** An object in storage (s3://bucket/key): checked by the service that reads it, not here. */
+    public static boolean isObjectReference(String location) {
+        return location != null && location.startsWith("s3://");
+    }
+
     /** A cam stage on its own (the model comes from elsewhere, e.g. the command line). */
     public static StagePlan resolveCamStage(StageRecipe stage) {
         StagePlan p = Profile.PAPER.resolve(stage.with("type", "cam").with("init", "previous"), 0);
@@ -193,7 +198,7 @@ public final class Recipes {
                 throw new RecipeException(at + ": CAM-based sampling needs a trained model: put a training stage"
                         + " before it, or give init: <checkpoint>");
             }
-            if (!"previous".equals(p.init()) && !Files.isRegularFile(Path.of(p.init()))) {
+            if (!"previous".equals(p.init()) && !isObjectReference(p.init()) && !Files.isRegularFile(Path.of(p.init()))) {
                 throw new RecipeException(at + ".init: checkpoint not found: " + p.init());
             }
         }
@@ -235,7 +240,8 @@ public final class Recipes {
             }
             last = m;
         }
-        if (!p.fromScratch() && !"previous".equals(p.init()) && !Files.isRegularFile(Path.of(p.init()))) {
+        if (!p.fromScratch() && !"previous".equals(p.init()) && !isObjectReference(p.init())
+                && !Files.isRegularFile(Path.of(p.init()))) {
             throw new RecipeException(at + ".init: checkpoint not found: " + p.init());
         }
         String loss;

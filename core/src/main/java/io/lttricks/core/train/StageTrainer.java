@@ -119,6 +119,7 @@ public final class StageTrainer {
      * @return the final checkpoint
      */
     public Path run(Path resumeFrom) throws IOException {
+        GradMode.disableOnThisThread();
         int[] labels = train.labels();
         int numClasses = train.numClasses();
         int[] counts = referenceCounts != null ? referenceCounts : train.classCounts();

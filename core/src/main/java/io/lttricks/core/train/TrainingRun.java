@@ -152,40 +152,29 @@ public final class TrainingRun {
             Path finalCkpt = StageTrainer.finalCheckpoint(stageDir);
             Path reportFile = stageDir.resolve("report.json");
             try (NDManager manager = NDManager.newBaseManager(device)) {
-                Backbone model = Backbones.create(recipe.backbone(), train.numClasses());
-                ImageTransform trainTransform = Transforms.train(model, train);
-                Shape input = new Shape(1, trainTransform.channels(), trainTransform.height(), trainTransform.width());
+                Backbone model;
                 if (!Files.exists(finalCkpt)) {
                     Path resumeFrom = StageTrainer.latestCheckpoint(stageDir);
                     Path init = resumeFrom != null ? resumeFrom
                             : plan.fromScratch() ? null
                             : "previous".equals(plan.init()) ? previousFinal : Path.of(plan.init());
                     if (init != null) {
-                        Checkpoint.loadInto(init, model, manager);
                         listener.onNote("stage " + plan.name() + ": weights from " + init);
-                    } else {
-                        Engine.getInstance().setRandomSeed(Seeds.stream(seed, "init", i).nextInt() & 0x7fffffff);
                     }
-                    model.initialize(manager, DataType.FLOAT32, input);
-                    int threads = options.loaderThreads() > 0 ? options.loaderThreads()
-                            : (stageTrain instanceof io.lttricks.core.data.InMemoryImages ? 1
-                            : Runtime.getRuntime().availableProcessors());
-                    new StageTrainer(plan, i, recipe.name(), model, manager, stageTrain, trainTransform, seed, stageDir,
-                            listener, threads, options.maxBatchesPerEpoch(), reference).run(resumeFrom);
+                    model = stageModel(recipe.backbone(), train, manager, init, seed, i);
+                    new StageTrainer(plan, i, recipe.name(), model, manager, stageTrain, Transforms.train(model, train),
+                            seed, stageDir, listener, loaderThreads(stageTrain, options.loaderThreads()),
+                            options.maxBatchesPerEpoch(), reference).run(resumeFrom);
                 } else {
-                    Checkpoint.loadInto(finalCkpt, model, manager);
-                    model.initialize(manager, DataType.FLOAT32, input);
+                    model = stageModel(recipe.backbone(), train, manager, finalCkpt, seed, i);
                 }
                 EvaluationReport report;
                 if (Files.exists(reportFile) && Files.getLastModifiedTime(reportFile).compareTo(
                         Files.getLastModifiedTime(finalCkpt)) >= 0) {
                     report = JSON.readValue(reportFile.toFile(), EvaluationReport.class);
                 } else {
-                    boolean sigmoid = Losses.create(plan.loss(), plan.lossGamma(), plan.lossBeta()).sigmoid();
-                    String selection = "final model of stage " + plan.name() + " (epoch " + plan.epochs()
-                            + "); no model selection on test data";
-                    report = new Evaluator(options.evalBatchSize(), 1).evaluate(model, manager, data.test(),
-                            Transforms.test(model, data.test()), sigmoid, train.classCounts(), selection, progress);
+                    report = evaluateStage(model, manager, data.test(), train.classCounts(), plan,
+                            options.evalBatchSize(), progress);
                     writeReport(stageDir, report);
                 }
                 reports.put(plan.name(), report);
@@ -198,8 +187,44 @@ public final class TrainingRun {
         return new Result(runDir, reports, last);
     }
 
+    /**
+     * A stage's network for training set {@code train}: weights from checkpoint {@code weights}, or
+     * Kaiming initialisation seeded from the run seed and the stage index; initialised on
+     * {@code manager}.
+     */
+    public static Backbone stageModel(String backbone, LabeledImages train, NDManager manager, Path weights, long seed,
+                                      int stageIndex) throws IOException {
+        Backbone model = Backbones.create(backbone, train.numClasses());
+        ImageTransform t = Transforms.train(model, train);
+        if (weights != null) {
+            Checkpoint.loadInto(weights, model, manager);
+        } else {
+            Engine.getInstance().setRandomSeed(Seeds.stream(seed, "init", stageIndex).nextInt() & 0x7fffffff);
+        }
+        model.initialize(manager, DataType.FLOAT32, new Shape(1, t.channels(), t.height(), t.width()));
+        return model;
+    }
+
+    /** Batch-preparing threads: as configured, else 1 for images in memory and all cores for image files. */
+    public static int loaderThreads(LabeledImages images, int configured) {
+        if (configured > 0) {
+            return configured;
+        }
+        return images instanceof io.lttricks.core.data.InMemoryImages ? 1 : Runtime.getRuntime().availableProcessors();
+    }
+
+    /** The evaluation of a stage's final model on the test set. */
+    public static EvaluationReport evaluateStage(Backbone model, NDManager manager, LabeledImages test, int[] trainCounts,
+                                                 StagePlan plan, int batchSize, Progress progress) throws IOException {
+        boolean sigmoid = Losses.create(plan.loss(), plan.lossGamma(), plan.lossBeta()).sigmoid();
+        String selection = "final model of stage " + plan.name() + " (epoch " + plan.epochs()
+                + "); no model selection on test data";
+        return new Evaluator(batchSize, 1).evaluate(model, manager, test, Transforms.test(model, test), sigmoid,
+                trainCounts, selection, progress);
+    }
+
     /** The training set with generated images appended (decoded into memory when the originals are). */
-    static LabeledImages join(LabeledImages train, io.lttricks.core.data.FileImages generated) throws IOException {
+    public static LabeledImages join(LabeledImages train, io.lttricks.core.data.FileImages generated) throws IOException {
         if (train instanceof io.lttricks.core.data.InMemoryImages mem) {
             return mem.concat(generated.toMemory(mem.height(), mem.width(),
                     Runtime.getRuntime().availableProcessors(), Progress.SILENT));
@@ -210,7 +235,7 @@ public final class TrainingRun {
         throw new IllegalArgumentException("cannot join generated images to " + train.getClass().getSimpleName());
     }
 
-    static void writeReport(Path dir, EvaluationReport report) throws IOException {
+    public static void writeReport(Path dir, EvaluationReport report) throws IOException {
         Files.createDirectories(dir);
         JSON.writeValue(dir.resolve("report.json").toFile(), report);
         Files.writeString(dir.resolve("report.txt"), report.table(), StandardCharsets.UTF_8);

@@ -198,6 +198,27 @@ class TrainingRunTest {
                 "class-balanced epochs keep the original length");
     }
 
+    /** PyTorch's grad mode is per thread and on in a new thread: services train on worker threads. */
+    @Test
+    void trainingAndEvaluationWorkOnAFreshThread() throws Exception {
+        Recipes.Resolved r = recipe("  - {name: main, epochs: 1, batch_size: 16}\n");
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                ai.djl.engine.Engine.getInstance();
+                ai.djl.pytorch.jni.JniUtils.setGradMode(true);
+                run(r, tmp.resolve("thread"), new TrainListener() { }, false);
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        t.start();
+        t.join();
+        if (failure.get() != null) {
+            throw new AssertionError("training on a new thread failed", failure.get());
+        }
+    }
+
     @Test
     void datasetSpecOfTheRunIsTheOneRecorded() throws IOException {
         Recipes.Resolved r = recipe("  - {name: main, epochs: 1, batch_size: 16}\n");

@@ -1,0 +1,139 @@
+package io.lttricks.augment;
+
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.lttricks.platform.Config;
+import io.lttricks.platform.GrpcServer;
+import io.lttricks.platform.JobWorker;
+import io.lttricks.platform.Keys;
+import io.lttricks.platform.Platform;
+import io.lttricks.platform.RecipeMapper;
+import io.lttricks.platform.Topics;
+import io.lttricks.proto.v1.AugmentServiceGrpc;
+import io.lttricks.proto.v1.CamJob;
+import io.lttricks.proto.v1.GenerateRequest;
+import io.lttricks.proto.v1.GenerationStatus;
+import io.lttricks.proto.v1.GetGenerationRequest;
+import io.lttricks.proto.v1.Recipe;
+import io.lttricks.proto.v1.ShardJob;
+import io.lttricks.proto.v1.Stage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The augment service: CAM generation stages from {@link Topics#AUGMENT_JOBS}, split into shards on
+ * {@link Topics#SHARD_JOBS}, which every replica consumes as one consumer group. Adding a replica
+ * adds a worker on the shards (up to the topic's partition count).
+ */
+public final class AugmentServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AugmentServer.class);
+    public static final String SERVICE = "augment";
+
+    private final Augmenter augmenter;
+    private final JobWorker<CamJob> planner;
+    private final JobWorker<ShardJob> shards;
+    private final GrpcServer grpc;
+
+    public AugmentServer(Platform platform) throws IOException {
+        this(platform, true);
+    }
+
+    /** @param withGrpc false for extra in-process workers (tests, scaling on one machine) */
+    public AugmentServer(Platform platform, boolean withGrpc) throws IOException {
+        this.augmenter = new Augmenter(platform);
+        this.planner = new JobWorker<>(platform.config(), Topics.AUGMENT_JOBS, Topics.GROUP_AUGMENT_PLANNER,
+                CamJob.parser(), (key, job) -> augmenter.plan(job)).start();
+        this.shards = new JobWorker<>(platform.config(), Topics.SHARD_JOBS, Topics.GROUP_AUGMENT, ShardJob.parser(),
+                (key, job) -> augmenter.shard(job)).start();
+        this.grpc = withGrpc ? new GrpcServer(platform.config().grpcPort(), List.of(new Api(platform))) : null;
+    }
+
+    public int port() {
+        return grpc == null ? -1 : grpc.port();
+    }
+
+    @Override
+    public void close() {
+        if (grpc != null) {
+            grpc.close();
+        }
+        planner.close();
+        shards.close();
+        augmenter.close();
+    }
+
+    static final class Api extends AugmentServiceGrpc.AugmentServiceImplBase {
+        private final Platform platform;
+
+        Api(Platform platform) {
+            this.platform = platform;
+        }
+
+        @Override
+        public void generate(GenerateRequest request, StreamObserver<GenerationStatus> response) {
+            if (request.getManifestKey().isBlank() || request.getOutputPrefix().isBlank()) {
+                throw Status.INVALID_ARGUMENT.withDescription("manifest_key and output_prefix are required")
+                        .asRuntimeException();
+            }
+            Stage stage = request.getStage().toBuilder().setType("cam").setName(
+                    request.getStage().getName().isBlank() ? "cam" : request.getStage().getName())
+                    .setInit("s3://" + platform.store().bucket() + "/" + request.getCheckpointKey()).build();
+            Recipe recipe = Recipe.newBuilder().setName("generate").setDataset(request.getDataset()).setSeed(request.getSeed())
+                    .setBackbone("resnet32").addStages(stage).build();
+            RecipeMapper.resolve(recipe);
+            try {
+                if (!platform.store().exists(request.getManifestKey())) {
+                    throw Status.FAILED_PRECONDITION.withDescription("manifest " + request.getManifestKey()
+                            + " does not exist: build the data set first").asRuntimeException();
+                }
+                if (!"image_trans".equals(stage.getMethod()) && !platform.store().exists(request.getCheckpointKey())) {
+                    throw Status.FAILED_PRECONDITION.withDescription("checkpoint " + request.getCheckpointKey()
+                            + " does not exist: CAM-based sampling needs the first stage's model").asRuntimeException();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            String runId = request.getRunId().isBlank() ? "generate-" + UUID.randomUUID() : request.getRunId();
+            platform.bus().publish(Topics.AUGMENT_JOBS, runId, CamJob.newBuilder().setRunId(runId).setRecipe(recipe)
+                    .setStageIndex(0).setManifestKey(request.getManifestKey()).setCheckpointKey(request.getCheckpointKey())
+                    .setOutputPrefix(request.getOutputPrefix()).setShards(request.getShards()).build());
+            response.onNext(GenerationStatus.newBuilder().setRunId(runId).setOutputPrefix(request.getOutputPrefix()).build());
+            response.onCompleted();
+        }
+
+        @Override
+        public void getGeneration(GetGenerationRequest request, StreamObserver<GenerationStatus> response) {
+            String prefix = request.getOutputPrefix();
+            try {
+                List<String> stored = platform.store().list(Keys.shards(prefix));
+                GenerationStatus.Builder b = GenerationStatus.newBuilder().setOutputPrefix(prefix)
+                        .setShardsDone(stored.size());
+                if (!stored.isEmpty()) {
+                    b.setShards(Integer.parseInt(stored.get(0).replaceAll(".*-of-(\\d+)\\.zip$", "$1")));
+                }
+                if (platform.store().exists(Keys.generatedManifest(prefix))) {
+                    b.setManifestKey(Keys.generatedManifest(prefix));
+                }
+                response.onNext(b.build());
+                response.onCompleted();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** Runs the service alone, configured by environment variables (see {@link Config}). */
+    public static void main(String[] args) throws Exception {
+        Config config = Config.fromEnvironment(Config.AUGMENT_PORT);
+        try (Platform platform = Platform.open(config, SERVICE); AugmentServer server = new AugmentServer(platform)) {
+            LOG.warn("augment service on port {}; Kafka {}, storage {}/{}", server.port(), config.kafkaBootstrap(),
+                    config.s3Endpoint(), config.s3Bucket());
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+            server.grpc.awaitTermination();
+        }
+    }
+}

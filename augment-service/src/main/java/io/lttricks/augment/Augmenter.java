@@ -1,0 +1,191 @@
+package io.lttricks.augment;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import io.lttricks.core.cam.CamGenerator;
+import io.lttricks.core.cam.CamStage;
+import io.lttricks.core.cam.ForegroundTransform;
+import io.lttricks.core.cam.GeneratedSet;
+import io.lttricks.core.data.LabeledImages;
+import io.lttricks.core.data.LongTailManifest;
+import io.lttricks.core.model.Backbone;
+import io.lttricks.core.recipe.Recipes;
+import io.lttricks.core.recipe.StagePlan;
+import io.lttricks.core.train.Checkpoint;
+import io.lttricks.core.train.Transforms;
+import io.lttricks.core.util.Progress;
+import io.lttricks.platform.DataAccess;
+import io.lttricks.platform.GeneratedSets;
+import io.lttricks.platform.Keys;
+import io.lttricks.platform.Platform;
+import io.lttricks.platform.RecipeMapper;
+import io.lttricks.platform.Topics;
+import io.lttricks.proto.v1.CamJob;
+import io.lttricks.proto.v1.RunEvent;
+import io.lttricks.proto.v1.ShardCompleted;
+import io.lttricks.proto.v1.ShardJob;
+import io.lttricks.proto.v1.StageCompleted;
+import io.lttricks.proto.v1.StageFailed;
+import io.lttricks.proto.v1.StageStarted;
+import java.io.IOException;
+import java.util.List;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * CAM generation as a service. A stage job is split into shard jobs (ranges of the generated
+ * images' indices) on the partitioned shard topic; any replica takes any shard. A shard's output
+ * key is a function of the stage and the shard, and its images a function of the seed and their
+ * indices, so a shard delivered twice writes the same bytes to the same key. Whoever stores the
+ * last shard merges the manifest; the set is complete when {@code generated.json} exists.
+ */
+final class Augmenter implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Augmenter.class);
+
+    private final Platform platform;
+    private final DataAccess data;
+    private final GeneratedSets sets;
+    /** The last training set and model used: consecutive shards of a stage share them. */
+    private String loadedManifest;
+    private LabeledImages loadedTrain;
+    private String loadedCheckpoint;
+    private NDManager manager;
+    private Backbone model;
+
+    Augmenter(Platform platform) {
+        this.platform = platform;
+        this.data = new DataAccess(platform);
+        this.sets = new GeneratedSets(platform);
+    }
+
+    /** Splits a stage into shard jobs. */
+    void plan(CamJob job) {
+        StagePlan plan = null;
+        try {
+            plan = stage(job);
+            String manifestKey = Keys.generatedManifest(job.getOutputPrefix());
+            if (platform.store().exists(manifestKey)) {
+                completed(job, plan, manifestKey, 0);
+                return;
+            }
+            LongTailManifest lt = LongTailManifest.read(data.fetch(job.getManifestKey()));
+            int[] perClass = CamStage.counts(plan, lt.counts());
+            long total = 0;
+            for (int n : perClass) {
+                total += n;
+            }
+            int shards = (int) Math.max(1, Math.min(total, job.getShards() > 0 ? job.getShards()
+                    : platform.config().augmentShards()));
+            platform.bus().event(RunEvent.newBuilder().setRunId(job.getRunId()).setStage(plan.name())
+                    .setStarted(StageStarted.newBuilder().setWorker(AugmentServer.SERVICE + "/" + platform.config().instance())
+                            .setTotal(shards)));
+            if (total == 0) {
+                GeneratedSet.Manifest m = sets.complete(job.getOutputPrefix(), header(job, plan, lt));
+                completed(job, plan, manifestKey, m.images().size());
+                return;
+            }
+            for (int s = 0; s < shards; s++) {
+                long from = total * s / shards;
+                long to = total * (s + 1) / shards;
+                platform.bus().publish(Topics.SHARD_JOBS, job.getRunId() + "/" + plan.name() + "/" + s,
+                        ShardJob.newBuilder().setStage(job).setShard(s).setShards(shards).setFrom(from).setTo(to)
+                                .setOutputKey(Keys.shard(job.getOutputPrefix(), s, shards)).build());
+            }
+            LOG.info("run {} stage {}: {} images in {} shards", job.getRunId(), plan.name(), total, shards);
+        } catch (IOException | RuntimeException e) {
+            fail(job, plan == null ? "cam" : plan.name(), e);
+        }
+    }
+
+    /** Generates and stores one shard; completes the set if it was the last one. */
+    void shard(ShardJob job) {
+        CamJob stageJob = job.getStage();
+        StagePlan plan = null;
+        try {
+            plan = stage(stageJob);
+            if (!platform.store().exists(job.getOutputKey())) {
+                LabeledImages train = train(stageJob.getManifestKey(), stageJob.getRecipe());
+                CamGenerator gen = generator(stageJob, plan, train);
+                List<CamGenerator.Generated> images = gen.generate(job.getFrom(), job.getTo(), Progress.SILENT);
+                platform.store().put(job.getOutputKey(), GeneratedSets.shardZip(train.classNames(), images),
+                        "application/zip");
+            }
+            platform.bus().event(RunEvent.newBuilder().setRunId(stageJob.getRunId()).setStage(plan.name())
+                    .setShard(ShardCompleted.newBuilder().setShard(job.getShard()).setShards(job.getShards())
+                            .setImages(job.getTo() - job.getFrom()).setKey(job.getOutputKey())
+                            .setWorker(AugmentServer.SERVICE + "/" + platform.config().instance())));
+            List<String> stored = platform.store().list(Keys.shards(stageJob.getOutputPrefix()));
+            String suffix = String.format(Locale.ROOT, "-of-%05d.zip", job.getShards());
+            if (stored.stream().filter(k -> k.endsWith(suffix)).count() == job.getShards()) {
+                LongTailManifest lt = LongTailManifest.read(data.fetch(stageJob.getManifestKey()));
+                GeneratedSet.Manifest m = sets.complete(stageJob.getOutputPrefix(), header(stageJob, plan, lt));
+                completed(stageJob, plan, Keys.generatedManifest(stageJob.getOutputPrefix()), m.images().size());
+            }
+        } catch (IOException | RuntimeException e) {
+            fail(stageJob, plan == null ? "cam" : plan.name(), e);
+        }
+    }
+
+    private static GeneratedSet.Manifest header(CamJob job, StagePlan plan, LongTailManifest lt) {
+        return new GeneratedSet.Manifest(GeneratedSet.FORMAT, plan.camMethod(), plan.camThresholdFactor(),
+                plan.camPaste(), seed(job), job.getCheckpointKey(), lt.classes(), CamStage.counts(plan, lt.counts()),
+                List.of());
+    }
+
+    private static long seed(CamJob job) {
+        return RecipeMapper.fromProto(job.getRecipe()).seedOrDefault();
+    }
+
+    private static StagePlan stage(CamJob job) {
+        Recipes.Resolved r = RecipeMapper.resolve(job.getRecipe());
+        StagePlan plan = r.stages().get(job.getStageIndex());
+        if (!plan.isCam()) {
+            throw new IllegalArgumentException("stage " + plan.name() + " is not a cam stage");
+        }
+        return plan;
+    }
+
+    private synchronized LabeledImages train(String manifestKey, io.lttricks.proto.v1.Recipe recipe) throws IOException {
+        if (!manifestKey.equals(loadedManifest)) {
+            loadedTrain = data.load(RecipeMapper.fromProto(recipe).dataset(), manifestKey).train();
+            loadedManifest = manifestKey;
+        }
+        return loadedTrain;
+    }
+
+    private synchronized CamGenerator generator(CamJob job, StagePlan plan, LabeledImages train) throws IOException {
+        boolean cam = "cam".equals(plan.camMethod());
+        if (cam && !job.getCheckpointKey().equals(loadedCheckpoint)) {
+            if (manager != null) {
+                manager.close();
+            }
+            manager = NDManager.newBaseManager(Engine.getInstance().defaultDevice());
+            model = Checkpoint.loadModel(data.fetch(job.getCheckpointKey()), manager);
+            loadedCheckpoint = job.getCheckpointKey();
+        }
+        int[] perClass = CamStage.counts(plan, train.classCounts());
+        return new CamGenerator(cam ? model : null, manager, train, cam ? Transforms.test(model, train) : null, perClass,
+                new CamGenerator.Options(cam ? CamGenerator.Method.CAM : CamGenerator.Method.IMAGE_TRANS,
+                        plan.camThresholdFactor(), seed(job), plan.batchSize(),
+                        "move".equals(plan.camPaste()) ? ForegroundTransform.Paste.MOVE : ForegroundTransform.Paste.OVER));
+    }
+
+    private void completed(CamJob job, StagePlan plan, String manifestKey, long images) {
+        platform.bus().event(RunEvent.newBuilder().setRunId(job.getRunId()).setStage(plan.name())
+                .setCompleted(StageCompleted.newBuilder().setOutputKey(manifestKey).setItems(images)));
+    }
+
+    private void fail(CamJob job, String stage, Exception e) {
+        LOG.error("run {} stage {}: {}", job.getRunId(), stage, e.toString(), e);
+        platform.bus().event(RunEvent.newBuilder().setRunId(job.getRunId()).setStage(stage)
+                .setFailed(StageFailed.newBuilder().setReason(String.valueOf(e.getMessage())).setPermanent(true)));
+    }
+
+    @Override
+    public synchronized void close() {
+        if (manager != null) {
+            manager.close();
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package io.lttricks.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lttricks.augment.AugmentServer;
+import io.lttricks.embedded.EmbeddedKafka;
+import io.lttricks.embedded.EmbeddedS3;
+import io.lttricks.evaluator.EvaluatorServer;
+import io.lttricks.platform.Config;
+import io.lttricks.platform.EventBus;
+import io.lttricks.platform.Keys;
+import io.lttricks.platform.ObjectStore;
+import io.lttricks.platform.Platform;
+import io.lttricks.platform.Topics;
+import io.lttricks.sampler.SamplerServer;
+import io.lttricks.trainer.TrainerServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The whole system in one process: an embedded Kafka broker and S3 server keeping their data in
+ * a state directory, and the four services, each on its own gRPC port. Data sets found in the data
+ * directory are uploaded to storage under {@code datasets/} on the first start. The endpoints are
+ * written to {@code endpoints.json} in the state directory, where the client commands find them.
+ */
+public final class AllInOne implements AutoCloseable {
+    public static final String ACCESS_KEY = "lttricks";
+    public static final String SECRET_KEY = "lttricks-secret";
+    static final String ENDPOINTS = "endpoints.json";
+    private static final List<String> DATASET_FILES = List.of("cifar-10-binary.tar.gz", "cifar-100-binary.tar.gz",
+            "cifar-10-jpeg.tar.gz", "cifar-100-jpeg.tar.gz");
+
+    /** Ports to listen on; 0 picks a free one. */
+    public record Ports(int kafka, int s3, int sampler, int augment, int trainer, int evaluator) {
+        public static final Ports DEFAULT = new Ports(0, 0, Config.SAMPLER_PORT, Config.AUGMENT_PORT, Config.TRAINER_PORT,
+                Config.EVALUATOR_PORT);
+        public static final Ports ANY = new Ports(0, 0, 0, 0, 0, 0);
+    }
+
+    private final List<AutoCloseable> parts = new ArrayList<>();
+    private final Config config;
+    private final Map<String, Object> endpoints = new LinkedHashMap<>();
+    private final Path stateDir;
+
+    private AllInOne(Path stateDir, Config config) {
+        this.stateDir = stateDir;
+        this.config = config;
+    }
+
+    /**
+     * @param augmentWorkers augment replicas in the process (each a member of the shard consumer group)
+     */
+    public static AllInOne start(Path stateDir, Path dataDir, Ports ports, int augmentWorkers,
+                                 Map<String, String> extraEnv) throws IOException {
+        Files.createDirectories(stateDir);
+        EmbeddedKafka kafka = EmbeddedKafka.start(stateDir.resolve("kafka"), ports.kafka());
+        EmbeddedS3 s3;
+        try {
+            s3 = EmbeddedS3.start(stateDir.resolve("s3"), ports.s3(), ACCESS_KEY, SECRET_KEY);
+        } catch (IOException | RuntimeException e) {
+            kafka.close();
+            throw e;
+        }
+        Map<String, String> env = new HashMap<>(Map.of(
+                Config.KAFKA_BOOTSTRAP, kafka.bootstrapServers(),
+                Config.S3_ENDPOINT, s3.endpoint(),
+                Config.S3_ACCESS_KEY, ACCESS_KEY,
+                Config.S3_SECRET_KEY, SECRET_KEY,
+                Config.WORK_DIR, stateDir.resolve("work").toString(),
+                Config.DATA_DIR, dataDir.toString(),
+                Config.INSTANCE, "lt-up"));
+        env.putAll(extraEnv);
+        Config config = Config.from(env, 0);
+        AllInOne all = new AllInOne(stateDir, config);
+        all.parts.add(s3);
+        all.parts.add(kafka);
+        try {
+            all.startServices(ports, augmentWorkers, dataDir);
+        } catch (IOException | RuntimeException e) {
+            all.close();
+            throw e;
+        }
+        all.endpoints.put("kafka", kafka.bootstrapServers());
+        all.endpoints.put("s3", s3.endpoint());
+        all.endpoints.put("bucket", config.s3Bucket());
+        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(stateDir.resolve(ENDPOINTS).toFile(), all.endpoints);
+        return all;
+    }
+
+    private void startServices(Ports ports, int augmentWorkers, Path dataDir) throws IOException {
+        ObjectStore store = new ObjectStore(config);
+        parts.add(0, store);
+        store.ensureBucket();
+        Topics.ensure(config);
+        seedDatasets(store, dataDir);
+        EventBus bus = new EventBus(config, "lt-up");
+        parts.add(0, bus);
+        SamplerServer sampler = new SamplerServer(new Platform(config.withGrpcPort(ports.sampler())
+                .withInstance("lt-up-sampler"), store, bus));
+        parts.add(0, sampler);
+        endpoints.put("sampler", "127.0.0.1:" + sampler.port());
+        for (int i = 0; i < Math.max(1, augmentWorkers); i++) {
+            Config c = config.withGrpcPort(ports.augment()).withInstance("lt-up-augment-" + i);
+            AugmentServer augment = new AugmentServer(new Platform(c, store, bus), i == 0);
+            parts.add(0, augment);
+            if (i == 0) {
+                endpoints.put("augment", "127.0.0.1:" + augment.port());
+            }
+        }
+        TrainerServer trainer = new TrainerServer(new Platform(config.withGrpcPort(ports.trainer())
+                .withInstance("lt-up-trainer"), store, bus));
+        parts.add(0, trainer);
+        endpoints.put("trainer", "127.0.0.1:" + trainer.port());
+        EvaluatorServer evaluator = new EvaluatorServer(new Platform(config.withGrpcPort(ports.evaluator())
+                .withInstance("lt-up-evaluator"), store, bus));
+        parts.add(0, evaluator);
+        endpoints.put("evaluator", "127.0.0.1:" + evaluator.port());
+    }
+
+    private static void seedDatasets(ObjectStore store, Path dataDir) throws IOException {
+        if (!Files.isDirectory(dataDir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(dataDir)) {
+            for (Path f : files.filter(p -> DATASET_FILES.contains(p.getFileName().toString())).toList()) {
+                String key = Keys.DATASETS + f.getFileName();
+                if (!store.exists(key)) {
+                    store.putFile(key, f, "application/gzip");
+                }
+            }
+        }
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    /** host:port of each service, Kafka and S3. */
+    public Map<String, Object> endpoints() {
+        return endpoints;
+    }
+
+    public String samplerTarget() {
+        return (String) endpoints.get("sampler");
+    }
+
+    public Path stateDir() {
+        return stateDir;
+    }
+
+    @Override
+    public void close() {
+        for (AutoCloseable part : parts) {
+            try {
+                part.close();
+            } catch (Exception ignored) {
+                // Best effort: shut down everything else.
+            }
+        }
+        parts.clear();
+    }
+}

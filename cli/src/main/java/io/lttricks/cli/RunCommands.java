@@ -1,0 +1,231 @@
+package io.lttricks.cli;
+
+import io.grpc.ManagedChannel;
+import io.lttricks.platform.RecipeMapper;
+import io.lttricks.proto.v1.GetRunRequest;
+import io.lttricks.proto.v1.ListRunsRequest;
+import io.lttricks.proto.v1.RunEvent;
+import io.lttricks.proto.v1.RunPhase;
+import io.lttricks.proto.v1.RunServiceGrpc;
+import io.lttricks.proto.v1.RunStatus;
+import io.lttricks.proto.v1.SubmitRunRequest;
+import io.lttricks.proto.v1.WatchRunRequest;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The commands that work with the services: up, run, submit, watch, runs, results, cancel. */
+final class RunCommands {
+    private RunCommands() {
+    }
+
+    static RunPhase watch(ManagedChannel channel, String runId, RunDisplay display) {
+        Iterator<RunEvent> events = RunServiceGrpc.newBlockingStub(channel)
+                .watch(WatchRunRequest.newBuilder().setRunId(runId).build());
+        RunPhase end = null;
+        while (events.hasNext()) {
+            RunPhase p = display.show(events.next());
+            if (p != null) {
+                end = p;
+            }
+        }
+        return end;
+    }
+
+    static int exitCode(RunPhase phase) {
+        return phase == RunPhase.RUN_SUCCEEDED ? 0 : 1;
+    }
+
+    @Command(name = "up", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {
+                "Starts the whole system on this machine, in this process: a real Kafka broker (KRaft), an",
+                "S3-compatible server over a directory, and the sampler (with the run service), augment, trainer",
+                "and evaluator services, each on its own gRPC port. Data sets in --data-dir are uploaded to",
+                "storage. Stop with Ctrl-C; start again over the same --state-dir and the runs are still there.",
+                "Then, from another terminal: lt submit RECIPE, lt watch RUN, lt runs, lt results RUN.",
+                ""
+            })
+    static final class Up implements Callable<Integer> {
+        @Option(names = "--state-dir", paramLabel = "DIR", description = "Where Kafka and storage keep their data (default ~/.lttricks/up).")
+        Path stateDir;
+
+        @Mixin
+        DataOptions data;
+
+        @Option(names = "--augment-workers", defaultValue = "1", paramLabel = "N", description = "Augment replicas in the process (default 1).")
+        int augmentWorkers;
+
+        @Option(names = "--any-ports", description = "Pick free ports instead of 50051-50054.")
+        boolean anyPorts;
+
+        @Override
+        public Integer call() throws Exception {
+            Path dir = stateDir != null ? stateDir : new ServerOptions().stateDir();
+            try (AllInOne all = AllInOne.start(dir, data.dataDir(), anyPorts ? AllInOne.Ports.ANY : AllInOne.Ports.DEFAULT,
+                    augmentWorkers, Map.of())) {
+                System.out.println("lt up: the system runs in this process; state in " + dir);
+                all.endpoints().forEach((k, v) -> System.out.printf("  %-10s %s%n", k, v));
+                System.out.println("Submit with: lt submit RECIPE  (Ctrl-C stops everything)");
+                CountDownLatch stop = new CountDownLatch(1);
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    all.close();
+                    stop.countDown();
+                }));
+                stop.await();
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {
+                "lt up + lt submit + lt watch + lt results in one command: starts the system in this process,",
+                "runs the recipe through the services, shows its progress and prints the results table.",
+                "Example: lt run recipes/services_smoke.yaml --data-dir ../shared/datasets",
+                ""
+            })
+    static final class Run implements Callable<Integer> {
+        @Mixin
+        RecipeOptions recipe;
+
+        @Option(names = "--state-dir", paramLabel = "DIR", description = "State directory (default ~/.lttricks/up).")
+        Path stateDir;
+
+        @Mixin
+        DataOptions data;
+
+        @Option(names = "--augment-workers", defaultValue = "1", paramLabel = "N")
+        int augmentWorkers;
+
+        @Override
+        public Integer call() throws Exception {
+            Path dir = stateDir != null ? stateDir : new ServerOptions().stateDir();
+            var submit = SubmitRunRequest.newBuilder().setRecipe(RecipeMapper.toProto(recipe.recipe())).build();
+            ConsoleReporter console = ConsoleReporter.forStdout();
+            try (AllInOne all = AllInOne.start(dir, data.dataDir(), AllInOne.Ports.ANY, augmentWorkers, Map.of())) {
+                ManagedChannel channel = io.grpc.ManagedChannelBuilder.forTarget(all.samplerTarget()).usePlaintext().build();
+                try {
+                    RunStatus run = RunServiceGrpc.newBlockingStub(channel).submit(submit);
+                    console.note("run " + run.getRunId() + " submitted; state in " + dir);
+                    RunDisplay display = new RunDisplay(console, System.out);
+                    RunPhase end = watch(channel, run.getRunId(), display);
+                    System.out.println();
+                    display.results(RunServiceGrpc.newBlockingStub(channel)
+                            .results(GetRunRequest.newBuilder().setRunId(run.getRunId()).build()));
+                    return exitCode(end);
+                } finally {
+                    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+                }
+            }
+        }
+    }
+
+    @Command(name = "submit", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Submits a recipe to the run service and prints the run id (the options are those of lt train).")
+    static final class Submit implements Callable<Integer> {
+        @Mixin
+        RecipeOptions recipe;
+
+        @Mixin
+        ServerOptions server;
+
+        @Option(names = "--request-id", paramLabel = "ID", description = "Idempotency key: submitting again returns the same run.")
+        String requestId;
+
+        @Option(names = "--watch", description = "Then watch it (as lt watch).")
+        boolean watch;
+
+        @Override
+        public Integer call() throws Exception {
+            SubmitRunRequest.Builder req = SubmitRunRequest.newBuilder().setRecipe(RecipeMapper.toProto(recipe.recipe()));
+            if (requestId != null) {
+                req.setRequestId(requestId);
+            }
+            return server.with(channel -> {
+                RunStatus run = RunServiceGrpc.newBlockingStub(channel).submit(req.build());
+                System.out.println(run.getRunId());
+                return watch ? exitCode(RunCommands.watch(channel, run.getRunId(),
+                        new RunDisplay(ConsoleReporter.forStdout(), System.out))) : 0;
+            });
+        }
+    }
+
+    @Command(name = "watch", mixinStandardHelpOptions = true,
+            description = "Streams a run's progress from its start until it ends (exit 0 when it succeeded).")
+    static final class Watch implements Callable<Integer> {
+        @Parameters(paramLabel = "RUN")
+        String runId;
+
+        @Mixin
+        ServerOptions server;
+
+        @Override
+        public Integer call() throws Exception {
+            return server.with(channel -> exitCode(RunCommands.watch(channel, runId,
+                    new RunDisplay(ConsoleReporter.forStdout(), System.out))));
+        }
+    }
+
+    @Command(name = "runs", mixinStandardHelpOptions = true, description = "Lists the runs, newest first.")
+    static final class Runs implements Callable<Integer> {
+        @Mixin
+        ServerOptions server;
+
+        @Option(names = "--limit", defaultValue = "0", paramLabel = "N")
+        int limit;
+
+        @Override
+        public Integer call() throws Exception {
+            return server.with(channel -> {
+                new RunDisplay(ConsoleReporter.forStdout(), System.out).runs(RunServiceGrpc.newBlockingStub(channel)
+                        .list(ListRunsRequest.newBuilder().setLimit(limit).build()).getRunsList());
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "results", mixinStandardHelpOptions = true,
+            description = "The metrics of every evaluated stage of a run and where its reports and plots are.")
+    static final class Results implements Callable<Integer> {
+        @Parameters(paramLabel = "RUN")
+        String runId;
+
+        @Mixin
+        ServerOptions server;
+
+        @Override
+        public Integer call() throws Exception {
+            return server.with(channel -> {
+                new RunDisplay(ConsoleReporter.forStdout(), System.out).results(RunServiceGrpc.newBlockingStub(channel)
+                        .results(GetRunRequest.newBuilder().setRunId(runId).build()));
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "cancel", mixinStandardHelpOptions = true,
+            description = "Cancels a run: the current stage stops at its next step, no further stage starts.")
+    static final class Cancel implements Callable<Integer> {
+        @Parameters(paramLabel = "RUN")
+        String runId;
+
+        @Mixin
+        ServerOptions server;
+
+        @Override
+        public Integer call() throws Exception {
+            return server.with(channel -> {
+                RunStatus r = RunServiceGrpc.newBlockingStub(channel).cancel(GetRunRequest.newBuilder().setRunId(runId).build());
+                System.out.println(r.getRunId() + ": " + r.getMessage());
+                return 0;
+            });
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package io.lttricks.cli;
+
+import io.lttricks.proto.v1.Metrics;
+import io.lttricks.proto.v1.RunEvent;
+import io.lttricks.proto.v1.RunPhase;
+import io.lttricks.proto.v1.RunResults;
+import io.lttricks.proto.v1.RunStatus;
+import io.lttricks.proto.v1.StageResult;
+import io.lttricks.proto.v1.StageStatus;
+import io.lttricks.proto.v1.TrainProgress;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Locale;
+
+/** How runs look on the terminal: the event stream as progress lines, runs and results as tables. */
+final class RunDisplay {
+    private final ConsoleReporter console;
+    private final PrintStream out;
+
+    RunDisplay(ConsoleReporter console, PrintStream out) {
+        this.console = console;
+        this.out = out;
+    }
+
+    /** Shows one event; returns the run's final phase when the event ends it, else null. */
+    RunPhase show(RunEvent e) {
+        String stage = "[" + (e.getStage().isEmpty() ? "run" : e.getStage()) + "] ";
+        switch (e.getKindCase()) {
+            case SUBMITTED -> console.note(stage + "submitted " + e.getRunId() + " ("
+                    + e.getSubmitted().getRun().getStagesCount() + " stages)");
+            case DATASET -> console.note(stage + "training set ready: " + e.getDataset().getCountsCount() + " classes, counts "
+                    + brief(e.getDataset().getCountsList()));
+            case QUEUED -> console.note(stage + "queued on " + e.getQueued().getTopic());
+            case STARTED -> console.note(stage + "started by " + e.getStarted().getWorker()
+                    + (e.getStarted().getResumedAfterEpoch() > 0 ? ", resumed after epoch " + e.getStarted().getResumedAfterEpoch() : ""));
+            case PROGRESS -> progress(stage, e.getProgress());
+            case CHECKPOINT -> {
+                if (e.getCheckpoint().getLast()) {
+                    console.note(stage + "final checkpoint " + e.getCheckpoint().getKey());
+                }
+            }
+            case SHARD -> console.update(stage + "CAM-based sampling shards", e.getShard().getShard() + 1L,
+                    e.getShard().getShards(), "shards (" + e.getShard().getWorker() + ")");
+            case COMPLETED -> console.note(stage + "done -> " + e.getCompleted().getOutputKey());
+            case EVALUATION -> console.note(stage + metrics(e.getEvaluation().getMetrics()));
+            case FAILED -> console.note(stage + "FAILED: " + e.getFailed().getReason());
+            case CANCEL -> console.note(stage + "cancel requested: " + e.getCancel().getReason());
+            case FINISHED -> {
+                console.note(stage + "finished: " + phase(e.getFinished().getPhase()) + " (" + e.getFinished().getMessage() + ")");
+                return e.getFinished().getPhase();
+            }
+            default -> {
+            }
+        }
+        return null;
+    }
+
+    private void progress(String stage, TrainProgress p) {
+        if (p.getEpochEnd()) {
+            console.note(String.format(Locale.ROOT, "%sepoch %d/%d  loss %.4f  train-acc %5.1f%%  lr %.5g  %.0f img/s  rss %s",
+                    stage, p.getEpoch(), p.getEpochs(), p.getLoss(), 100 * p.getAccuracy(), p.getLr(),
+                    p.getImagesPerSecond(), ConsoleReporter.bytes(p.getResidentBytes())));
+        } else {
+            console.update(String.format(Locale.ROOT, "%sepoch %d/%d  loss %.4f  lr %.5g  %.0f img/s  ETA %s  batch",
+                    stage, p.getEpoch(), p.getEpochs(), p.getLoss(), p.getLr(), p.getImagesPerSecond(),
+                    ConsoleReporter.duration(p.getEtaSeconds())), p.getBatch(), p.getBatches(), "");
+        }
+    }
+
+    static String metrics(Metrics m) {
+        return String.format(Locale.ROOT, "test top-1 error %.2f%% (many %s, medium %s, few %s) -> %s", 100 * m.getTop1Error(),
+                m.hasManyShot() ? pct(m.getManyShot()) : "n/a", m.hasMediumShot() ? pct(m.getMediumShot()) : "n/a",
+                m.hasFewShot() ? pct(m.getFewShot()) : "n/a", m.getReportKey());
+    }
+
+    void runs(List<RunStatus> runs) {
+        out.printf(Locale.ROOT, "%-44s %-10s %-28s %s%n", "RUN", "PHASE", "STAGE", "SUBMITTED");
+        for (RunStatus r : runs) {
+            out.printf(Locale.ROOT, "%-44s %-10s %-28s %s%n", r.getRunId(), phase(r.getPhase()), current(r),
+                    java.time.Instant.ofEpochMilli(r.getSubmittedMs()));
+        }
+    }
+
+    void results(RunResults results) {
+        RunStatus run = results.getRun();
+        out.printf(Locale.ROOT, "run %s: %s (%s)%n", run.getRunId(), phase(run.getPhase()), run.getMessage());
+        out.printf(Locale.ROOT, "%-14s %-10s %12s %10s %10s %10s%n", "STAGE", "PHASE", "TOP-1 ERROR", "MANY", "MEDIUM", "FEW");
+        for (StageStatus s : run.getStagesList()) {
+            Metrics m = s.hasMetrics() ? s.getMetrics() : null;
+            out.printf(Locale.ROOT, "%-14s %-10s %12s %10s %10s %10s%n", s.getName(), stagePhase(s),
+                    m == null ? (s.getType().equals("cam") ? "(" + s.getDone() + " shards)" : "-") : pct(m.getTop1Error()),
+                    m != null && m.hasManyShot() ? pct(m.getManyShot()) : "-",
+                    m != null && m.hasMediumShot() ? pct(m.getMediumShot()) : "-",
+                    m != null && m.hasFewShot() ? pct(m.getFewShot()) : "-");
+        }
+        for (StageResult r : results.getStagesList()) {
+            out.println();
+            out.println(r.getStage() + ": report s3://" + run.getBucket() + "/" + r.getMetrics().getReportKey());
+            out.println("  table s3://" + run.getBucket() + "/" + r.getMetrics().getTableKey());
+            for (String plot : r.getMetrics().getPlotKeysList()) {
+                out.println("  plot  s3://" + run.getBucket() + "/" + plot);
+            }
+        }
+    }
+
+    private static String current(RunStatus r) {
+        for (StageStatus s : r.getStagesList()) {
+            if (!s.getPhase().name().equals("STAGE_SUCCEEDED")) {
+                return s.getName() + " " + stagePhase(s) + (s.getTotal() > 0 ? " " + s.getDone() + "/" + s.getTotal() : "");
+            }
+        }
+        return "-";
+    }
+
+    static String phase(RunPhase p) {
+        return p.name().replace("RUN_", "").toLowerCase(Locale.ROOT);
+    }
+
+    static String stagePhase(StageStatus s) {
+        return s.getPhase().name().replace("STAGE_", "").toLowerCase(Locale.ROOT);
+    }
+
+    private static String pct(double v) {
+        return String.format(Locale.ROOT, "%.2f%%", 100 * v);
+    }
+
+    private static String brief(List<Integer> counts) {
+        return counts.size() <= 12 ? counts.toString()
+                : "[" + counts.get(0) + ", " + counts.get(1) + ", ..., " + counts.get(counts.size() - 1) + "]";
+    }
+}

@@ -1,0 +1,58 @@
+package io.lttricks.embedded;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lttricks.platform.Config;
+import io.lttricks.platform.EventBus;
+import io.lttricks.platform.ObjectStore;
+import io.lttricks.platform.RunStateStore;
+import io.lttricks.platform.Topics;
+import io.lttricks.proto.v1.RunStatus;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The embedded broker and S3 server with the platform's clients; state survives a restart. */
+class EmbeddedInfraTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void objectsAndRunStateSurviveARestart() throws Exception {
+        for (int round = 0; round < 2; round++) {
+            try (EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), 0);
+                 EmbeddedS3 s3 = EmbeddedS3.start(dir.resolve("s3"), 0, "ak", "sk-secret")) {
+                Config config = Config.from(java.util.Map.of(
+                        Config.KAFKA_BOOTSTRAP, kafka.bootstrapServers(),
+                        Config.S3_ENDPOINT, s3.endpoint(),
+                        Config.S3_ACCESS_KEY, "ak",
+                        Config.S3_SECRET_KEY, "sk-secret",
+                        Config.TOPIC_PARTITIONS, "2"), 0);
+                Topics.ensure(config);
+                try (ObjectStore store = new ObjectStore(config);
+                     EventBus bus = new EventBus(config, "test");
+                     RunStateStore runs = new RunStateStore(config, bus)) {
+                    store.ensureBucket();
+                    if (round == 0) {
+                        store.put("runs/r1/a.txt", "hello".getBytes(), "text/plain");
+                        runs.put(RunStatus.newBuilder().setRunId("r1").setName("first").setSubmittedMs(1).build());
+                        runs.put(RunStatus.newBuilder().setRunId("r1").setName("second").setSubmittedMs(1).build());
+                        assertThrows(ObjectStore.NoSuchObjectException.class, () -> store.get("runs/r1/none"));
+                        assertFalse(store.exists("runs/r1/none"));
+                    } else {
+                        assertArrayEquals("hello".getBytes(), store.get("runs/r1/a.txt"));
+                        assertEquals(List.of("runs/r1/a.txt"), store.list("runs/"));
+                        assertEquals("second", runs.get("r1").orElseThrow().getName());
+                        assertEquals(1, runs.all().size());
+                    }
+                    assertTrue(store.exists("runs/r1/a.txt"));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package io.lttricks.evaluator;
+
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.lttricks.core.data.DatasetSpec;
+import io.lttricks.platform.Config;
+import io.lttricks.platform.GrpcServer;
+import io.lttricks.platform.JobWorker;
+import io.lttricks.platform.ObjectStore;
+import io.lttricks.platform.Platform;
+import io.lttricks.platform.RecipeMapper;
+import io.lttricks.platform.Topics;
+import io.lttricks.proto.v1.EvalJob;
+import io.lttricks.proto.v1.EvaluateRequest;
+import io.lttricks.proto.v1.EvaluationCompleted;
+import io.lttricks.proto.v1.EvaluatorServiceGrpc;
+import io.lttricks.proto.v1.GetReportRequest;
+import io.lttricks.proto.v1.Metrics;
+import io.lttricks.proto.v1.RunEvent;
+import io.lttricks.proto.v1.StageFailed;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The evaluator service: evaluates every finished training stage ({@link Topics#EVAL_JOBS}) and,
+ * on request, any stored checkpoint; writes the report and plots to storage and publishes the
+ * metrics.
+ */
+public final class EvaluatorServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EvaluatorServer.class);
+    public static final String SERVICE = "evaluator";
+
+    private final JobWorker<EvalJob> worker;
+    private final GrpcServer grpc;
+
+    public EvaluatorServer(Platform platform) throws IOException {
+        ReportMaker reports = new ReportMaker(platform);
+        this.worker = new JobWorker<>(platform.config(), Topics.EVAL_JOBS, Topics.GROUP_EVALUATOR, EvalJob.parser(),
+                (key, job) -> evaluate(platform, reports, job)).start();
+        this.grpc = new GrpcServer(platform.config().grpcPort(), List.of(new Api(platform, reports)));
+    }
+
+    private static void evaluate(Platform platform, ReportMaker reports, EvalJob job) {
+        try {
+            Metrics m = reports.evaluate(RecipeMapper.fromProto(job.getRecipe()).dataset(), job.getManifestKey(),
+                    job.getCheckpointKey(), job.getReportPrefix());
+            platform.bus().event(RunEvent.newBuilder().setRunId(job.getRunId()).setStage(job.getStage())
+                    .setEvaluation(EvaluationCompleted.newBuilder().setMetrics(m).setCheckpointKey(job.getCheckpointKey())));
+        } catch (IOException | RuntimeException e) {
+            LOG.error("evaluation of {} failed: {}", job.getCheckpointKey(), e.toString());
+            platform.bus().event(RunEvent.newBuilder().setRunId(job.getRunId()).setStage(job.getStage())
+                    .setFailed(StageFailed.newBuilder().setReason("evaluation: " + e.getMessage()).setPermanent(true)));
+        }
+    }
+
+    public int port() {
+        return grpc.port();
+    }
+
+    @Override
+    public void close() {
+        grpc.close();
+        worker.close();
+    }
+
+    static final class Api extends EvaluatorServiceGrpc.EvaluatorServiceImplBase {
+        private final Platform platform;
+        private final ReportMaker reports;
+
+        Api(Platform platform, ReportMaker reports) {
+            this.platform = platform;
+            this.reports = reports;
+        }
+
+        @Override
+        public void evaluate(EvaluateRequest request, StreamObserver<Metrics> response) {
+            if (request.getCheckpointKey().isBlank() || !request.hasDataset() || request.getReportPrefix().isBlank()) {
+                throw Status.INVALID_ARGUMENT.withDescription("checkpoint_key, dataset and report_prefix are required")
+                        .asRuntimeException();
+            }
+            DatasetSpec spec = RecipeMapper.dataset(request.getDataset());
+            try {
+                if (!platform.store().exists(request.getCheckpointKey())) {
+                    throw Status.NOT_FOUND.withDescription("no checkpoint " + request.getCheckpointKey()).asRuntimeException();
+                }
+                response.onNext(reports.evaluate(spec, request.getManifestKey(), request.getCheckpointKey(),
+                        request.getReportPrefix()));
+                response.onCompleted();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void getReport(GetReportRequest request, StreamObserver<Metrics> response) {
+            try {
+                byte[] json = platform.store().get(ReportMaker.jsonKey(request.getReportPrefix()));
+                response.onNext(ReportMaker.metrics(new com.fasterxml.jackson.databind.ObjectMapper()
+                        .disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                        .readValue(json, io.lttricks.core.eval.EvaluationReport.class), request.getReportPrefix()));
+                response.onCompleted();
+            } catch (ObjectStore.NoSuchObjectException e) {
+                throw Status.NOT_FOUND.withDescription("no report under " + request.getReportPrefix()).asRuntimeException();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** Runs the service alone, configured by environment variables (see {@link Config}). */
+    public static void main(String[] args) throws Exception {
+        Config config = Config.fromEnvironment(Config.EVALUATOR_PORT);
+        try (Platform platform = Platform.open(config, SERVICE); EvaluatorServer server = new EvaluatorServer(platform)) {
+            LOG.warn("evaluator service on port {}; Kafka {}, storage {}/{}", server.port(), config.kafkaBootstrap(),
+                    config.s3Endpoint(), config.s3Bucket());
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+            server.grpc.awaitTermination();
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package io.lttricks.evaluator;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lttricks.core.data.DatasetSpec;
+import io.lttricks.core.data.Datasets;
+import io.lttricks.core.eval.EvaluationReport;
+import io.lttricks.core.model.Backbone;
+import io.lttricks.core.train.Checkpoint;
+import io.lttricks.core.train.TrainingRun;
+import io.lttricks.core.util.Progress;
+import io.lttricks.platform.DataAccess;
+import io.lttricks.platform.Platform;
+import io.lttricks.proto.v1.Metrics;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * Evaluates a stored checkpoint on its data set's test split and stores the report: JSON, a text
+ * table and two PNG plots under the report prefix. A report already stored is returned as it is.
+ */
+final class ReportMaker {
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private final Platform platform;
+    private final DataAccess data;
+
+    ReportMaker(Platform platform) {
+        this.platform = platform;
+        this.data = new DataAccess(platform);
+    }
+
+    static String jsonKey(String prefix) {
+        return prefix + "/report.json";
+    }
+
+    synchronized Metrics evaluate(DatasetSpec dataset, String manifestKey, String checkpointKey, String reportPrefix)
+            throws IOException {
+        if (platform.store().exists(jsonKey(reportPrefix))) {
+            EvaluationReport stored = JSON.readValue(platform.store().get(jsonKey(reportPrefix)), EvaluationReport.class);
+            return metrics(stored, reportPrefix);
+        }
+        Path ckpt = data.fetch(checkpointKey);
+        Checkpoint.Meta meta = Checkpoint.readMeta(ckpt);
+        Datasets.Loaded loaded = data.load(dataset, manifestKey);
+        EvaluationReport report;
+        try (NDManager manager = NDManager.newBaseManager(Engine.getInstance().defaultDevice())) {
+            Backbone model = Checkpoint.loadModel(ckpt, manager);
+            if (!loaded.test().classNames().equals(meta.classes())) {
+                throw new IllegalArgumentException("checkpoint " + checkpointKey + " was trained on classes " + meta.classes()
+                        + ", the test set has " + loaded.test().classNames());
+            }
+            report = TrainingRun.evaluateStage(model, manager, loaded.test(), meta.trainCounts(), meta.plan(), 256,
+                    Progress.SILENT);
+        }
+        platform.store().put(reportPrefix + "/report.txt", report.table().getBytes(StandardCharsets.UTF_8), "text/plain");
+        platform.store().put(reportPrefix + "/per-class.png", ReportPlots.perClass(report), "image/png");
+        platform.store().put(reportPrefix + "/confusion.png", ReportPlots.confusion(report), "image/png");
+        platform.store().put(jsonKey(reportPrefix), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(report),
+                "application/json");
+        return metrics(report, reportPrefix);
+    }
+
+    static Metrics metrics(EvaluationReport r, String prefix) {
+        Metrics.Builder m = Metrics.newBuilder().setTop1Error(r.top1Error()).setImages(r.images())
+                .setReportKey(jsonKey(prefix)).setTableKey(prefix + "/report.txt")
+                .addPlotKeys(prefix + "/per-class.png").addPlotKeys(prefix + "/confusion.png")
+                .addAllClasses(r.classes());
+        if (r.manyShot() != null) {
+            m.setManyShot(r.manyShot());
+        }
+        if (r.mediumShot() != null) {
+            m.setMediumShot(r.mediumShot());
+        }
+        if (r.fewShot() != null) {
+            m.setFewShot(r.fewShot());
+        }
+        for (double a : r.perClassAccuracy()) {
+            m.addPerClassAccuracy(a);
+        }
+        return m.build();
+    }
+}

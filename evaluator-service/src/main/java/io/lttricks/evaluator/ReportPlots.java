@@ -1,0 +1,159 @@
+package io.lttricks.evaluator;
+
+import io.lttricks.core.eval.EvaluationReport;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Locale;
+import javax.imageio.ImageIO;
+
+/**
+ * The report's two pictures: per-class accuracy as bars over the classes sorted by training images
+ * (head to tail), with the many/medium/few-shot bands shaded and their mean accuracies drawn; and
+ * the confusion matrix as a heat map (rows normalised to the true class).
+ */
+final class ReportPlots {
+    private static final Color MANY = new Color(0xE3F2FD);
+    private static final Color MEDIUM = new Color(0xFFF8E1);
+    private static final Color FEW = new Color(0xFCE4EC);
+
+    private ReportPlots() {
+    }
+
+    static byte[] perClass(EvaluationReport r) throws IOException {
+        int c = r.classes().size();
+        Integer[] order = new Integer[c];
+        for (int i = 0; i < c; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Integer.compare(r.trainCounts()[b], r.trainCounts()[a]));
+        int left = 60;
+        int top = 40;
+        int plotH = 300;
+        int bar = Math.max(2, Math.min(40, 1400 / Math.max(1, c)));
+        int width = left + c * bar + 40;
+        int height = top + plotH + (c <= 40 ? 110 : 40);
+        BufferedImage img = new BufferedImage(Math.max(width, 480), height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = graphics(img);
+        g.setColor(Color.BLACK);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
+        g.drawString(String.format(Locale.ROOT, "Per-class accuracy (top-1 error %.2f%%), classes by training images",
+                100 * r.top1Error()), 8, 18);
+        for (int k = 0; k < c; k++) {
+            int cls = order[k];
+            int n = r.trainCounts()[cls];
+            g.setColor(n > EvaluationReport.MANY_ABOVE ? MANY : n >= EvaluationReport.FEW_BELOW ? MEDIUM : FEW);
+            g.fillRect(left + k * bar, top, bar, plotH);
+        }
+        g.setColor(Color.GRAY);
+        for (int p = 0; p <= 100; p += 25) {
+            int y = top + plotH - p * plotH / 100;
+            g.drawLine(left - 4, y, left + c * bar, y);
+            g.drawString(p + "%", 8, y + 4);
+        }
+        g.setColor(new Color(0x1565C0));
+        for (int k = 0; k < c; k++) {
+            double a = r.perClassAccuracy()[order[k]];
+            if (!Double.isNaN(a)) {
+                int h = (int) Math.round(a * plotH);
+                g.fillRect(left + k * bar + Math.max(1, bar / 8), top + plotH - h, Math.max(1, bar - 2 * Math.max(1, bar / 8)), h);
+            }
+        }
+        g.setStroke(new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
+        drawGroupMean(g, r, order, left, top, plotH, bar, r.manyShot(), k -> r.trainCounts()[k] > EvaluationReport.MANY_ABOVE);
+        drawGroupMean(g, r, order, left, top, plotH, bar, r.mediumShot(),
+                k -> r.trainCounts()[k] <= EvaluationReport.MANY_ABOVE && r.trainCounts()[k] >= EvaluationReport.FEW_BELOW);
+        drawGroupMean(g, r, order, left, top, plotH, bar, r.fewShot(), k -> r.trainCounts()[k] < EvaluationReport.FEW_BELOW);
+        g.setColor(Color.BLACK);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+        if (c <= 40) {
+            for (int k = 0; k < c; k++) {
+                Graphics2D t = (Graphics2D) g.create();
+                t.translate(left + k * bar + bar / 2 + 4, top + plotH + 6);
+                t.rotate(Math.PI / 2);
+                t.drawString(r.classes().get(order[k]) + " (" + r.trainCounts()[order[k]] + ")", 0, 0);
+                t.dispose();
+            }
+        }
+        g.drawString(String.format(Locale.ROOT, "blue bands: many-shot %s   yellow: medium %s   pink: few %s   (dashed: group means)",
+                pct(r.manyShot()), pct(r.mediumShot()), pct(r.fewShot())), 8, top - 8);
+        g.dispose();
+        return png(img);
+    }
+
+    private static void drawGroupMean(Graphics2D g, EvaluationReport r, Integer[] order, int left, int top, int plotH,
+                                      int bar, Double mean, java.util.function.IntPredicate member) {
+        if (mean == null) {
+            return;
+        }
+        int first = -1;
+        int last = -1;
+        for (int k = 0; k < order.length; k++) {
+            if (member.test(order[k])) {
+                first = first < 0 ? k : first;
+                last = k;
+            }
+        }
+        g.setColor(new Color(0xD84315));
+        int y = top + plotH - (int) Math.round(mean * plotH);
+        g.drawLine(left + first * bar, y, left + (last + 1) * bar, y);
+    }
+
+    static byte[] confusion(EvaluationReport r) throws IOException {
+        int c = r.classes().size();
+        int cell = Math.max(1, Math.min(40, 800 / Math.max(1, c)));
+        int left = c <= 40 ? 110 : 20;
+        int top = 40;
+        BufferedImage img = new BufferedImage(left + c * cell + 20, top + c * cell + 20, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = graphics(img);
+        g.setColor(Color.BLACK);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
+        g.drawString("Confusion matrix (rows: true class, columns: predicted; row-normalised)", 8, 18);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
+        for (int t = 0; t < c; t++) {
+            int rowTotal = 0;
+            for (int p = 0; p < c; p++) {
+                rowTotal += r.confusion()[t][p];
+            }
+            for (int p = 0; p < c; p++) {
+                double v = rowTotal == 0 ? 0 : (double) r.confusion()[t][p] / rowTotal;
+                int shade = (int) Math.round(255 * (1 - v));
+                g.setColor(new Color(shade, shade, 255));
+                g.fillRect(left + p * cell, top + t * cell, cell, cell);
+                if (cell >= 28) {
+                    g.setColor(v > 0.5 ? Color.WHITE : Color.BLACK);
+                    g.drawString(String.valueOf(r.confusion()[t][p]), left + p * cell + 3, top + t * cell + cell / 2 + 4);
+                }
+            }
+            if (c <= 40) {
+                g.setColor(Color.BLACK);
+                g.drawString(r.classes().get(t), 4, top + t * cell + cell / 2 + 4);
+            }
+        }
+        g.dispose();
+        return png(img);
+    }
+
+    private static Graphics2D graphics(BufferedImage img) {
+        Graphics2D g = img.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, img.getWidth(), img.getHeight());
+        return g;
+    }
+
+    private static String pct(Double v) {
+        return v == null ? "n/a" : String.format(Locale.ROOT, "%.1f%%", 100 * v);
+    }
+
+    private static byte[] png(BufferedImage img) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(img, "png", out);
+        return out.toByteArray();
+    }
+}

@@ -1,0 +1,119 @@
+package io.lttricks.platform;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Service configuration, from environment variables (how Kubernetes configures a pod) with a
+ * default for each. Every key is a constant here, documented once.
+ *
+ * @param kafkaBootstrap Kafka bootstrap servers ({@value #KAFKA_BOOTSTRAP}, default localhost:9092)
+ * @param s3Endpoint     S3 endpoint URL ({@value #S3_ENDPOINT}, default http://localhost:9000)
+ * @param s3Bucket       bucket of data sets, runs, checkpoints and reports ({@value #S3_BUCKET}, default lttricks)
+ * @param s3AccessKey    ({@value #S3_ACCESS_KEY}, default lttricks)
+ * @param s3SecretKey    ({@value #S3_SECRET_KEY}, default lttricks-secret)
+ * @param s3Region       ({@value #S3_REGION}, default us-east-1)
+ * @param grpcPort       this service's gRPC port ({@value #GRPC_PORT}; default per service)
+ * @param workDir        local scratch space: downloaded objects, extracted data sets ({@value #WORK_DIR})
+ * @param dataDir        local data sets to fall back on before downloading ({@value #DATA_DIR})
+ * @param instance       this worker's name in events ({@value #INSTANCE}, default the host name)
+ * @param augmentShards  shards per CAM generation stage ({@value #AUGMENT_SHARDS}, default 8)
+ * @param topicPartitions partitions of topics the services create ({@value #TOPIC_PARTITIONS}, default 8): the
+ *                       augment replicas that can work at once on one generation stage
+ * @param topicReplication replication factor of topics the services create ({@value #TOPIC_REPLICATION}, default 1)
+ */
+public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, String s3AccessKey,
+                     String s3SecretKey, String s3Region, int grpcPort, Path workDir, Path dataDir, String instance,
+                     int augmentShards, int topicPartitions, short topicReplication) {
+
+    public static final String KAFKA_BOOTSTRAP = "LT_KAFKA_BOOTSTRAP";
+    public static final String S3_ENDPOINT = "LT_S3_ENDPOINT";
+    public static final String S3_BUCKET = "LT_S3_BUCKET";
+    public static final String S3_ACCESS_KEY = "LT_S3_ACCESS_KEY";
+    public static final String S3_SECRET_KEY = "LT_S3_SECRET_KEY";
+    public static final String S3_REGION = "LT_S3_REGION";
+    public static final String GRPC_PORT = "LT_GRPC_PORT";
+    public static final String WORK_DIR = "LT_WORK_DIR";
+    public static final String DATA_DIR = "LT_DATA_DIR";
+    public static final String INSTANCE = "LT_INSTANCE";
+    public static final String AUGMENT_SHARDS = "LT_AUGMENT_SHARDS";
+    public static final String TOPIC_PARTITIONS = "LT_TOPIC_PARTITIONS";
+    public static final String TOPIC_REPLICATION = "LT_TOPIC_REPLICATION";
+
+    /** Default gRPC ports: sampler (with the run service) 50051, augment 50052, trainer 50053, evaluator 50054. */
+    public static final int SAMPLER_PORT = 50051;
+    public static final int AUGMENT_PORT = 50052;
+    public static final int TRAINER_PORT = 50053;
+    public static final int EVALUATOR_PORT = 50054;
+
+    public Config {
+        if (grpcPort < 0 || grpcPort > 65535) {
+            throw new IllegalArgumentException(GRPC_PORT + " must be a port number, got " + grpcPort);
+        }
+        if (topicPartitions < 1 || topicReplication < 1) {
+            throw new IllegalArgumentException(TOPIC_PARTITIONS + " and " + TOPIC_REPLICATION + " must be >= 1");
+        }
+        if (augmentShards < 1) {
+            throw new IllegalArgumentException(AUGMENT_SHARDS + " must be >= 1, got " + augmentShards);
+        }
+    }
+
+    /** From the process environment, {@code defaultPort} when {@value #GRPC_PORT} is not set. */
+    public static Config fromEnvironment(int defaultPort) {
+        return from(System.getenv(), defaultPort);
+    }
+
+    public static Config from(Map<String, String> env, int defaultPort) {
+        String home = System.getProperty("user.home");
+        return new Config(
+                get(env, KAFKA_BOOTSTRAP, "localhost:9092"),
+                get(env, S3_ENDPOINT, "http://localhost:9000"),
+                get(env, S3_BUCKET, "lttricks"),
+                get(env, S3_ACCESS_KEY, "lttricks"),
+                get(env, S3_SECRET_KEY, "lttricks-secret"),
+                get(env, S3_REGION, "us-east-1"),
+                integer(env, GRPC_PORT, defaultPort),
+                Path.of(get(env, WORK_DIR, Path.of(home, ".lttricks", "work").toString())),
+                Path.of(get(env, DATA_DIR, Path.of(home, ".lttricks", "data").toString())),
+                get(env, INSTANCE, hostName()),
+                integer(env, AUGMENT_SHARDS, 8),
+                integer(env, TOPIC_PARTITIONS, 8),
+                (short) integer(env, TOPIC_REPLICATION, 1));
+    }
+
+    public Config withGrpcPort(int port) {
+        return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, port, workDir, dataDir,
+                instance, augmentShards, topicPartitions, topicReplication);
+    }
+
+    public Config withInstance(String name) {
+        return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, grpcPort, workDir,
+                dataDir, name, augmentShards, topicPartitions, topicReplication);
+    }
+
+    private static String get(Map<String, String> env, String key, String fallback) {
+        String v = env.get(key);
+        return v == null || v.isBlank() ? fallback : v.trim();
+    }
+
+    private static int integer(Map<String, String> env, String key, int fallback) {
+        String v = env.get(key);
+        if (v == null || v.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be an integer, got '" + v + "'");
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            return "lttricks";
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package io.lttricks.platform;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Parser;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Consumes jobs from a topic as one member of a consumer group, one job at a time: while a job
+ * runs (minutes or hours for a training stage) the worker pauses its partitions and keeps polling,
+ * so the group keeps it as a member; the offset is committed only when the job has finished, so a
+ * job whose worker dies is delivered again (jobs are idempotent). Jobs waiting on the topic are the
+ * queue.
+ *
+ * @param <T> the job message
+ */
+public final class JobWorker<T extends com.google.protobuf.Message> implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(JobWorker.class);
+
+    /** What a worker does with a job. Throwing {@link Retry} redelivers it; other exceptions drop it. */
+    @FunctionalInterface
+    public interface Handler<T> {
+        void handle(String key, T job) throws Exception;
+    }
+
+    /** Asks for the job to be delivered again after a pause (the failure may pass). */
+    public static final class Retry extends Exception {
+        public Retry(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final String topic;
+    private final Parser<T> parser;
+    private final Handler<T> handler;
+    private final ExecutorService executor;
+    private final Thread loop;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private volatile boolean busy;
+
+    public JobWorker(Config config, String topic, String group, Parser<T> parser, Handler<T> handler) {
+        this.topic = topic;
+        this.parser = parser;
+        this.handler = handler;
+        this.consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap(),
+                ConsumerConfig.GROUP_ID_CONFIG, group,
+                ConsumerConfig.CLIENT_ID_CONFIG, group + "-" + config.instance(),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1,
+                ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName()),
+                new StringDeserializer(), new ByteArrayDeserializer());
+        this.executor = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "lt-job-" + topic);
+            t.setDaemon(true);
+            return t;
+        });
+        this.loop = new Thread(this::run, "lt-poll-" + topic);
+        this.loop.setDaemon(true);
+    }
+
+    public JobWorker<T> start() {
+        loop.start();
+        return this;
+    }
+
+    /** Whether a job is being worked on now. */
+    public boolean busy() {
+        return busy;
+    }
+
+    private void run() {
+        consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            }
+
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                if (busy) {
+                    consumer.pause(partitions);
+                }
+            }
+        });
+        try {
+            while (running.get()) {
+                ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(500));
+                for (ConsumerRecord<String, byte[]> record : records) {
+                    process(record);
+                    if (!running.get()) {
+                        break;
+                    }
+                }
+            }
+        } catch (org.apache.kafka.common.errors.WakeupException e) {
+            // closing
+        } catch (RuntimeException e) {
+            LOG.error("job worker for {} stopped: {}", topic, e.toString(), e);
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void process(ConsumerRecord<String, byte[]> record) {
+        TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+        T job;
+        try {
+            job = parser.parseFrom(record.value());
+        } catch (InvalidProtocolBufferException e) {
+            LOG.error("dropping unreadable job at {}@{}: {}", tp, record.offset(), e.getMessage());
+            commit(tp, record.offset());
+            return;
+        }
+        busy = true;
+        consumer.pause(consumer.assignment());
+        Future<?> f = executor.submit(() -> {
+            handler.handle(record.key(), job);
+            return null;
+        });
+        boolean retry = false;
+        try {
+            while (!f.isDone()) {
+                consumer.poll(Duration.ofMillis(200));   // heartbeats; partitions are paused
+                if (!running.get()) {
+                    f.cancel(true);
+                    return;
+                }
+            }
+            f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof Retry r) {
+                LOG.warn("job at {}@{} will be retried: {}", tp, record.offset(), r.getMessage());
+                retry = true;
+            } else {
+                LOG.error("job at {}@{} failed: {}", tp, record.offset(), e.getCause().toString(), e.getCause());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (java.util.concurrent.CancellationException e) {
+            return;
+        } finally {
+            busy = false;
+        }
+        if (retry) {
+            consumer.seek(tp, record.offset());
+            sleep(2000);
+        } else {
+            commit(tp, record.offset());
+        }
+        consumer.resume(consumer.assignment());
+    }
+
+    private void commit(TopicPartition tp, long offset) {
+        try {
+            consumer.commitSync(Map.of(tp, new OffsetAndMetadata(offset + 1)));
+        } catch (CommitFailedException e) {
+            LOG.warn("could not commit {}@{} (partition reassigned); the job may be delivered again", tp, offset);
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        running.set(false);
+        consumer.wakeup();
+        try {
+            loop.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        executor.shutdownNow();
+    }
+}

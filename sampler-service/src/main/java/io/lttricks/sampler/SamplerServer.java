@@ -1,0 +1,81 @@
+package io.lttricks.sampler;
+
+import io.lttricks.core.data.DatasetSpec;
+import io.lttricks.platform.Config;
+import io.lttricks.platform.GrpcServer;
+import io.lttricks.platform.JobWorker;
+import io.lttricks.platform.Platform;
+import io.lttricks.platform.RecipeMapper;
+import io.lttricks.platform.RunStateStore;
+import io.lttricks.platform.Topics;
+import io.lttricks.proto.v1.DatasetInfo;
+import io.lttricks.proto.v1.DatasetJob;
+import io.lttricks.proto.v1.DatasetReady;
+import io.lttricks.proto.v1.RunEvent;
+import io.lttricks.proto.v1.StageFailed;
+import java.io.IOException;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sampler service: long-tailed data sets and sampling plans, the run service, the run
+ * coordinator, and the worker that builds each run's training set.
+ */
+public final class SamplerServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SamplerServer.class);
+    public static final String SERVICE = "sampler";
+
+    private final RunStateStore runs;
+    private final RunCoordinator coordinator;
+    private final JobWorker<DatasetJob> datasets;
+    private final GrpcServer grpc;
+
+    public SamplerServer(Platform platform) throws IOException {
+        DatasetBuilder builder = new DatasetBuilder(platform);
+        this.runs = new RunStateStore(platform.config(), platform.bus());
+        this.coordinator = new RunCoordinator(platform, runs).start();
+        this.datasets = new JobWorker<>(platform.config(), Topics.DATASET_JOBS, Topics.GROUP_DATASET, DatasetJob.parser(),
+                (key, job) -> buildDataset(platform, builder, job)).start();
+        this.grpc = new GrpcServer(platform.config().grpcPort(),
+                List.of(new SamplerServiceImpl(platform, builder), new RunServiceImpl(platform, runs)));
+    }
+
+    private static void buildDataset(Platform platform, DatasetBuilder builder, DatasetJob job) {
+        try {
+            DatasetSpec spec = RecipeMapper.fromProto(job.getRecipe()).dataset();
+            DatasetInfo info = builder.build(spec, job.getManifestKey());
+            platform.bus().event(RunEvent.newBuilder().setRunId(job.getRunId()).setDataset(DatasetReady.newBuilder()
+                    .setManifestKey(info.getManifestKey()).addAllClasses(info.getClassesList())
+                    .addAllCounts(info.getCountsList())));
+        } catch (IOException | RuntimeException e) {
+            LOG.error("training set of run {} failed: {}", job.getRunId(), e.toString());
+            platform.bus().event(RunEvent.newBuilder().setRunId(job.getRunId()).setStage("dataset")
+                    .setFailed(StageFailed.newBuilder().setReason("training set: " + e.getMessage()).setPermanent(true)));
+        }
+    }
+
+    public int port() {
+        return grpc.port();
+    }
+
+    @Override
+    public void close() {
+        grpc.close();
+        datasets.close();
+        coordinator.close();
+        runs.close();
+    }
+
+    /** Runs the service alone, configured by environment variables (see {@link Config}). */
+    public static void main(String[] args) throws Exception {
+        Config config = Config.fromEnvironment(Config.SAMPLER_PORT);
+        try (Platform platform = Platform.open(config, SERVICE); SamplerServer server = new SamplerServer(platform)) {
+            LOG.warn("sampler service (with the run service) on port {}; Kafka {}, storage {}/{}", server.port(),
+                    config.kafkaBootstrap(), config.s3Endpoint(), config.s3Bucket());
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+            server.grpc.awaitTermination();
+        }
+    }
+
+}

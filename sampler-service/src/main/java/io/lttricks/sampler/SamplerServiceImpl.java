@@ -1,0 +1,82 @@
+package io.lttricks.sampler;
+
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.lttricks.core.data.DatasetSpec;
+import io.lttricks.core.data.LongTailManifest;
+import io.lttricks.platform.RecipeMapper;
+import io.lttricks.core.sampling.Sampler;
+import io.lttricks.core.sampling.Samplers;
+import io.lttricks.core.util.Seeds;
+import io.lttricks.platform.DataAccess;
+import io.lttricks.platform.ObjectStore;
+import io.lttricks.platform.Platform;
+import io.lttricks.proto.v1.BuildDatasetRequest;
+import io.lttricks.proto.v1.DatasetInfo;
+import io.lttricks.proto.v1.SamplerServiceGrpc;
+import io.lttricks.proto.v1.SamplingPlanRequest;
+import io.lttricks.proto.v1.SamplingPlanResponse;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Locale;
+
+/** Long-tailed data sets and per-epoch sampling plans over gRPC. */
+final class SamplerServiceImpl extends SamplerServiceGrpc.SamplerServiceImplBase {
+    private final Platform platform;
+    private final DatasetBuilder builder;
+
+    SamplerServiceImpl(Platform platform, DatasetBuilder builder) {
+        this.platform = platform;
+        this.builder = builder;
+    }
+
+    @Override
+    public void buildDataset(BuildDatasetRequest request, StreamObserver<DatasetInfo> response) {
+        if (!request.hasDataset() || request.getDataset().getName().isBlank()) {
+            throw Status.INVALID_ARGUMENT.withDescription("dataset.name is required (cifar10, cifar100, imagefolder, ...)")
+                    .asRuntimeException();
+        }
+        io.lttricks.proto.v1.Dataset d = request.getDataset();
+        DatasetSpec spec = RecipeMapper.dataset(d);
+        String key = request.getManifestKey().isBlank()
+                ? String.format(Locale.ROOT, "datasets/manifests/%s-if%s-seed%d.json", d.getName(),
+                d.hasImbalance() ? String.valueOf(d.getImbalance()) : "none", d.hasSeed() ? d.getSeed() : 0)
+                : request.getManifestKey();
+        try {
+            response.onNext(builder.build(spec, key));
+        } catch (IOException e) {
+            throw Status.FAILED_PRECONDITION.withDescription("cannot build the data set: " + e.getMessage())
+                    .asRuntimeException();
+        }
+        response.onCompleted();
+    }
+
+    @Override
+    public void samplingPlan(SamplingPlanRequest request, StreamObserver<SamplingPlanResponse> response) {
+        if (request.getEpoch() < 1) {
+            throw Status.INVALID_ARGUMENT.withDescription("epoch counts from 1").asRuntimeException();
+        }
+        LongTailManifest m;
+        try {
+            m = LongTailManifest.read(new DataAccess(platform).fetch(request.getManifestKey()));
+        } catch (ObjectStore.NoSuchObjectException e) {
+            throw Status.NOT_FOUND.withDescription(e.getMessage() + ": build the data set first").asRuntimeException();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        int[] labels = m.images().stream().mapToInt(LongTailManifest.Entry::label).toArray();
+        int epochs = Math.max(request.getEpochs(), request.getEpoch());
+        Sampler sampler = Samplers.create(request.getSampler().isBlank() ? "instance" : request.getSampler(), labels,
+                m.classes().size(), epochs, Seeds.stream(request.getSeed(), "sampler-dataset", 0, 0).nextLong());
+        int[] order = sampler.epoch(request.getEpoch(), Seeds.stream(request.getSeed(), "sampler", 0, request.getEpoch()));
+        SamplingPlanResponse.Builder b = SamplingPlanResponse.newBuilder();
+        for (int i : order) {
+            b.addIndices(i);
+        }
+        for (double p : sampler.classProbabilities(request.getEpoch())) {
+            b.addClassProbabilities(p);
+        }
+        response.onNext(b.build());
+        response.onCompleted();
+    }
+}

@@ -1,0 +1,213 @@
+package io.lttricks.trainer;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import io.lttricks.core.cam.GeneratedSet;
+import io.lttricks.core.data.Datasets;
+import io.lttricks.core.data.LabeledImages;
+import io.lttricks.core.model.Backbone;
+import io.lttricks.core.recipe.Recipes;
+import io.lttricks.core.recipe.StagePlan;
+import io.lttricks.core.train.ResidentMemory;
+import io.lttricks.core.train.StageTrainer;
+import io.lttricks.core.train.TrainListener;
+import io.lttricks.core.train.TrainingRun;
+import io.lttricks.core.train.Transforms;
+import io.lttricks.platform.DataAccess;
+import io.lttricks.platform.GeneratedSets;
+import io.lttricks.platform.Keys;
+import io.lttricks.platform.Platform;
+import io.lttricks.platform.RecipeMapper;
+import io.lttricks.platform.RunStateStore;
+import io.lttricks.proto.v1.CheckpointSaved;
+import io.lttricks.proto.v1.RunEvent;
+import io.lttricks.proto.v1.RunPhase;
+import io.lttricks.proto.v1.StageCompleted;
+import io.lttricks.proto.v1.StageFailed;
+import io.lttricks.proto.v1.StageStarted;
+import io.lttricks.proto.v1.TrainJob;
+import io.lttricks.proto.v1.TrainProgress;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one training stage from a {@link TrainJob}: the run's training set (its manifest), plus the
+ * generated images if the stage asks for them, the weights it starts from, and, after a restart,
+ * the stage's last stored checkpoint. Progress and checkpoints go out as events; checkpoints and
+ * the epoch history to storage. A stage whose final checkpoint is stored is done: a job delivered
+ * again only repeats the completion event.
+ */
+final class TrainWorker {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainWorker.class);
+    private static final long PROGRESS_INTERVAL_MS = 2_000;
+
+    private final Platform platform;
+    private final RunStateStore runs;
+    private final DataAccess data;
+
+    TrainWorker(Platform platform, RunStateStore runs) {
+        this.platform = platform;
+        this.runs = runs;
+        this.data = new DataAccess(platform);
+    }
+
+    void handle(TrainJob job) {
+        String stage = "?";
+        try {
+            Recipes.Resolved resolved = RecipeMapper.resolve(job.getRecipe());
+            StagePlan plan = resolved.stages().get(job.getStageIndex());
+            stage = plan.name();
+            run(job, resolved, plan);
+        } catch (CancellationException e) {
+            LOG.warn("stage {} of run {} stopped: the run was cancelled", stage, job.getRunId());
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            fail(job, stage, e.getMessage(), true);
+        } catch (IOException | UncheckedIOException e) {
+            fail(job, stage, e.getMessage(), true);
+        } catch (RuntimeException e) {
+            LOG.error("stage {} of run {} broke", stage, job.getRunId(), e);
+            fail(job, stage, e.toString(), true);
+        }
+    }
+
+    private void fail(TrainJob job, String stage, String reason, boolean permanent) {
+        LOG.error("stage {} of run {} failed: {}", stage, job.getRunId(), reason);
+        platform.bus().event(RunEvent.newBuilder().setRunId(job.getRunId()).setStage(stage)
+                .setFailed(StageFailed.newBuilder().setReason(reason == null ? "unknown error" : reason).setPermanent(permanent)));
+    }
+
+    private boolean cancelled(String runId) {
+        return runs.get(runId).map(r -> r.getPhase() == RunPhase.RUN_CANCELLED).orElse(false);
+    }
+
+    private void run(TrainJob job, Recipes.Resolved resolved, StagePlan plan) throws IOException {
+        String runId = job.getRunId();
+        String prefix = job.getOutputPrefix();
+        String finalKey = Keys.finalCheckpoint(prefix);
+        if (platform.store().exists(finalKey)) {
+            completed(runId, plan, finalKey);
+            return;
+        }
+        if (cancelled(runId)) {
+            return;
+        }
+        Path stageDir = platform.config().workDir().resolve(prefix);
+        Files.createDirectories(StageTrainer.checkpointDir(stageDir));
+        Path resumeFrom = null;
+        List<String> stored = platform.store().list(Keys.checkpoints(prefix));
+        if (!stored.isEmpty()) {
+            String latest = stored.get(stored.size() - 1);
+            resumeFrom = platform.store().getFile(latest,
+                    StageTrainer.checkpointDir(stageDir).resolve(latest.substring(latest.lastIndexOf('/') + 1)));
+            if (platform.store().exists(Keys.history(prefix))) {
+                platform.store().getFile(Keys.history(prefix), stageDir.resolve("history.jsonl"));
+            }
+        }
+        Datasets.Loaded loaded = data.load(resolved.recipe().dataset(), job.getManifestKey());
+        LabeledImages train = loaded.train();
+        LabeledImages stageTrain = train;
+        int[] reference = null;
+        if (!job.getGeneratedKey().isBlank()) {
+            Path dir = new GeneratedSets(platform).download(job.getGeneratedKey());
+            stageTrain = TrainingRun.join(train, GeneratedSet.images(dir));
+            reference = train.classCounts();
+        }
+        Path init = resumeFrom;
+        if (init == null && !job.getInitKey().isBlank()) {
+            init = data.fetch(job.getInitKey());
+        }
+        Device device = Engine.getInstance().defaultDevice();
+        long seed = resolved.recipe().seedOrDefault();
+        int resumedAfter = resumeFrom == null ? 0 : io.lttricks.core.train.Checkpoint.readMeta(resumeFrom).epoch();
+        platform.bus().event(RunEvent.newBuilder().setRunId(runId).setStage(plan.name()).setStarted(StageStarted.newBuilder()
+                .setWorker(TrainerServer.SERVICE + "/" + platform.config().instance()).setTotal(plan.epochs())
+                .setResumedAfterEpoch(resumedAfter)));
+        try (NDManager manager = NDManager.newBaseManager(device)) {
+            Backbone model = TrainingRun.stageModel(resolved.recipe().backbone(), train, manager, init, seed,
+                    job.getStageIndex());
+            new StageTrainer(plan, job.getStageIndex(), runId, model, manager, stageTrain, Transforms.train(model, train),
+                    seed, stageDir, new Reporter(runId, plan, prefix, stageDir), TrainingRun.loaderThreads(stageTrain, 0), 0,
+                    reference).run(resumeFrom);
+        }
+        completed(runId, plan, finalKey);
+    }
+
+    private void completed(String runId, StagePlan plan, String finalKey) {
+        platform.bus().event(RunEvent.newBuilder().setRunId(runId).setStage(plan.name())
+                .setCompleted(StageCompleted.newBuilder().setOutputKey(finalKey).setItems(plan.epochs())));
+    }
+
+    /** Turns the trainer's callbacks into events and stored checkpoints. */
+    private final class Reporter implements TrainListener {
+        private final String runId;
+        private final StagePlan plan;
+        private final String prefix;
+        private final Path stageDir;
+        private long lastProgress;
+
+        Reporter(String runId, StagePlan plan, String prefix, Path stageDir) {
+            this.runId = runId;
+            this.plan = plan;
+            this.prefix = prefix;
+            this.stageDir = stageDir;
+        }
+
+        @Override
+        public void onBatch(BatchProgress p) {
+            long now = System.currentTimeMillis();
+            if (now - lastProgress < PROGRESS_INTERVAL_MS) {
+                return;
+            }
+            lastProgress = now;
+            if (cancelled(runId)) {
+                throw new CancellationException("run " + runId + " was cancelled");
+            }
+            progress(TrainProgress.newBuilder().setEpoch(p.epoch()).setEpochs(p.epochs()).setBatch(p.batch())
+                    .setBatches(p.batches()).setLoss(p.loss()).setAccuracy(p.accuracy()).setLr(p.lr())
+                    .setImagesPerSecond(p.imagesPerSecond()).setEtaSeconds(p.etaSeconds()));
+        }
+
+        @Override
+        public void onEpoch(EpochSummary s) {
+            progress(TrainProgress.newBuilder().setEpoch(s.epoch()).setEpochs(s.epochs()).setLoss(s.loss())
+                    .setAccuracy(s.accuracy()).setLr(s.lr()).setImagesPerSecond(s.imagesPerSecond()).setEpochEnd(true)
+                    .setResidentBytes(ResidentMemory.bytes()));
+        }
+
+        private void progress(TrainProgress.Builder p) {
+            platform.bus().event(RunEvent.newBuilder().setRunId(runId).setStage(plan.name()).setProgress(p));
+        }
+
+        @Override
+        public void onCheckpoint(String stage, int epoch, Path file) {
+            boolean last = file.getFileName().toString().equals("final.ckpt");
+            String key = last ? Keys.finalCheckpoint(prefix) : Keys.checkpoints(prefix) + file.getFileName();
+            try {
+                Path history = stageDir.resolve("history.jsonl");
+                if (Files.exists(history)) {
+                    platform.store().putFile(Keys.history(prefix), history, "application/x-ndjson");
+                }
+                if (!last) {
+                    platform.store().putFile(key, file, "application/zip");
+                    List<String> stored = platform.store().list(Keys.checkpoints(prefix));
+                    for (int i = 0; i < stored.size() - 2; i++) {
+                        platform.store().delete(stored.get(i));
+                    }
+                } else {
+                    platform.store().putFile(key, file, "application/zip");
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            platform.bus().event(RunEvent.newBuilder().setRunId(runId).setStage(stage)
+                    .setCheckpoint(CheckpointSaved.newBuilder().setEpoch(epoch).setKey(key).setLast(last)));
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package io.lttricks.trainer;
+
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.lttricks.platform.Config;
+import io.lttricks.platform.GrpcServer;
+import io.lttricks.platform.JobWorker;
+import io.lttricks.platform.Keys;
+import io.lttricks.platform.Platform;
+import io.lttricks.platform.RecipeMapper;
+import io.lttricks.platform.RunStateStore;
+import io.lttricks.platform.Topics;
+import io.lttricks.proto.v1.GetTrainStageRequest;
+import io.lttricks.proto.v1.StagePhase;
+import io.lttricks.proto.v1.TrainJob;
+import io.lttricks.proto.v1.TrainStageRequest;
+import io.lttricks.proto.v1.TrainStageStatus;
+import io.lttricks.proto.v1.TrainerServiceGrpc;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The trainer service: training stages from {@link Topics#TRAIN_JOBS}, one at a time per process
+ * (the PyTorch engine allows one gradient collector per process); jobs wait on the topic until a
+ * trainer is free. Over gRPC, stages can be submitted directly and looked up.
+ */
+public final class TrainerServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainerServer.class);
+    public static final String SERVICE = "trainer";
+
+    private final RunStateStore runs;
+    private final JobWorker<TrainJob> worker;
+    private final GrpcServer grpc;
+
+    public TrainerServer(Platform platform) throws IOException {
+        this.runs = new RunStateStore(platform.config(), platform.bus());
+        TrainWorker trainer = new TrainWorker(platform, runs);
+        this.worker = new JobWorker<>(platform.config(), Topics.TRAIN_JOBS, Topics.GROUP_TRAINER, TrainJob.parser(),
+                (key, job) -> trainer.handle(job)).start();
+        this.grpc = new GrpcServer(platform.config().grpcPort(), List.of(new Api(platform)));
+    }
+
+    public int port() {
+        return grpc.port();
+    }
+
+    @Override
+    public void close() {
+        grpc.close();
+        worker.close();
+        runs.close();
+    }
+
+    /** Direct submission of stages; the run service uses the job topic the same way. */
+    static final class Api extends TrainerServiceGrpc.TrainerServiceImplBase {
+        private final Platform platform;
+
+        Api(Platform platform) {
+            this.platform = platform;
+        }
+
+        @Override
+        public void submitStage(TrainStageRequest request, StreamObserver<TrainStageStatus> response) {
+            var resolved = RecipeMapper.resolve(request.getRecipe());
+            if (request.getStageIndex() < 0 || request.getStageIndex() >= resolved.stages().size()
+                    || resolved.stages().get(request.getStageIndex()).isCam()) {
+                throw Status.INVALID_ARGUMENT.withDescription("stage_index must name a training stage of the recipe")
+                        .asRuntimeException();
+            }
+            if (request.getRunId().isBlank() || request.getOutputPrefix().isBlank() || request.getManifestKey().isBlank()) {
+                throw Status.INVALID_ARGUMENT.withDescription("run_id, manifest_key and output_prefix are required")
+                        .asRuntimeException();
+            }
+            try {
+                if (!platform.store().exists(request.getManifestKey())) {
+                    throw Status.FAILED_PRECONDITION.withDescription("manifest " + request.getManifestKey()
+                            + " does not exist: build the data set first (SamplerService.BuildDataset)").asRuntimeException();
+                }
+                if (!request.getInitKey().isBlank() && !platform.store().exists(request.getInitKey())) {
+                    throw Status.FAILED_PRECONDITION.withDescription("checkpoint " + request.getInitKey()
+                            + " does not exist").asRuntimeException();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            platform.bus().publish(Topics.TRAIN_JOBS, request.getRunId(), TrainJob.newBuilder()
+                    .setRunId(request.getRunId()).setRecipe(request.getRecipe()).setStageIndex(request.getStageIndex())
+                    .setManifestKey(request.getManifestKey()).setInitKey(request.getInitKey())
+                    .setGeneratedKey(request.getGeneratedKey()).setOutputPrefix(request.getOutputPrefix()).build());
+            response.onNext(TrainStageStatus.newBuilder().setRunId(request.getRunId())
+                    .setStage(resolved.stages().get(request.getStageIndex()).name()).setPhase(StagePhase.STAGE_QUEUED)
+                    .setEpochs(resolved.stages().get(request.getStageIndex()).epochs()).build());
+            response.onCompleted();
+        }
+
+        @Override
+        public void getStage(GetTrainStageRequest request, StreamObserver<TrainStageStatus> response) {
+            String prefix = request.getOutputPrefix();
+            try {
+                TrainStageStatus.Builder b = TrainStageStatus.newBuilder();
+                if (platform.store().exists(Keys.finalCheckpoint(prefix))) {
+                    b.setPhase(StagePhase.STAGE_SUCCEEDED).setFinalKey(Keys.finalCheckpoint(prefix));
+                } else {
+                    List<String> ckpts = platform.store().list(Keys.checkpoints(prefix));
+                    if (ckpts.isEmpty()) {
+                        throw Status.NOT_FOUND.withDescription("no training stage stored under " + prefix)
+                                .asRuntimeException();
+                    }
+                    String last = ckpts.get(ckpts.size() - 1);
+                    b.setPhase(StagePhase.STAGE_RUNNING)
+                            .setEpoch(Integer.parseInt(last.replaceAll(".*epoch-(\\d+)\\.ckpt$", "$1")));
+                }
+                response.onNext(b.build());
+                response.onCompleted();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** Runs the service alone, configured by environment variables (see {@link Config}). */
+    public static void main(String[] args) throws Exception {
+        Config config = Config.fromEnvironment(Config.TRAINER_PORT);
+        try (Platform platform = Platform.open(config, SERVICE); TrainerServer server = new TrainerServer(platform)) {
+            LOG.warn("trainer service on port {}; device {}; Kafka {}, storage {}/{}", server.port(),
+                    ai.djl.engine.Engine.getInstance().defaultDevice(), config.kafkaBootstrap(), config.s3Endpoint(),
+                    config.s3Bucket());
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+            server.grpc.awaitTermination();
+        }
+    }
+}
