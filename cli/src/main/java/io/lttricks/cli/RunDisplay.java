@@ -16,6 +16,7 @@ import java.util.Locale;
 final class RunDisplay {
     private final ConsoleReporter console;
     private final PrintStream out;
+    private final java.util.Map<String, java.util.Set<Integer>> shardsDone = new java.util.HashMap<>();
 
     RunDisplay(ConsoleReporter console, PrintStream out) {
         this.console = console;
@@ -39,8 +40,12 @@ final class RunDisplay {
                     console.note(stage + "final checkpoint " + e.getCheckpoint().getKey());
                 }
             }
-            case SHARD -> console.update(stage + "CAM-based sampling shards", e.getShard().getShard() + 1L,
-                    e.getShard().getShards(), "shards (" + e.getShard().getWorker() + ")");
+            case SHARD -> {
+                shardsDone.computeIfAbsent(e.getRunId() + "/" + e.getStage(), k -> new java.util.HashSet<>())
+                        .add(e.getShard().getShard());
+                console.update(stage + "CAM-based sampling", shardsDone.get(e.getRunId() + "/" + e.getStage()).size(),
+                        e.getShard().getShards(), "shards (last by " + e.getShard().getWorker() + ")");
+            }
             case COMPLETED -> console.note(stage + "done -> " + e.getCompleted().getOutputKey());
             case EVALUATION -> console.note(stage + metrics(e.getEvaluation().getMetrics()));
             case FAILED -> console.note(stage + "FAILED: " + e.getFailed().getReason());

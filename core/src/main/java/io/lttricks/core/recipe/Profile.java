@@ -105,7 +105,8 @@ public enum Profile {
             }
             case "deferred" -> {
                 ep = s.epochs() != null ? s.epochs() : epochs - first;
-                ms = ep >= 2 ? List.of(Math.max(1, ep / 2)) : List.of();
+                // As the official 40 epochs with x0.01 at 20: too short a stage keeps one rate.
+                ms = ep / 2 >= 2 ? List.of(ep / 2) : List.of();
                 lr = 0.001;
                 warm = 0;
             }
