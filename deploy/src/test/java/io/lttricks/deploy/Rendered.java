@@ -1,0 +1,64 @@
+package io.lttricks.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** An overlay rendered by {@code kubectl kustomize}, as YAML text and as one JSON tree per object. */
+record Rendered(String name, String yaml, List<JsonNode> objects) {
+    static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    /** The deploy directory (this module's base directory). */
+    static Path deployDir() {
+        Path here = Path.of("").toAbsolutePath();
+        return Files.isDirectory(here.resolve("overlays")) ? here : here.resolve("deploy");
+    }
+
+    static boolean kubectlAvailable() {
+        try {
+            Process p = new ProcessBuilder("kubectl", "version", "--client").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    static Rendered of(String dir) throws IOException, InterruptedException {
+        Path path = deployDir().resolve(dir);
+        Process p = new ProcessBuilder("kubectl", "kustomize", path.toString()).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new AssertionError("kubectl kustomize " + dir + " failed: " + err);
+        }
+        String yaml = new String(out, StandardCharsets.UTF_8);
+        List<JsonNode> objects = new ArrayList<>();
+        try (var it = YAML.readerFor(JsonNode.class).readValues(yaml)) {
+            while (it.hasNext()) {
+                JsonNode n = (JsonNode) it.next();
+                if (n != null && !n.isNull() && !n.isEmpty()) {
+                    objects.add(n);
+                }
+            }
+        }
+        return new Rendered(dir, yaml, objects);
+    }
+
+    List<JsonNode> ofKind(String kind) {
+        return objects.stream().filter(o -> kind.equals(o.path("kind").asText())).toList();
+    }
+
+    JsonNode one(String kind, String name) {
+        return objects.stream().filter(o -> kind.equals(o.path("kind").asText())
+                        && name.equals(o.path("metadata").path("name").asText())).findFirst()
+                .orElseThrow(() -> new AssertionError(this.name + " has no " + kind + " " + name));
+    }
+}
