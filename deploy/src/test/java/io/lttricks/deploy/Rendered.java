@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** An overlay rendered by {@code kubectl kustomize}, as YAML text and as one JSON tree per object. */
 record Rendered(String name, String yaml, List<JsonNode> objects) {
@@ -21,14 +23,30 @@ record Rendered(String name, String yaml, List<JsonNode> objects) {
         return Files.isDirectory(here.resolve("overlays")) ? here : here.resolve("deploy");
     }
 
-    static boolean kubectlAvailable() {
+    /**
+     * Why the manifests cannot be rendered here, or null when they can: kubectl must be on the
+     * PATH with kustomize v5 or later (the overlays use components and labels).
+     */
+    static String kubectlProblem() {
+        String out;
         try {
             Process p = new ProcessBuilder("kubectl", "version", "--client").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException | InterruptedException e) {
-            return false;
+            out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                return "kubectl version --client failed: " + out.strip();
+            }
+        } catch (IOException e) {
+            return "kubectl is not installed (deploy/tools/install-kubectl.sh installs one; .ci/run does)";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
         }
+        Matcher m = Pattern.compile("Kustomize Version: v(\\d+)").matcher(out);
+        if (!m.find() || Integer.parseInt(m.group(1)) < 5) {
+            return "kubectl's kustomize is older than v5 (" + out.strip().replace('\n', ' ')
+                    + "); deploy/tools/install-kubectl.sh installs a recent one";
+        }
+        return null;
     }
 
     static Rendered of(String dir) throws IOException, InterruptedException {

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds the services' base image without a Docker engine: a minimal Debian (bookworm) root
+# filesystem from Debian's packages (debootstrap), a Java 17 runtime cut down with jlink to the
+# modules the services use, and a non-root user (10001). The result is a docker-archive tarball
+# that Jib builds the service images on (mvn -Pimages package).
+#
+#   deploy/images/build-base-image.sh [OUT_TAR]     (needs root, debootstrap, a JDK 17, python3)
+#
+# Default output: deploy/images/target/lttricks-jre-base.tar. Takes about a minute.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+out="${1:-$here/target/lttricks-jre-base.tar}"
+mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+root="$work/rootfs"
+
+command -v debootstrap >/dev/null || { echo "needs debootstrap (apt-get install debootstrap)" >&2; exit 2; }
+jdk="${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")}"
+[ -x "$jdk/bin/jlink" ] || { echo "needs a JDK 17 with jlink (JAVA_HOME)" >&2; exit 2; }
+
+# Libraries the JDK's native code links against on Debian (libawt, libjavajpeg, libfontmanager...),
+# fonts for the report plots, libgomp for libtorch, CA certificates for TLS to storage.
+libs=libgomp1,ca-certificates,zlib1g,libjpeg62-turbo,libpng16-16,libgif7,liblcms2-2,libfreetype6,libfontconfig1,libharfbuzz0b,fonts-dejavu-core
+echo "debootstrap bookworm (minbase) into $root ..."
+debootstrap --variant=minbase --include="$libs" bookworm "$root" "$mirror" > "$work/debootstrap.log" 2>&1 \
+  || { tail -20 "$work/debootstrap.log" >&2; exit 1; }
+
+# Package manager, caches and documentation are of no use at run time.
+rm -rf "$root"/var/cache/apt/* "$root"/var/lib/apt/lists/* "$root"/usr/share/doc/* "$root"/usr/share/man/* \
+       "$root"/usr/share/info/* "$root"/var/log/* "$root"/usr/share/locale/*
+
+echo "jlink a Java runtime into /opt/java ..."
+"$jdk/bin/jlink" --output "$root/opt/java" --strip-debug --no-man-pages --no-header-files --compress=2 \
+  --add-modules java.base,java.desktop,java.logging,java.management,java.naming,java.net.http,java.security.jgss,java.security.sasl,java.sql,java.xml,jdk.crypto.ec,jdk.unsupported,jdk.management,jdk.zipfs
+
+echo "lttricks:x:10001:10001:lttricks:/var/lib/lttricks:/usr/sbin/nologin" >> "$root/etc/passwd"
+echo "lttricks:x:10001:" >> "$root/etc/group"
+mkdir -p "$root/var/lib/lttricks" && chown 10001:10001 "$root/var/lib/lttricks"
+
+mkdir -p "$(dirname "$out")"
+python3 "$here/docker_archive.py" "$root" "$out" "lttricks/jre-base:17"
+ls -l "$out"
