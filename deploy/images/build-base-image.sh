@@ -5,11 +5,27 @@
 # that Jib builds the service images on (mvn -Pimages package).
 #
 #   deploy/images/build-base-image.sh [OUT_TAR]     (needs root, debootstrap, a JDK 17, python3)
+#   deploy/images/build-base-image.sh --libtorch libtorch-cxx11-abi-shared-with-deps-2.7.1+cu128.zip
 #
 # Default output: deploy/images/target/lttricks-jre-base.tar. Takes about a minute.
+# With --libtorch, the base of the GPU trainer instead (target/lttricks-jre-cu128-base.tar): the
+# same system plus libtorch 2.7.1 for CUDA 12.8 in /opt/libtorch (its lib/ folder only; the CUDA
+# runtime libraries come inside it, the driver from the node through the NVIDIA container
+# runtime). Get the zip on a machine with internet access from download.pytorch.org
+# (libtorch/cu128, cxx11 ABI, shared with deps); then mvn -Pgpu-image -pl trainer-service package.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-out="${1:-$here/target/lttricks-jre-base.tar}"
+libtorch=""
+if [ "${1:-}" = "--libtorch" ]; then
+  libtorch="$(readlink -f "${2:?--libtorch needs the libtorch zip}")"
+  [ -f "$libtorch" ] || { echo "no such file: $2" >&2; exit 2; }
+  shift 2
+  out="${1:-$here/target/lttricks-jre-cu128-base.tar}"
+  tag="lttricks/jre-cu128-base:17"
+else
+  out="${1:-$here/target/lttricks-jre-base.tar}"
+  tag="lttricks/jre-base:17"
+fi
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -38,6 +54,22 @@ echo "lttricks:x:10001:10001:lttricks:/var/lib/lttricks:/usr/sbin/nologin" >> "$
 echo "lttricks:x:10001:" >> "$root/etc/group"
 mkdir -p "$root/var/lib/lttricks" && chown 10001:10001 "$root/var/lib/lttricks"
 
+if [ -n "$libtorch" ]; then
+  echo "unpack libtorch (lib/ only) into /opt/libtorch ..."
+  python3 - "$libtorch" "$work/libtorch" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    libs = [n for n in z.namelist() if n.startswith("libtorch/lib/") and not n.endswith("/")]
+    if not any(n.endswith("libtorch_cuda.so") for n in libs):
+        sys.exit(f"{sys.argv[1]} has no libtorch/lib/libtorch_cuda.so: not a CUDA build of libtorch")
+    for n in libs:
+        z.extract(n, sys.argv[2])
+PY
+  mkdir -p "$root/opt/libtorch"
+  mv "$work/libtorch/libtorch/lib" "$root/opt/libtorch/lib"
+  chmod -R a+rX "$root/opt/libtorch"
+fi
+
 mkdir -p "$(dirname "$out")"
-python3 "$here/docker_archive.py" "$root" "$out" "lttricks/jre-base:17"
+python3 "$here/docker_archive.py" "$root" "$out" "$tag"
 ls -l "$out"

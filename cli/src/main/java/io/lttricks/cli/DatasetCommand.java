@@ -4,19 +4,28 @@ import io.lttricks.core.data.CifarBinary;
 import io.lttricks.core.data.DatasetSpec;
 import io.lttricks.core.data.Datasets;
 import io.lttricks.core.data.LongTailManifest;
+import io.lttricks.platform.Config;
+import io.lttricks.platform.Keys;
+import io.lttricks.platform.ObjectStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "dataset", mixinStandardHelpOptions = true,
-        description = "Data sets: build a long-tailed manifest, or fetch CIFAR.",
-        subcommands = {DatasetCommand.LongTail.class, DatasetCommand.Fetch.class})
+        description = "Data sets: build a long-tailed manifest, fetch CIFAR, or upload a data set to storage.",
+        subcommands = {DatasetCommand.LongTail.class, DatasetCommand.Fetch.class, DatasetCommand.Upload.class})
 final class DatasetCommand {
 
     @Command(name = "lt", mixinStandardHelpOptions = true, sortOptions = false,
@@ -112,6 +121,75 @@ final class DatasetCommand {
             new Datasets(data.dataDir(), !data.offline, reporter)
                     .loadFullTrain(new DatasetSpec(name.toLowerCase(Locale.ROOT), null, null, null, null, null, null, null, null, null));
             return 0;
+        }
+    }
+
+    @Command(name = "upload", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {
+                "Puts a data set archive (.tar.gz) into the services' storage under datasets/, where runs",
+                "find it: CIFAR archives keep their names (cifar-10-jpeg.tar.gz, cifar-10-binary.tar.gz, ...)",
+                "and are then used by any recipe with dataset cifar10/cifar100; any other archive is named",
+                "in a recipe by the s3:// address this prints (dataset: {source: s3://...}).",
+                "Storage comes from LT_S3_ENDPOINT, LT_S3_ACCESS_KEY, LT_S3_SECRET_KEY, LT_S3_BUCKET.",
+                "",
+                "Example (a cluster's MinIO, port-forwarded):",
+                "  kubectl -n lttricks port-forward svc/minio 9000 &",
+                "  LT_S3_ENDPOINT=http://localhost:9000 LT_S3_ACCESS_KEY=... LT_S3_SECRET_KEY=... \\",
+                "    lt dataset upload ../shared/datasets/cifar-10-jpeg.tar.gz",
+                ""
+            })
+    static final class Upload implements Callable<Integer> {
+        @Parameters(paramLabel = "ARCHIVE", description = "The data set as .tar.gz (ImageFolder tree with train/ and test/, or CIFAR's binary archive).")
+        Path archive;
+
+        @Option(names = "--as", paramLabel = "NAME", description = "Object name under datasets/ (default: the file's name).")
+        String as;
+
+        @Option(names = "--replace", description = "Overwrite an object of that name (runs that already read it keep their copy).")
+        boolean replace;
+
+        /** Where the storage settings come from (the process environment; tests give their own). */
+        Map<String, String> env = System.getenv();
+
+        @Override
+        public Integer call() throws Exception {
+            String name = as != null ? as : archive.getFileName().toString();
+            if (!Files.isRegularFile(archive)) {
+                throw new IllegalArgumentException(archive + " is not a file");
+            }
+            if (!name.endsWith(".tar.gz") || name.contains("/")) {
+                throw new IllegalArgumentException("'" + name + "' must be a plain .tar.gz name (the services open .tar.gz data sets)");
+            }
+            checkTarGz(archive);
+            Config config = Config.from(env, 0);
+            String key = Keys.DATASETS + name;
+            try (ObjectStore store = new ObjectStore(config)) {
+                store.ensureBucket();
+                if (store.exists(key) && !replace) {
+                    throw new IllegalStateException(store.uri(key) + " already exists; pass --replace to overwrite it");
+                }
+                long bytes = Files.size(archive);
+                System.out.printf(Locale.ROOT, "uploading %s (%.1f MiB) to %s ...%n", archive, bytes / 1048576.0, store.uri(key));
+                long t0 = System.nanoTime();
+                store.putFile(key, archive, "application/gzip");
+                System.out.printf(Locale.ROOT, "done in %.1f s; use it as dataset source %s%n",
+                        (System.nanoTime() - t0) / 1e9, store.uri(key));
+            }
+            return 0;
+        }
+
+        /** Fails unless the file starts with a gzip-compressed tar header (catches a wrong file early). */
+        static void checkTarGz(Path file) throws IOException {
+            byte[] header = new byte[512];
+            try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
+                int n = in.readNBytes(header, 0, header.length);
+                String magic = new String(header, 257, 5, StandardCharsets.US_ASCII);
+                if (n < header.length || !magic.equals("ustar")) {
+                    throw new IllegalArgumentException(file + " is gzip but not a tar archive");
+                }
+            } catch (ZipException e) {
+                throw new IllegalArgumentException(file + " is not gzip-compressed (" + e.getMessage() + ")");
+            }
         }
     }
 }
