@@ -81,19 +81,24 @@ public final class CifarResNet extends Backbone {
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         ManifoldMix mix = mixOf(params);
-        NDArray x = inputs.head();
-        x = stem.forward(ps, new NDList(x), training).head();
-        x = Activation.relu(stemBn.forward(ps, new NDList(x), training).head());
+        NDArray input = inputs.head();
+        NDArray inputCl = channelsLast(input);
+        NDArray x = convBn(ps, stem, stemBn, inputCl, training, true);
+        replace(inputCl, x, input);
         MixLocation[] after = {MixLocation.LAYER1, MixLocation.LAYER2, MixLocation.LAYER3};
         for (int s = 0; s < stages.size(); s++) {
             for (BasicBlockA block : stages.get(s)) {
-                x = block.forward(ps, new NDList(x), training).head();
+                x = replace(x, block.forward(ps, new NDList(x), training).head(), input);
             }
             if (mix != null) {
-                x = mix.apply(x, after[s]);
+                x = replace(x, mix.apply(x, after[s]), input);
             }
         }
-        return head(ps, x, training, mix, wantsFeatures(params));
+        NDList out = head(ps, x, training, mix, wantsFeatures(params));
+        if (!wantsFeatures(params)) {
+            x.close();
+        }
+        return out;
     }
 
     @Override
@@ -144,17 +149,17 @@ public final class CifarResNet extends Backbone {
         protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
                                          PairList<String, Object> params) {
             NDArray x = inputs.head();
-            NDArray out = conv1.forward(ps, new NDList(x), training).head();
-            out = Activation.relu(bn1.forward(ps, new NDList(out), training).head());
-            out = conv2.forward(ps, new NDList(out), training).head();
-            out = bn2.forward(ps, new NDList(out), training).head();
+            NDArray out = convBn(ps, conv1, bn1, x, training, true);
+            out = replace(out, convBn(ps, conv2, bn2, out, training, false), x);
             NDArray shortcut = x;
             if (reshape) {
                 int pad = planes / 4;
                 // Torch pads from the last dimension backwards: (W left, W right, H top, H bottom, C front, C back).
-                shortcut = x.get(":, :, ::2, ::2").pad(new Shape(0, 0, 0, 0, pad, pad), 0);
+                NDArray strided = x.get(":, :, ::2, ::2");
+                shortcut = strided.pad(new Shape(0, 0, 0, 0, pad, pad), 0);
+                strided.close();
             }
-            return new NDList(Activation.relu(out.add(shortcut)));
+            return new NDList(addRelu(out, shortcut, x));
         }
 
         @Override

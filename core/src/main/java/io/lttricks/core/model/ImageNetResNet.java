@@ -86,19 +86,25 @@ public final class ImageNetResNet extends Backbone {
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         ManifoldMix mix = mixOf(params);
-        NDArray x = stem.forward(ps, new NDList(inputs.head()), training).head();
-        x = Activation.relu(stemBn.forward(ps, new NDList(x), training).head());
-        x = Pool.maxPool2d(x, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false);
+        NDArray input = inputs.head();
+        NDArray inputCl = channelsLast(input);
+        NDArray x = convBn(ps, stem, stemBn, inputCl, training, true);
+        replace(inputCl, x, input);
+        x = replace(x, Pool.maxPool2d(x, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false), input);
         MixLocation[] after = {MixLocation.LAYER1, MixLocation.LAYER2, MixLocation.LAYER3, MixLocation.LAYER4};
         for (int s = 0; s < stages.size(); s++) {
             for (Block block : stages.get(s)) {
-                x = block.forward(ps, new NDList(x), training).head();
+                x = replace(x, block.forward(ps, new NDList(x), training).head(), input);
             }
             if (mix != null) {
-                x = mix.apply(x, after[s]);
+                x = replace(x, mix.apply(x, after[s]), input);
             }
         }
-        return head(ps, x, training, mix, wantsFeatures(params));
+        NDList out = head(ps, x, training, mix, wantsFeatures(params));
+        if (!wantsFeatures(params)) {
+            x.close();
+        }
+        return out;
     }
 
     @Override
@@ -160,11 +166,10 @@ public final class ImageNetResNet extends Backbone {
         protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
                                          PairList<String, Object> params) {
             NDArray x = inputs.head();
-            NDArray out = Activation.relu(bn1.forward(ps, conv1.forward(ps, new NDList(x), training), training).head());
-            out = bn2.forward(ps, conv2.forward(ps, new NDList(out), training), training).head();
-            NDArray sc = downConv == null ? x
-                    : downBn.forward(ps, downConv.forward(ps, new NDList(x), training), training).head();
-            return new NDList(Activation.relu(out.add(sc)));
+            NDArray out = convBn(ps, conv1, bn1, x, training, true);
+            out = replace(out, convBn(ps, conv2, bn2, out, training, false), x);
+            NDArray sc = downConv == null ? x : convBn(ps, downConv, downBn, x, training, false);
+            return new NDList(addRelu(out, sc, x));
         }
 
         @Override
@@ -219,12 +224,11 @@ public final class ImageNetResNet extends Backbone {
         protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
                                          PairList<String, Object> params) {
             NDArray x = inputs.head();
-            NDArray out = Activation.relu(bn1.forward(ps, conv1.forward(ps, new NDList(x), training), training).head());
-            out = Activation.relu(bn2.forward(ps, conv2.forward(ps, new NDList(out), training), training).head());
-            out = bn3.forward(ps, conv3.forward(ps, new NDList(out), training), training).head();
-            NDArray sc = downConv == null ? x
-                    : downBn.forward(ps, downConv.forward(ps, new NDList(x), training), training).head();
-            return new NDList(Activation.relu(out.add(sc)));
+            NDArray out = convBn(ps, conv1, bn1, x, training, true);
+            out = replace(out, convBn(ps, conv2, bn2, out, training, true), x);
+            out = replace(out, convBn(ps, conv3, bn3, out, training, false), x);
+            NDArray sc = downConv == null ? x : convBn(ps, downConv, downBn, x, training, false);
+            return new NDList(addRelu(out, sc, x));
         }
 
         @Override

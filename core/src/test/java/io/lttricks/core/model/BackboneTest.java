@@ -2,16 +2,25 @@ package io.lttricks.core.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.engine.Engine;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import ai.djl.util.PairList;
 import io.lttricks.core.mixup.MixLocation;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class BackboneTest {
 
@@ -64,6 +73,53 @@ class BackboneTest {
             NDArray mixed = b.forward(ps, new NDList(x), false, params).head();
             NDArray expected = plain.mul(0.3f).add(plain.get(perm).mul(0.7f));
             assertEquals(0f, expected.sub(mixed).abs().max().getFloat(), 1e-5f);
+        }
+    }
+
+    /**
+     * The channels-last input copy changes speed, not results: same logits and same gradients
+     * (up to float rounding) as plain NCHW, for the CIFAR and ImageNet layouts, in training mode.
+     */
+    @ParameterizedTest
+    @CsvSource({"resnet32, 32", "resnet10, 64"})
+    void channelsLastGivesTheSameLogitsAndGradients(String name, int side) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Backbone b = Backbones.create(name, 10);
+            b.initialize(m, DataType.FLOAT32, new Shape(4, 3, side, side));
+            ParameterStore ps = new ParameterStore(m, false);
+            NDArray x = m.randomNormal(new Shape(4, 3, side, side));
+            NDArray cl = Backbone.channelsLast(x);
+            assertTrue(cl.contentEquals(x), "same values and shape");
+            NDArray[] logits = new NDArray[2];
+            Map<String, NDArray> grads = new LinkedHashMap<>();
+            try {
+                for (int i = 0; i < 2; i++) {
+                    Backbone.useChannelsLast(i == 0);
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        logits[i] = b.forward(ps, new NDList(x), true).head();
+                        gc.backward(logits[i].square().sum());
+                    }
+                    for (Pair<String, Parameter> p : b.getParameters()) {
+                        if (!p.getValue().requiresGradient()) {
+                            continue;
+                        }
+                        NDArray g = p.getValue().getArray().getGradient();
+                        if (i == 0) {
+                            grads.put(p.getKey(), g.duplicate());
+                        } else {
+                            NDArray ref = grads.get(p.getKey());
+                            float err = ref.sub(g).abs().max().getFloat();
+                            float scale = ref.abs().max().getFloat() + 1e-6f;
+                            assertTrue(err <= 1e-3f * scale, p.getKey() + ": gradient differs by " + err + " at scale " + scale);
+                        }
+                        g.subi(g);
+                    }
+                }
+            } finally {
+                Backbone.useChannelsLast(true);
+            }
+            float scale = logits[0].abs().max().getFloat();
+            assertEquals(0f, logits[0].sub(logits[1]).abs().max().getFloat(), 1e-4f * Math.max(1f, scale));
         }
     }
 
