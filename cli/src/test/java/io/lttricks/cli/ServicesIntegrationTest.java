@@ -248,8 +248,18 @@ class ServicesIntegrationTest {
                     Thread.sleep(500);
                 }
                 assertTrue(store.exists(Keys.finalCheckpoint(firstPrefix)), "the stage finished again");
-                assertTrue(watch(channel, runId).stream().anyMatch(e -> e.hasStarted()
-                        && e.getStarted().getResumedAfterEpoch() == 1), "the stage resumed after epoch 1");
+                // The run had already ended, so watch() stops at its first end: read the event log itself.
+                List<Integer> resumedAfter = new ArrayList<>();
+                long readUntil = System.currentTimeMillis() + 30_000;
+                try (io.lttricks.platform.EventTail tail = new io.lttricks.platform.EventTail(all.config(), runId, false)) {
+                    tail.follow(e -> {
+                        if (e.hasStarted() && e.getStage().equals("first")) {
+                            resumedAfter.add(e.getStarted().getResumedAfterEpoch());
+                        }
+                        return resumedAfter.size() < 2;
+                    }, () -> System.currentTimeMillis() > readUntil);
+                }
+                assertEquals(List.of(0, 1), resumedAfter, "the first run started fresh, the redelivered one after epoch 1");
 
                 // Cancelling a run stops its training stage and ends the watch.
                 String longYaml = yaml.replace("epochs: 2, batch_size: 16, lr: 0.05", "epochs: 50, batch_size: 16, lr: 0.05")
