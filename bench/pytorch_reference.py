@@ -155,17 +155,46 @@ def evaluate(args):
             "images_per_second": round(len(x) / seconds, 1), "threads": torch.get_num_threads()}
 
 
+def phases(args):
+    """Milliseconds per step of forward + loss, backward and SGD on one fixed random batch."""
+    torch.manual_seed(0)
+    net = ResNet32().train()
+    opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=2e-4)
+    x = torch.randn(args.batch, 3, 32, 32)
+    y = torch.randint(0, 10, (args.batch,))
+    t = [0.0, 0.0, 0.0]
+    for step in range(args.warmup + args.steps):
+        if step == args.warmup:
+            t = [0.0, 0.0, 0.0]
+        t0 = time.perf_counter()
+        loss = F.cross_entropy(net(x), y)
+        t1 = time.perf_counter()
+        opt.zero_grad()
+        loss.backward()
+        loss.item()
+        t2 = time.perf_counter()
+        opt.step()
+        t3 = time.perf_counter()
+        t[0] += t1 - t0
+        t[1] += t2 - t1
+        t[2] += t3 - t2
+    ms = [round(v * 1000 / args.steps, 1) for v in t]
+    return {"config": "phases", "forward_ms": ms[0], "backward_ms": ms[1], "optimizer_ms": ms[2],
+            "images_per_second": round(args.steps * args.batch / sum(t), 1)}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--data", required=True, help="cifar-10-jpeg.tar.gz")
-    p.add_argument("--config", default="plain", choices=["plain", "mixup_cb", "eval"])
+    p.add_argument("--config", default="plain", choices=["plain", "mixup_cb", "eval", "phases"])
     p.add_argument("--steps", type=int, default=30)
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--threads", type=int, default=2)
     args = p.parse_args()
     torch.set_num_threads(args.threads)
-    print(json.dumps(evaluate(args) if args.config == "eval" else train(args)))
+    run = {"eval": evaluate, "phases": phases}.get(args.config, train)
+    print(json.dumps(run(args)))
 
 
 if __name__ == "__main__":

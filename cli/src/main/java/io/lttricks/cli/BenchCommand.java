@@ -1,9 +1,14 @@
 package io.lttricks.cli;
 
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
 import io.lttricks.core.data.DatasetSpec;
 import io.lttricks.core.data.Datasets;
 import io.lttricks.core.eval.Evaluator;
@@ -11,13 +16,18 @@ import io.lttricks.core.model.Backbone;
 import io.lttricks.core.model.Backbones;
 import io.lttricks.core.recipe.Recipes;
 import io.lttricks.core.recipe.StagePlan;
+import io.lttricks.core.train.GradMode;
 import io.lttricks.core.train.ImageTransform;
+import io.lttricks.core.train.SgdOptimizer;
 import io.lttricks.core.train.StageTrainer;
 import io.lttricks.core.train.TrainListener;
 import io.lttricks.core.train.Transforms;
 import io.lttricks.core.util.Progress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -32,7 +42,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", hidden = true, mixinStandardHelpOptions = true,
         description = "Measures training (or evaluation) throughput; used by bench/train-throughput.")
 final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--config", defaultValue = "plain", description = "plain (instance sampling, CE) or mixup_cb (input mixup + class-balanced sampling), or eval.")
+    @Option(names = "--config", defaultValue = "plain", description = "plain (instance sampling, CE) or mixup_cb (input mixup + class-balanced sampling), eval,"
+            + " or phases (forward, backward and SGD timed apart on one fixed batch).")
     String config;
 
     @Option(names = "--steps", defaultValue = "30", description = "Timed steps.")
@@ -41,8 +52,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "5", description = "Untimed steps first.")
     int warmup;
 
-    @Option(names = "--epochs", defaultValue = "1", description = "Epochs (memory runs); each is warmup+steps batches.")
+    @Option(names = "--epochs", defaultValue = "1", description = "Epochs (memory runs); each is warmup+steps batches"
+            + " unless --full-epochs.")
     int epochs;
+
+    @Option(names = "--full-epochs", description = "Each epoch runs over the whole training set (memory runs);"
+            + " the throughput is still timed on steps warmup+1..warmup+steps of epoch 1.")
+    boolean fullEpochs;
 
     @Option(names = "--batch-size", defaultValue = "128")
     int batchSize;
@@ -57,10 +73,13 @@ final class BenchCommand implements Callable<Integer> {
         if (config.equals("eval")) {
             return evaluate(loaded);
         }
+        if (config.equals("phases")) {
+            return phases(loaded.train().numClasses());
+        }
         String tricks = switch (config) {
             case "plain" -> "loss: CE, sampler: instance";
             case "mixup_cb" -> "loss: CE, sampler: class_balanced, mixup: {at: input, alpha: 1.0}";
-            default -> throw new IllegalArgumentException("--config: plain, mixup_cb or eval");
+            default -> throw new IllegalArgumentException("--config: plain, mixup_cb, eval or phases");
         };
         int perEpoch = warmup + steps;
         StagePlan plan = Recipes.resolve(Recipes.parseYaml("dataset: {name: cifar10, imbalance: 100}\nprofile: paper\n"
@@ -90,7 +109,8 @@ final class BenchCommand implements Callable<Integer> {
             ImageTransform t = Transforms.train(model, loaded.train());
             Engine.getInstance().setRandomSeed(0);
             model.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 32, 32));
-            new StageTrainer(plan, 0, "bench", model, manager, loaded.train(), t, 0, dir, timer, 1, perEpoch).run(null);
+            new StageTrainer(plan, 0, "bench", model, manager, loaded.train(), t, 0, dir, timer, 1,
+                    fullEpochs ? 0 : perEpoch).run(null);
         } finally {
             deleteTree(dir);
         }
@@ -115,6 +135,57 @@ final class BenchCommand implements Callable<Integer> {
             double seconds = (System.nanoTime() - start) / 1e9;
             System.out.printf(Locale.ROOT, "{\"config\": \"eval\", \"images\": %d, \"seconds\": %.3f,"
                     + " \"images_per_second\": %.1f}%n", loaded.test().size(), seconds, loaded.test().size() / seconds);
+        }
+        return 0;
+    }
+
+    /** Milliseconds per step of forward + loss, backward and SGD, on one fixed random batch (no data loading). */
+    private int phases(int classes) {
+        GradMode.disableOnThisThread();
+        try (NDManager manager = NDManager.newBaseManager(Engine.getInstance().defaultDevice())) {
+            Engine.getInstance().setRandomSeed(0);
+            Backbone model = Backbones.create("resnet32", classes);
+            model.initialize(manager, DataType.FLOAT32, new Shape(batchSize, 3, 32, 32));
+            List<Parameter> trainable = new ArrayList<>();
+            model.getParameters().forEach(p -> {
+                if (p.getValue().requiresGradient()) {
+                    trainable.add(p.getValue());
+                }
+            });
+            ParameterStore ps = new ParameterStore(manager, false);
+            NDArray x = manager.randomNormal(new Shape(batchSize, 3, 32, 32));
+            NDArray y = manager.randomInteger(0, classes, new Shape(batchSize), DataType.INT32).oneHot(classes);
+            long[] t = new long[3];
+            try (SgdOptimizer sgd = new SgdOptimizer(trainable, manager, 0.9, true, 2e-4)) {
+                for (int i = 0; i < warmup + steps; i++) {
+                    if (i == warmup) {
+                        Arrays.fill(t, 0);
+                    }
+                    try (NDManager step = manager.newSubManager()) {
+                        NDArray xi = x.duplicate();
+                        xi.attach(step);
+                        long t0 = System.nanoTime();
+                        long t1;
+                        long t2;
+                        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                            NDArray logits = model.forward(ps, new NDList(xi), true).head();
+                            NDArray loss = logits.logSoftmax(1).mul(y).sum().neg().div(batchSize);
+                            t1 = System.nanoTime();
+                            gc.backward(loss);
+                            loss.getFloat();
+                            t2 = System.nanoTime();
+                        }
+                        sgd.step(0.1);
+                        t[0] += t1 - t0;
+                        t[1] += t2 - t1;
+                        t[2] += System.nanoTime() - t2;
+                    }
+                }
+            }
+            double total = (t[0] + t[1] + t[2]) / 1e9;
+            System.out.printf(Locale.ROOT, "{\"config\": \"phases\", \"forward_ms\": %.1f, \"backward_ms\": %.1f,"
+                            + " \"optimizer_ms\": %.1f, \"images_per_second\": %.1f}%n", t[0] / 1e6 / steps,
+                    t[1] / 1e6 / steps, t[2] / 1e6 / steps, steps * batchSize / total);
         }
         return 0;
     }
