@@ -36,7 +36,7 @@ curl -fsS --max-time 300 -o "$work/kubectl.deb" "$mirror/$file" || fail "cannot 
 echo "$sum  $work/kubectl.deb" | sha256sum -c --quiet - || fail "$file does not match its checksum"
 
 dpkg-deb -x "$work/kubectl.deb" "$work/root"
-found=$(find "$work/root" -type f -name kubectl -perm -u+x | head -1)
+found=$(find "$work/root" -type f -name kubectl -perm -u+x -print -quit)
 [ -n "$found" ] || fail "$file holds no kubectl binary"
 mkdir -p "$bin"
 install -m 0755 "$found" "$bin/kubectl"
