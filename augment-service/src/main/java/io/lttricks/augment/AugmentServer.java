@@ -109,7 +109,7 @@ public final class AugmentServer implements AutoCloseable {
         public void getGeneration(GetGenerationRequest request, StreamObserver<GenerationStatus> response) {
             String prefix = request.getOutputPrefix();
             try {
-                List<String> stored = platform.store().list(Keys.shards(prefix));
+                List<String> stored = platform.store().list(Keys.shards(prefix), Keys::isShard);
                 GenerationStatus.Builder b = GenerationStatus.newBuilder().setOutputPrefix(prefix)
                         .setShardsDone(stored.size());
                 if (!stored.isEmpty()) {

@@ -74,7 +74,7 @@ public final class GeneratedSets {
     /** Merges the shards' entries into the set's manifest and stores it: the set is complete. */
     public GeneratedSet.Manifest complete(String generatedPrefix, GeneratedSet.Manifest header) throws IOException {
         List<GeneratedSet.Entry> all = new ArrayList<>();
-        for (String key : platform.store().list(Keys.shards(generatedPrefix))) {
+        for (String key : platform.store().list(Keys.shards(generatedPrefix), Keys::isShard)) {
             all.addAll(entries(key));
         }
         all.sort(Comparator.comparingLong(GeneratedSet.Entry::index));
@@ -95,7 +95,7 @@ public final class GeneratedSets {
             return dir;
         }
         Files.createDirectories(dir);
-        for (String key : platform.store().list(Keys.shards(prefix))) {
+        for (String key : platform.store().list(Keys.shards(prefix), Keys::isShard)) {
             try (ZipInputStream zip = new ZipInputStream(new java.io.ByteArrayInputStream(platform.store().get(key)))) {
                 ZipEntry e;
                 while ((e = zip.getNextEntry()) != null) {

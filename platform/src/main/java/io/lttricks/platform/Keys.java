@@ -1,6 +1,7 @@
 package io.lttricks.platform;
 
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * Object keys of the system, in one place. A run owns {@code runs/<id>/}; each stage a directory
@@ -10,7 +11,24 @@ public final class Keys {
     /** Data sets uploaded for the services (e.g. datasets/cifar-10-jpeg.tar.gz). */
     public static final String DATASETS = "datasets/";
 
+    private static final Pattern SHARD_NAME = Pattern.compile("\\d{5}-of-\\d{5}\\.zip");
+    private static final Pattern CHECKPOINT_NAME = Pattern.compile("epoch-\\d+\\.ckpt");
+
     private Keys() {
+    }
+
+    /**
+     * Whether a listed key is a finished shard ({@link #shard}). Listings can hold other names: an
+     * S3 server over a file system (the embedded one) lists an object still being written as
+     * KEY-UUID, and nothing may read or count that.
+     */
+    public static boolean isShard(String key) {
+        return SHARD_NAME.matcher(key.substring(key.lastIndexOf('/') + 1)).matches();
+    }
+
+    /** Whether a listed key is a periodic checkpoint ({@code epoch-NNNN.ckpt}); see {@link #isShard}. */
+    public static boolean isCheckpoint(String key) {
+        return CHECKPOINT_NAME.matcher(key.substring(key.lastIndexOf('/') + 1)).matches();
     }
 
     public static String run(String runId) {

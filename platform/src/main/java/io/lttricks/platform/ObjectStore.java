@@ -131,6 +131,13 @@ public final class ObjectStore implements AutoCloseable {
     }
 
     /** Keys under {@code prefix}, recursively, in key order. */
+    /** Keys under {@code prefix} that {@code keep} accepts, sorted. */
+    public List<String> list(String prefix, java.util.function.Predicate<String> keep) throws IOException {
+        List<String> keys = new ArrayList<>(list(prefix));
+        keys.removeIf(keep.negate());
+        return keys;
+    }
+
     public List<String> list(String prefix) throws IOException {
         List<String> keys = new ArrayList<>();
         try {

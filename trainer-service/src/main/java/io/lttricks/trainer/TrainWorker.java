@@ -101,7 +101,7 @@ final class TrainWorker {
         Path stageDir = platform.config().workDir().resolve(prefix);
         Files.createDirectories(StageTrainer.checkpointDir(stageDir));
         Path resumeFrom = null;
-        List<String> stored = platform.store().list(Keys.checkpoints(prefix));
+        List<String> stored = platform.store().list(Keys.checkpoints(prefix), Keys::isCheckpoint);
         if (!stored.isEmpty()) {
             String latest = stored.get(stored.size() - 1);
             resumeFrom = platform.store().getFile(latest,
@@ -196,7 +196,7 @@ final class TrainWorker {
                 }
                 if (!last) {
                     platform.store().putFile(key, file, "application/zip");
-                    List<String> stored = platform.store().list(Keys.checkpoints(prefix));
+                    List<String> stored = platform.store().list(Keys.checkpoints(prefix), Keys::isCheckpoint);
                     for (int i = 0; i < stored.size() - 2; i++) {
                         platform.store().delete(stored.get(i));
                     }

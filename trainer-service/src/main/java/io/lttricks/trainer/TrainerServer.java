@@ -104,7 +104,7 @@ public final class TrainerServer implements AutoCloseable {
                 if (platform.store().exists(Keys.finalCheckpoint(prefix))) {
                     b.setPhase(StagePhase.STAGE_SUCCEEDED).setFinalKey(Keys.finalCheckpoint(prefix));
                 } else {
-                    List<String> ckpts = platform.store().list(Keys.checkpoints(prefix));
+                    List<String> ckpts = platform.store().list(Keys.checkpoints(prefix), Keys::isCheckpoint);
                     if (ckpts.isEmpty()) {
                         throw Status.NOT_FOUND.withDescription("no training stage stored under " + prefix)
                                 .asRuntimeException();
