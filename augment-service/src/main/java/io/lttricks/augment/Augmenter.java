@@ -34,8 +34,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * CAM generation as a service. A stage job is split into shard jobs (ranges of the generated
- * images' indices) on the partitioned shard topic; any replica takes any shard. A shard's output
+ * CAM generation as a service. A stage job is split into shard jobs on the partitioned shard
+ * topic, one partition after another, split by source image so that shards cost the same (see
+ * {@code ShardJob.split_by_source}); any replica takes any shard. A shard's output
  * key is a function of the stage and the shard, and its images a function of the seed and their
  * indices, so a shard delivered twice writes the same bytes to the same key. Whoever stores the
  * last shard merges the manifest; the set is complete when {@code generated.json} exists.
@@ -86,11 +87,9 @@ final class Augmenter implements AutoCloseable {
                 return;
             }
             for (int s = 0; s < shards; s++) {
-                long from = total * s / shards;
-                long to = total * (s + 1) / shards;
-                platform.bus().publish(Topics.SHARD_JOBS, job.getRunId() + "/" + plan.name() + "/" + s,
-                        ShardJob.newBuilder().setStage(job).setShard(s).setShards(shards).setFrom(from).setTo(to)
-                                .setOutputKey(Keys.shard(job.getOutputPrefix(), s, shards)).build());
+                platform.bus().publishSpread(Topics.SHARD_JOBS, job.getRunId() + "/" + plan.name() + "/" + s, s,
+                        ShardJob.newBuilder().setStage(job).setShard(s).setShards(shards).setFrom(0).setTo(total)
+                                .setSplitBySource(true).setOutputKey(Keys.shard(job.getOutputPrefix(), s, shards)).build());
             }
             LOG.info("run {} stage {}: {} images in {} shards", job.getRunId(), plan.name(), total, shards);
         } catch (IOException | RuntimeException e) {
@@ -104,18 +103,24 @@ final class Augmenter implements AutoCloseable {
         StagePlan plan = null;
         try {
             plan = stage(stageJob);
+            long count;
             if (!platform.store().exists(job.getOutputKey())) {
                 LabeledImages train = train(stageJob.getManifestKey(), stageJob.getRecipe());
                 CamGenerator gen = generator(stageJob, plan, train);
-                List<CamGenerator.Generated> images = gen.generate(job.getFrom(), job.getTo(), Progress.SILENT);
+                List<CamGenerator.Generated> images = job.getSplitBySource()
+                        ? gen.generateShard(job.getShard(), job.getShards(), Progress.SILENT)
+                        : gen.generate(job.getFrom(), job.getTo(), Progress.SILENT);
                 platform.store().put(job.getOutputKey(), GeneratedSets.shardZip(train.classNames(), images),
                         "application/zip");
+                count = images.size();
+            } else {
+                count = sets.entries(job.getOutputKey()).size();
             }
             platform.bus().event(RunEvent.newBuilder().setRunId(stageJob.getRunId()).setStage(plan.name())
                     .setShard(ShardCompleted.newBuilder().setShard(job.getShard()).setShards(job.getShards())
-                            .setImages(job.getTo() - job.getFrom()).setKey(job.getOutputKey())
+                            .setImages(count).setKey(job.getOutputKey())
                             .setWorker(AugmentServer.SERVICE + "/" + platform.config().instance())));
-            List<String> stored = platform.store().list(Keys.shards(stageJob.getOutputPrefix()));
+            List<String> stored = platform.store().list(Keys.shards(stageJob.getOutputPrefix()), Keys::isShard);
             String suffix = String.format(Locale.ROOT, "-of-%05d.zip", job.getShards());
             if (stored.stream().filter(k -> k.endsWith(suffix)).count() == job.getShards()) {
                 LongTailManifest lt = LongTailManifest.read(data.fetch(stageJob.getManifestKey()));
@@ -126,6 +131,7 @@ final class Augmenter implements AutoCloseable {
             fail(stageJob, plan == null ? "cam" : plan.name(), e);
         }
     }
+
 
     private static GeneratedSet.Manifest header(CamJob job, StagePlan plan, LongTailManifest lt) {
         return new GeneratedSet.Manifest(GeneratedSet.FORMAT, plan.camMethod(), plan.camThresholdFactor(),

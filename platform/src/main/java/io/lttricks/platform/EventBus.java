@@ -39,8 +39,23 @@ public final class EventBus implements AutoCloseable {
     }
 
     public void publish(String topic, String key, MessageLite message) {
+        send(new ProducerRecord<>(topic, key, message.toByteArray()));
+    }
+
+    /**
+     * Publishes the {@code index}-th of a set of jobs to partition {@code index mod partitions}, so
+     * that n jobs land on min(n, partitions) partitions evenly, where hashing their keys would put
+     * some on the same partition and leave consumers of other partitions idle.
+     */
+    public void publishSpread(String topic, String key, int index, MessageLite message) {
+        int partitions = producer.partitionsFor(topic).size();
+        send(new ProducerRecord<>(topic, Math.floorMod(index, partitions), key, message.toByteArray()));
+    }
+
+    private void send(ProducerRecord<String, byte[]> record) {
+        String topic = record.topic();
         try {
-            producer.send(new ProducerRecord<>(topic, key, message.toByteArray())).get(60, TimeUnit.SECONDS);
+            producer.send(record).get(60, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot publish to " + topic + ": " + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {

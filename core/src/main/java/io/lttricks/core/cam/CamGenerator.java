@@ -127,7 +127,12 @@ public final class CamGenerator {
     /** The training image generated image k is made from. */
     public int sourceOf(long k) {
         int c = labelOf(k);
-        return members[c][Seeds.stream(options.seed(), "cam-source", k).nextInt(members[c].length)];
+        return members[c][memberOf(k, c)];
+    }
+
+    /** Which of its class's training images (position in the class) generated image k is made from. */
+    private int memberOf(long k, int c) {
+        return Seeds.stream(options.seed(), "cam-source", k).nextInt(members[c].length);
     }
 
     /** Generates images {@code from} (inclusive) to {@code to} (exclusive), in order. */
@@ -135,19 +140,40 @@ public final class CamGenerator {
         if (from < 0 || to > total() || from > to) {
             throw new IllegalArgumentException("range [" + from + ", " + to + ") outside [0, " + total() + ")");
         }
-        int n = (int) (to - from);
+        return generate(java.util.stream.LongStream.range(from, to).toArray(), progress);
+    }
+
+    /**
+     * Shard {@code shard} of {@code shards}, split by source: the images made from the training
+     * images at positions j of their class with j mod shards == shard, in index order. Every shard
+     * gets about 1/shards of every class and of its sources, so shards cost about the same (a map
+     * costs a forward pass per distinct source, and head classes have many sources per generated
+     * image, tail classes few), and no source's map is computed by two shards. The images are those
+     * the whole-set call makes at the same indices.
+     */
+    public List<Generated> generateShard(int shard, int shards, Progress progress) throws IOException {
+        if (shards < 1 || shard < 0 || shard >= shards) {
+            throw new IllegalArgumentException("shard " + shard + " of " + shards);
+        }
+        long[] ks = java.util.stream.LongStream.range(0, total())
+                .filter(k -> memberOf(k, labelOf(k)) % shards == shard).toArray();
+        return generate(ks, progress);
+    }
+
+    private List<Generated> generate(long[] ks, Progress progress) throws IOException {
+        int n = ks.length;
         int[] labels = new int[n];
         int[] sources = new int[n];
         for (int i = 0; i < n; i++) {
-            labels[i] = labelOf(from + i);
-            sources[i] = sourceOf(from + i);
+            labels[i] = labelOf(ks[i]);
+            sources[i] = sourceOf(ks[i]);
         }
         Map<Integer, boolean[]> masks = foregrounds(labels, sources, progress);
         Generated[] out = new Generated[n];
         try {
             IntStream.range(0, n).parallel().forEach(i -> {
                 try {
-                    out[i] = make(from + i, labels[i], sources[i], masks.get(sources[i]));
+                    out[i] = make(ks[i], labels[i], sources[i], masks.get(sources[i]));
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }

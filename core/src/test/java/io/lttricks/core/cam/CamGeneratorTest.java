@@ -69,6 +69,21 @@ class CamGeneratorTest {
                 assertEquals(a.transform(), b.transform());
                 assertArrayEquals(a.image().chw(), b.image().chw());
             }
+            // Shards split by source (as the augment service plans them) make the same images at the
+            // same indices, each image in one shard, each source in one shard.
+            int shards = 3;
+            java.util.Set<Long> covered = new java.util.HashSet<>();
+            java.util.Map<Integer, Integer> shardOfSource = new java.util.HashMap<>();
+            for (int s = 0; s < shards; s++) {
+                final int shard = s;
+                for (CamGenerator.Generated b : gen.generateShard(s, shards, Progress.SILENT)) {
+                    assertTrue(covered.add(b.index()), "image " + b.index() + " in two shards");
+                    assertEquals(shard, shardOfSource.computeIfAbsent(b.source(), k -> shard), "source in two shards");
+                    assertEquals(all.get((int) b.index()).transform(), b.transform());
+                    assertArrayEquals(all.get((int) b.index()).image().chw(), b.image().chw());
+                }
+            }
+            assertEquals(gen.total(), covered.size());
             int[] perClass = new int[4];
             for (CamGenerator.Generated g : all) {
                 perClass[g.label()]++;
