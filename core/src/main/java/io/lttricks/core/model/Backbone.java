@@ -58,8 +58,8 @@ public abstract class Backbone extends AbstractBlock {
     private static volatile boolean channelsLastInput =
             Boolean.parseBoolean(System.getProperty("lttricks.channelsLast", "true"));
 
-    /** Tests compare both memory formats. */
-    static void useChannelsLast(boolean on) {
+    /** Switches the input memory format for the whole process; tests and diagnostics compare both. */
+    public static void useChannelsLast(boolean on) {
         channelsLastInput = on;
     }
 

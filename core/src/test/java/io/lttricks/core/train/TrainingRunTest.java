@@ -69,13 +69,21 @@ class TrainingRunTest {
         }
     }
 
+    /**
+     * Training learns: test accuracy far above chance (0.1). The bound must hold on any x86 CPU, so
+     * it sits far below what a correct trainer reaches, not inside its spread: at lr 0.05 this task
+     * gave 0.70-1.00 over seeds 0-9 in either memory format (the old bound 0.8 failed on AMD EPYC
+     * for seed 3 in channels-last and seed 8 in NCHW). At lr 0.02, seeds 0-9, both formats, AMD
+     * EPYC, 2026-12-01: 0.80-1.00, median 1.00. A trainer that does not learn stays near 0.1.
+     */
     @Test
     void trainingLearnsAndReportsTheFinalModel() throws IOException {
-        Recipes.Resolved r = recipe("  - {name: main, epochs: 8, batch_size: 16, lr: 0.05}\n");
+        Recipes.Resolved r = recipe("  - {name: main, epochs: 8, batch_size: 16, lr: 0.02}\n");
         TrainingRun.Result result = run(r, tmp.resolve("run"), new TrainListener() { }, false);
         EvaluationReport rep = result.report();
         assertEquals(200, rep.images());
-        assertTrue(rep.top1Accuracy() > 0.8, "synthetic classes should be learnt, got " + rep.top1Accuracy());
+        assertTrue(rep.top1Accuracy() > 0.5, "synthetic classes should be learnt (chance is 0.1), got "
+                + rep.top1Accuracy());
         assertTrue(rep.modelSelection().contains("final model"), rep.modelSelection());
         for (String f : new String[] {"recipe.json", "manifest.json", "report.json", "report.txt",
                 "01-main/final.ckpt", "01-main/history.jsonl", "01-main/report.json"}) {
@@ -88,6 +96,36 @@ class TrainingRunTest {
         assertTrue(last.get("loss").asDouble() < first.get("loss").asDouble());
         IOException again = assertThrows(IOException.class, () -> run(r, tmp.resolve("run"), new TrainListener() { }, false));
         assertTrue(again.getMessage().contains("--resume"));
+    }
+
+    /**
+     * Channels-last is a memory layout, not another computation: the first step of a whole training
+     * run (loader, augmentation, network, loss) gives the same loss in both formats to float
+     * rounding. Later steps drift apart as any rounding change makes them (BackboneTest measures the
+     * gradients), which is why no test may put a training outcome near its bound.
+     */
+    @Test
+    void firstStepLossIsTheSameInBothMemoryFormats() throws IOException {
+        Recipes.Resolved r = recipe("  - {name: main, epochs: 1, batch_size: 16, lr: 0.02}\n");
+        double[] first = new double[2];
+        try {
+            for (int i = 0; i < 2; i++) {
+                Backbone.useChannelsLast(i == 1);
+                int k = i;
+                new TrainingRun(r, tmp.resolve("format" + i), new TrainListener() {
+                    @Override
+                    public void onBatch(BatchProgress p) {
+                        if (p.batch() == 1) {
+                            first[k] = p.loss();
+                        }
+                    }
+                }, Progress.SILENT, new TrainingRun.Options(data, false, 1, 64, 1)).run(false);
+            }
+        } finally {
+            Backbone.useChannelsLast(true);
+        }
+        assertTrue(first[0] > 0.5, "a loss was recorded: " + first[0]);
+        assertEquals(first[0], first[1], 1e-5 * first[0], "NCHW and channels-last first-step loss");
     }
 
     /** An interrupted run resumed from its checkpoint ends with the very weights of an uninterrupted one. */
