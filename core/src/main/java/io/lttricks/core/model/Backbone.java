@@ -49,10 +49,22 @@ public abstract class Backbone extends AbstractBlock {
         this.numClasses = numClasses;
     }
 
-    /** Kaiming-normal (fan-in) weights for every convolution and fully-connected layer; biases 0. */
-    protected final void useKaimingInit() {
-        setInitializer(new XavierInitializer(XavierInitializer.RandomType.GAUSSIAN, XavierInitializer.FactorType.IN, 2f),
-                ai.djl.nn.Parameter.Type.WEIGHT);
+    /**
+     * The initialisation of the official code (and so of the paper's numbers). Its CIFAR ResNet
+     * applies Kaiming-normal (fan-in, gain sqrt 2) to the backbone's convolutions only; its ImageNet
+     * ResNets initialise nothing, so their convolutions keep PyTorch's default; in both the
+     * classifier is a separate {@code nn.Linear} with PyTorch's default weights and bias
+     * ({@link TorchDefaultInitializer}). Batch norm: weight 1, bias 0 (DJL's and PyTorch's default).
+     *
+     * @param kaimingConvolutions Kaiming-normal convolutions (CIFAR) rather than PyTorch's default
+     * @param classifierInputs    the classifier's input features (its fan-in)
+     */
+    protected final void useOfficialInit(boolean kaimingConvolutions, Linear classifier, long classifierInputs) {
+        setInitializer(kaimingConvolutions
+                ? new XavierInitializer(XavierInitializer.RandomType.GAUSSIAN, XavierInitializer.FactorType.IN, 2f)
+                : new TorchDefaultInitializer(), ai.djl.nn.Parameter.Type.WEIGHT);
+        classifier.setInitializer(new TorchDefaultInitializer(), ai.djl.nn.Parameter.Type.WEIGHT);
+        classifier.setInitializer(new TorchDefaultInitializer(classifierInputs), ai.djl.nn.Parameter.Type.BIAS);
     }
 
     private static volatile boolean channelsLastInput =

@@ -23,7 +23,8 @@ import java.util.Set;
  * uses them: conv3x3(3->16)-BN-ReLU; three stages of n basic blocks with 16, 32 and 64 channels and
  * strides 1, 2, 2; global average pooling; FC with bias. Where a block changes shape the shortcut is
  * "option A": x[:, :, ::2, ::2] zero-padded with planes/4 channels on each side, no parameters.
- * ResNet-32 has 464,154 trainable parameters for 10 classes.
+ * ResNet-32 has 464,154 trainable parameters for 10 classes. Initialisation as the official code:
+ * Kaiming-normal convolutions, PyTorch's default classifier ({@link Backbone#useOfficialInit}).
  */
 public final class CifarResNet extends Backbone {
     private final int depth;
@@ -54,7 +55,7 @@ public final class CifarResNet extends Backbone {
             stages.add(stage);
         }
         fc = addChildBlock("fc", Linear.builder().setUnits(numClasses).optBias(true).build());
-        useKaimingInit();
+        useOfficialInit(true, fc, planes[2]);
     }
 
     static Conv2d conv3x3(int filters, int stride) {

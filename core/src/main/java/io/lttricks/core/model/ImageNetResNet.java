@@ -65,7 +65,7 @@ public final class ImageNetResNet extends Backbone {
             stages.add(stage);
         }
         fc = addChildBlock("fc", Linear.builder().setUnits(numClasses).optBias(true).build());
-        useKaimingInit();
+        useOfficialInit(false, fc, in);
     }
 
     @Override

@@ -45,6 +45,94 @@ class BackboneTest {
         assertEquals(25_557_032, count("resnet50", 1000, 64));
     }
 
+    /** The parameter whose path ends with {@code key} (DJL numbers child blocks: 03layer3_...). */
+    private static float[] values(ai.djl.nn.Block b, String key) {
+        for (var p : b.getParameters()) {
+            if (p.getKey().replaceAll("(^|_)\\d\\d", "$1").endsWith(key)) {
+                return p.getValue().getArray().toFloatArray();
+            }
+        }
+        throw new AssertionError("no parameter " + key + " in " + b.getParameters().keys());
+    }
+
+    private static double std(float[] v) {
+        double mean = 0;
+        for (float f : v) {
+            mean += f / (double) v.length;
+        }
+        double var = 0;
+        for (float f : v) {
+            var += (f - mean) * (f - mean) / v.length;
+        }
+        return Math.sqrt(var);
+    }
+
+    private static float maxAbs(float[] v) {
+        float m = 0;
+        for (float f : v) {
+            m = Math.max(m, Math.abs(f));
+        }
+        return m;
+    }
+
+    /**
+     * As the official code initialises: its CIFAR ResNet Kaiming-normal on the backbone's
+     * convolutions (std sqrt(2 / fan_in)); its ImageNet ResNets nothing, so PyTorch's default
+     * U(+-1/sqrt(fan_in)) (std 1/sqrt(3 fan_in)); the classifier, a separate nn.Linear, PyTorch's
+     * default for weight and bias in both; batch norm weight 1, bias 0.
+     */
+    @Test
+    void initialisedAsTheOfficialCode() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(3);
+            Backbone cifar = Backbones.create("resnet32", 10);
+            cifar.initialize(m, DataType.FLOAT32, new Shape(2, 3, 32, 32));
+            double fcBound = 1 / Math.sqrt(64);
+            float[] w = values(cifar, "fc_weight");
+            float[] bias = values(cifar, "fc_bias");
+            assertTrue(maxAbs(w) <= fcBound && maxAbs(bias) <= fcBound, "classifier within 1/sqrt(64)");
+            assertEquals(fcBound / Math.sqrt(3), std(w), 0.15 * fcBound / Math.sqrt(3), "uniform classifier weights");
+            assertTrue(maxAbs(bias) > 0.2 * fcBound, "the classifier bias is drawn, not zero");
+            assertEquals(Math.sqrt(2.0 / 27), std(values(cifar, "conv1_weight")), 0.2 * Math.sqrt(2.0 / 27), "stem");
+            double blockStd = Math.sqrt(2.0 / (64 * 9));
+            assertEquals(blockStd, std(values(cifar, "layer3_4_conv2_weight")), 0.05 * blockStd, "Kaiming-normal block");
+            assertTrue(maxAbs(values(cifar, "layer3_4_conv2_weight")) > 3 * blockStd, "normal, not uniform");
+            for (var p : cifar.getParameters()) {
+                if (p.getKey().endsWith("gamma")) {
+                    assertEquals(1f, maxAbs(p.getValue().getArray().toFloatArray()), p.getKey());
+                } else if (p.getKey().endsWith("beta")) {
+                    assertEquals(0f, maxAbs(p.getValue().getArray().toFloatArray()), p.getKey());
+                }
+            }
+
+            Backbone imagenet = Backbones.create("resnet10", 1000);
+            imagenet.initialize(m, DataType.FLOAT32, new Shape(2, 3, 64, 64));
+            double stemBound = 1 / Math.sqrt(3 * 49);
+            float[] stem = values(imagenet, "conv1_weight");
+            assertTrue(maxAbs(stem) <= stemBound && maxAbs(stem) > 0.9 * stemBound, "PyTorch's default stem");
+            double inBound = 1 / Math.sqrt(512);
+            assertTrue(maxAbs(values(imagenet, "fc_weight")) <= inBound, "classifier within 1/sqrt(512)");
+            assertTrue(maxAbs(values(imagenet, "fc_bias")) <= inBound && maxAbs(values(imagenet, "fc_bias")) > 0.5 * inBound);
+        }
+    }
+
+    /** Batch norm as PyTorch's defaults: running = 0.9 running + 0.1 batch (momentum 0.1), eps 1e-5. */
+    @Test
+    void batchNormUpdatesLikePyTorch() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            ai.djl.nn.norm.BatchNorm bn = ai.djl.nn.norm.BatchNorm.builder().build();
+            bn.initialize(m, DataType.FLOAT32, new Shape(2, 1, 1, 2));
+            io.lttricks.core.train.GradMode.disableOnThisThread();
+            NDArray x = m.create(new float[] {1, 3, 5, 7}, new Shape(2, 1, 1, 2));
+            float[] y = bn.forward(new ParameterStore(m, false), new NDList(x), true).head().toFloatArray();
+            // batch mean 4, biased variance 5: y = (x - 4) / sqrt(5 + 1e-5)
+            assertEquals(-3 / Math.sqrt(5 + 1e-5), y[0], 1e-6);
+            assertEquals(0.1f * 4, values(bn, "runningMean")[0], 1e-6f);
+            // the running variance takes the unbiased batch variance, 20 / 3
+            assertEquals(0.9f + 0.1f * 20 / 3f, values(bn, "runningVar")[0], 1e-5f);
+        }
+    }
+
     @Test
     void forwardShapesAndFeatureMap() {
         try (NDManager m = NDManager.newBaseManager()) {
