@@ -93,9 +93,10 @@ final class ConsoleReporter implements TrainListener, Progress {
     @Override
     public void onEpoch(EpochSummary s) {
         permanent(String.format(Locale.ROOT,
-                "[%s] epoch %d/%d  loss %.4f  train-acc %5.1f%%  lr %.5g  %.0f img/s  %s  sampler %s%s  rss %s",
+                "[%s] epoch %d/%d  loss %.4f  train-acc %5.1f%%  lr %.5g  %.0f img/s  %s  sampler %s%s  rss %s%s",
                 s.stage(), s.epoch(), s.epochs(), s.loss(), 100 * s.accuracy(), s.lr(), s.imagesPerSecond(),
-                duration(s.seconds()), s.sampler(), s.weighted() ? "  class-weighted" : "", bytes(s.residentBytes())));
+                duration(s.seconds()), s.sampler(), s.weighted() ? "  class-weighted" : "", bytes(s.residentBytes()),
+                s.testError() == null ? "" : String.format(Locale.ROOT, "  test-err %.2f%%", 100 * s.testError())));
     }
 
     @Override
@@ -108,8 +109,10 @@ final class ConsoleReporter implements TrainListener, Progress {
 
     @Override
     public void onStageEnd(String stage, EvaluationReport report, Path reportFile) {
-        permanent(String.format(Locale.ROOT, "[%s] test top-1 error %.2f%% (many %s, medium %s, few %s) -> %s",
+        permanent(String.format(Locale.ROOT, "[%s] test top-1 error %.2f%% (many %s, medium %s, few %s)%s -> %s",
                 stage, 100 * report.top1Error(), pct(report.manyShot()), pct(report.mediumShot()), pct(report.fewShot()),
+                report.bestTestEpoch() == null ? "" : String.format(Locale.ROOT,
+                        "; best test epoch %d: %.2f%%", report.bestTestEpoch(), 100 * report.bestTestEpochTop1Error()),
                 reportFile));
     }
 

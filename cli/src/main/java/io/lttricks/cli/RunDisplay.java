@@ -73,9 +73,11 @@ final class RunDisplay {
     }
 
     static String metrics(Metrics m) {
-        return String.format(Locale.ROOT, "test top-1 error %.2f%% (many %s, medium %s, few %s) -> %s", 100 * m.getTop1Error(),
-                m.hasManyShot() ? pct(m.getManyShot()) : "n/a", m.hasMediumShot() ? pct(m.getMediumShot()) : "n/a",
-                m.hasFewShot() ? pct(m.getFewShot()) : "n/a", m.getReportKey());
+        return String.format(Locale.ROOT, "test top-1 error %.2f%% (many %s, medium %s, few %s)%s -> %s",
+                100 * m.getTop1Error(), m.hasManyShot() ? pct(m.getManyShot()) : "n/a",
+                m.hasMediumShot() ? pct(m.getMediumShot()) : "n/a", m.hasFewShot() ? pct(m.getFewShot()) : "n/a",
+                m.hasBestTestEpoch() ? String.format(Locale.ROOT, "; best test epoch %d: %s", m.getBestTestEpoch(),
+                        pct(m.getBestTestEpochTop1Error())) : "", m.getReportKey());
     }
 
     void runs(List<RunStatus> runs) {
@@ -89,14 +91,16 @@ final class RunDisplay {
     void results(RunResults results) {
         RunStatus run = results.getRun();
         out.printf(Locale.ROOT, "run %s: %s (%s)%n", run.getRunId(), phase(run.getPhase()), run.getMessage());
-        out.printf(Locale.ROOT, "%-14s %-10s %12s %10s %10s %10s%n", "STAGE", "PHASE", "TOP-1 ERROR", "MANY", "MEDIUM", "FEW");
+        out.printf(Locale.ROOT, "%-14s %-10s %12s %10s %10s %10s %18s%n", "STAGE", "PHASE", "TOP-1 ERROR", "MANY", "MEDIUM",
+                "FEW", "BEST TEST EPOCH");
         for (StageStatus s : run.getStagesList()) {
             Metrics m = s.hasMetrics() ? s.getMetrics() : null;
-            out.printf(Locale.ROOT, "%-14s %-10s %12s %10s %10s %10s%n", s.getName(), stagePhase(s),
+            out.printf(Locale.ROOT, "%-14s %-10s %12s %10s %10s %10s %18s%n", s.getName(), stagePhase(s),
                     m == null ? (s.getType().equals("cam") ? "(" + s.getDone() + " shards)" : "-") : pct(m.getTop1Error()),
                     m != null && m.hasManyShot() ? pct(m.getManyShot()) : "-",
                     m != null && m.hasMediumShot() ? pct(m.getMediumShot()) : "-",
-                    m != null && m.hasFewShot() ? pct(m.getFewShot()) : "-");
+                    m != null && m.hasFewShot() ? pct(m.getFewShot()) : "-",
+                    m != null && m.hasBestTestEpoch() ? pct(m.getBestTestEpochTop1Error()) + " @" + m.getBestTestEpoch() : "-");
         }
         for (StageResult r : results.getStagesList()) {
             out.println();

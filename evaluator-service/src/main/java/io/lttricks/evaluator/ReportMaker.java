@@ -55,7 +55,7 @@ final class ReportMaker {
                         + ", the test set has " + loaded.test().classNames());
             }
             report = TrainingRun.evaluateStage(model, manager, loaded.test(), meta.trainCounts(), meta.plan(), 256,
-                    Progress.SILENT);
+                    Progress.SILENT).withBestTestEpoch(testErrorsBeside(checkpointKey));
         }
         platform.store().put(reportPrefix + "/report.txt", report.table().getBytes(StandardCharsets.UTF_8), "text/plain");
         platform.store().put(reportPrefix + "/per-class.png", ReportPlots.perClass(report), "image/png");
@@ -63,6 +63,19 @@ final class ReportMaker {
         platform.store().put(jsonKey(reportPrefix), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(report),
                 "application/json");
         return metrics(report, reportPrefix);
+    }
+
+    /** The test errors of the stage whose final checkpoint this is, from its stored history (else none). */
+    private java.util.SortedMap<Integer, Double> testErrorsBeside(String checkpointKey) throws IOException {
+        String suffix = "/final.ckpt";
+        if (checkpointKey.endsWith(suffix)) {
+            String history = io.lttricks.platform.Keys.history(checkpointKey.substring(0, checkpointKey.length() - suffix.length()));
+            if (platform.store().exists(history)) {
+                return io.lttricks.core.train.StageTrainer.testErrors(
+                        new String(platform.store().get(history), StandardCharsets.UTF_8).lines().toList());
+            }
+        }
+        return new java.util.TreeMap<>();
     }
 
     static Metrics metrics(EvaluationReport r, String prefix) {
@@ -78,6 +91,9 @@ final class ReportMaker {
         }
         if (r.fewShot() != null) {
             m.setFewShot(r.fewShot());
+        }
+        if (r.bestTestEpoch() != null) {
+            m.setBestTestEpoch(r.bestTestEpoch()).setBestTestEpochTop1Error(r.bestTestEpochTop1Error());
         }
         for (double a : r.perClassAccuracy()) {
             m.addPerClassAccuracy(a);

@@ -134,7 +134,9 @@ final class TrainWorker {
                     job.getStageIndex());
             new StageTrainer(plan, job.getStageIndex(), runId, model, manager, stageTrain, Transforms.train(model, train),
                     seed, stageDir, new Reporter(runId, plan, prefix, stageDir), TrainingRun.loaderThreads(stageTrain, 0), 0,
-                    reference).run(resumeFrom);
+                    reference)
+                    .evaluatingWith(TrainingRun.epochEvaluator(manager, loaded.test(), train.classCounts(), plan, 256))
+                    .run(resumeFrom);
         }
         completed(runId, plan, finalKey);
     }

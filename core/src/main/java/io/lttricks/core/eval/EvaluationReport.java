@@ -17,6 +17,13 @@ import java.util.Locale;
  * @param mediumShot      ... with 20 to 100
  * @param fewShot         ... with fewer than 20 (null when a group has no class)
  * @param confusion       confusion[true][predicted] image counts
+ * @param bestTestEpoch   when the stage was evaluated during training ({@code eval_every}): the
+ *                        epoch whose model had the lowest test error. Choosing it selects a model
+ *                        on test data, as the official code and the paper's tables do; it is
+ *                        reported beside the final model's figures for a like-for-like comparison
+ *                        with the paper, never instead of them
+ * @param bestTestEpochTop1Error that epoch's top-1 error
+ * @param evaluatedEpochs how many epochs were evaluated to find it
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record EvaluationReport(
@@ -35,7 +42,10 @@ public record EvaluationReport(
         int manyShotClasses,
         int mediumShotClasses,
         int fewShotClasses,
-        int[][] confusion) {
+        int[][] confusion,
+        Integer bestTestEpoch,
+        Double bestTestEpochTop1Error,
+        Integer evaluatedEpochs) {
 
     /** Shot-group thresholds: many > 100 >= medium >= 20 > few training images. */
     public static final int MANY_ABOVE = 100;
@@ -70,7 +80,26 @@ public record EvaluationReport(
         return new EvaluationReport(modelSelection, sigmoid ? "sigmoid" : "softmax", total, top1, 1 - top1,
                 List.copyOf(classes), trainCounts.clone(), testCounts, acc,
                 n[0] == 0 ? null : sums[0] / n[0], n[1] == 0 ? null : sums[1] / n[1], n[2] == 0 ? null : sums[2] / n[2],
-                n[0], n[1], n[2], confusion);
+                n[0], n[1], n[2], confusion, null, null, null);
+    }
+
+    /**
+     * This report with the best test epoch of the stage's history added: the lowest of
+     * {@code testErrors} (epoch -> top-1 error; the earliest epoch on a tie). Unchanged when none.
+     */
+    public EvaluationReport withBestTestEpoch(java.util.SortedMap<Integer, Double> testErrors) {
+        if (testErrors.isEmpty()) {
+            return this;
+        }
+        int best = testErrors.firstKey();
+        for (var e : testErrors.entrySet()) {
+            if (e.getValue() < testErrors.get(best)) {
+                best = e.getKey();
+            }
+        }
+        return new EvaluationReport(modelSelection, scores, images, top1Accuracy, top1Error, classes, trainCounts,
+                testCounts, perClassAccuracy, manyShot, mediumShot, fewShot, manyShotClasses, mediumShotClasses,
+                fewShotClasses, confusion, best, testErrors.get(best), testErrors.size());
     }
 
     /** 0 many, 1 medium, 2 few. */
@@ -87,6 +116,11 @@ public record EvaluationReport(
         sb.append(String.format(Locale.ROOT, "Top-1 error %.2f%%  (accuracy %.2f%%, %d test images, %s scores)%n",
                 100 * top1Error, 100 * top1Accuracy, images, scores));
         sb.append("Model: ").append(modelSelection).append('\n');
+        if (bestTestEpoch != null) {
+            sb.append(String.format(Locale.ROOT, "Best test epoch: %d, top-1 error %.2f%% (lowest of %d evaluated epochs;"
+                    + " selected on test data, as the paper reports)%n", bestTestEpoch, 100 * bestTestEpochTop1Error,
+                    evaluatedEpochs));
+        }
         sb.append(String.format(Locale.ROOT, "Many-shot (>%d train): %s   Medium (%d-%d): %s   Few (<%d): %s%n",
                 MANY_ABOVE, pct(manyShot, manyShotClasses), FEW_BELOW, MANY_ABOVE, pct(mediumShot, mediumShotClasses),
                 FEW_BELOW, pct(fewShot, fewShotClasses)));

@@ -86,7 +86,7 @@ public enum Profile {
                     s.thresholdFactor() != null ? s.thresholdFactor() : 1.0,
                     counts,
                     s.threshold() != null ? s.threshold() : 100,
-                    s.paste() != null ? s.paste().toLowerCase(Locale.ROOT) : "over");
+                    s.paste() != null ? s.paste().toLowerCase(Locale.ROOT) : "over", 0, 0);
         }
         String init = s.init() != null ? s.init() : (index == 0 ? "scratch" : "previous");
         boolean scratch = "scratch".equals(init);
@@ -162,6 +162,8 @@ public enum Profile {
                 "train",
                 role,
                 s.generated(),
-                null, 0, null, 0, null);
+                null, 0, null, 0, null,
+                s.evalEvery() != null ? s.evalEvery() : 0,
+                s.evalFrom() != null ? s.evalFrom() : ms.stream().filter(m -> m < ep).findFirst().orElse(0));
     }
 }

@@ -294,9 +294,16 @@ public final class Recipes {
         if (p.checkpointEvery() < 1) {
             throw new RecipeException(at + ".checkpoint_every: must be >= 1");
         }
+        if (p.evalEvery() < 0) {
+            throw new RecipeException(at + ".eval_every: must be >= 0 (0: no evaluation during training), got "
+                    + p.evalEvery());
+        }
+        if (p.evalFrom() < 0 || p.evalFrom() >= p.epochs()) {
+            throw new RecipeException(at + ".eval_from: must lie in [0, epochs), got " + p.evalFrom());
+        }
         return new StagePlan(p.name(), p.init(), p.epochs(), p.batchSize(), p.lr(), p.momentum(), p.nesterov(),
                 p.weightDecay(), p.warmupEpochs(), p.milestones(), p.lrDecay(), loss, p.lossGamma(), p.lossBeta(),
                 sampler, mixAt, p.mixupAlpha(), drs, p.drsStart(), p.drwStart(), drwWeights, p.checkpointEvery(),
-                p.type(), p.role(), p.generated(), null, 0, null, 0, null);
+                p.type(), p.role(), p.generated(), null, 0, null, 0, null, p.evalEvery(), p.evalFrom());
     }
 }

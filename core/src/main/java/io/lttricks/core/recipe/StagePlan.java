@@ -17,6 +17,8 @@ import java.util.List;
  * @param generated      name of the cam stage whose images join the training set, or null
  * @param camMethod      cam stage: cam or image_trans
  * @param camCounts      cam stage: cifar or threshold
+ * @param evalEvery      evaluate on the test set every this many epochs after evalFrom; 0: off
+ * @param evalFrom       evaluation starts after this epoch
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record StagePlan(
@@ -49,7 +51,9 @@ public record StagePlan(
         double camThresholdFactor,
         String camCounts,
         int camThreshold,
-        String camPaste) {
+        String camPaste,
+        int evalEvery,
+        int evalFrom) {
 
     public StagePlan {
         milestones = List.copyOf(milestones);
@@ -62,5 +66,10 @@ public record StagePlan(
 
     public boolean fromScratch() {
         return "scratch".equals(init);
+    }
+
+    /** Whether the model is evaluated on the test set after {@code epoch}. */
+    public boolean evaluatesAfter(int epoch) {
+        return evalEvery > 0 && epoch > evalFrom && ((epoch - evalFrom) % evalEvery == 0 || epoch == epochs);
     }
 }

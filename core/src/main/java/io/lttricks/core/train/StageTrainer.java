@@ -57,6 +57,7 @@ public final class StageTrainer {
     private final int loaderThreads;
     private final int maxBatchesPerEpoch;
     private final int[] referenceCounts;
+    private EpochEvaluator evaluator;
 
     /**
      * @param model              initialised (from scratch or loaded), on {@code manager}'s device
@@ -90,6 +91,35 @@ public final class StageTrainer {
         this.loaderThreads = loaderThreads;
         this.maxBatchesPerEpoch = maxBatchesPerEpoch;
         this.referenceCounts = referenceCounts;
+    }
+
+    /**
+     * Evaluates the model with {@code evaluator} after the epochs the plan names ({@code eval_every});
+     * the test error goes into the epoch's history line. Without one, no evaluation happens.
+     */
+    public StageTrainer evaluatingWith(EpochEvaluator evaluator) {
+        this.evaluator = evaluator;
+        return this;
+    }
+
+    /** Epoch -> test top-1 error, from a stage's history (the epochs evaluated during training). */
+    public static java.util.SortedMap<Integer, Double> testErrors(Path stageDir) throws IOException {
+        Path f = stageDir.resolve("history.jsonl");
+        return testErrors(Files.exists(f) ? Files.readAllLines(f, StandardCharsets.UTF_8) : List.of());
+    }
+
+    /** Epoch -> test top-1 error from the lines of a history file. */
+    public static java.util.SortedMap<Integer, Double> testErrors(List<String> historyLines) throws IOException {
+        java.util.SortedMap<Integer, Double> out = new java.util.TreeMap<>();
+        for (String line : historyLines) {
+            if (!line.isBlank()) {
+                var n = JSON.readTree(line);
+                if (n.hasNonNull("testError")) {
+                    out.put(n.path("epoch").asInt(), n.get("testError").asDouble());
+                }
+            }
+        }
+        return out;
     }
 
     public static Path checkpointDir(Path stageDir) {
@@ -204,9 +234,10 @@ public final class StageTrainer {
                     }
                 }
                 double seconds = (System.nanoTime() - epochStart) / 1e9;
+                Double testError = evaluator != null && plan.evaluatesAfter(epoch) ? evaluator.top1Error(model) : null;
                 TrainListener.EpochSummary summary = new TrainListener.EpochSummary(plan.name(), epoch, plan.epochs(),
                         images, lossSum / images, (double) correct / images, lr, images / seconds, seconds, samplerName,
-                        weights != null, ResidentMemory.bytes());
+                        weights != null, ResidentMemory.bytes(), testError);
                 appendHistory(summary);
                 listener.onEpoch(summary);
                 boolean last = epoch == plan.epochs();

@@ -22,9 +22,13 @@ public interface TrainListener {
      * @param sampler       the sampler that drew this epoch
      * @param weighted      whether class weights were on (re-weighting or DRW)
      * @param residentBytes the process's resident memory at the end of the epoch (0 if unknown)
+     * @param testError     top-1 error on the test set after this epoch, when the stage evaluates
+     *                      during training ({@code eval_every}); null otherwise
      */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
     record EpochSummary(String stage, int epoch, int epochs, int images, double loss, double accuracy, double lr,
-                        double imagesPerSecond, double seconds, String sampler, boolean weighted, long residentBytes) {
+                        double imagesPerSecond, double seconds, String sampler, boolean weighted, long residentBytes,
+                        Double testError) {
     }
 
     default void onStageStart(String stage, int firstEpoch, int epochs, int batchesPerEpoch) {

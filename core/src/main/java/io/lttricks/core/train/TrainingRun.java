@@ -164,7 +164,10 @@ public final class TrainingRun {
                     model = stageModel(recipe.backbone(), train, manager, init, seed, i);
                     new StageTrainer(plan, i, recipe.name(), model, manager, stageTrain, Transforms.train(model, train),
                             seed, stageDir, listener, loaderThreads(stageTrain, options.loaderThreads()),
-                            options.maxBatchesPerEpoch(), reference).run(resumeFrom);
+                            options.maxBatchesPerEpoch(), reference)
+                            .evaluatingWith(epochEvaluator(manager, data.test(), train.classCounts(), plan,
+                                    options.evalBatchSize()))
+                            .run(resumeFrom);
                 } else {
                     model = stageModel(recipe.backbone(), train, manager, finalCkpt, seed, i);
                 }
@@ -174,7 +177,7 @@ public final class TrainingRun {
                     report = JSON.readValue(reportFile.toFile(), EvaluationReport.class);
                 } else {
                     report = evaluateStage(model, manager, data.test(), train.classCounts(), plan,
-                            options.evalBatchSize(), progress);
+                            options.evalBatchSize(), progress).withBestTestEpoch(StageTrainer.testErrors(stageDir));
                     writeReport(stageDir, report);
                 }
                 reports.put(plan.name(), report);
@@ -221,6 +224,12 @@ public final class TrainingRun {
                 + "); no model selection on test data";
         return new Evaluator(batchSize, 1).evaluate(model, manager, test, Transforms.test(model, test), sigmoid,
                 trainCounts, selection, progress);
+    }
+
+    /** Test-set evaluation between epochs of a stage (used when the plan asks for it). */
+    public static EpochEvaluator epochEvaluator(NDManager manager, LabeledImages test,
+                                                int[] trainCounts, StagePlan plan, int batchSize) {
+        return m -> evaluateStage(m, manager, test, trainCounts, plan, batchSize, Progress.SILENT).top1Error();
     }
 
     /** The training set with generated images appended (decoded into memory when the originals are). */

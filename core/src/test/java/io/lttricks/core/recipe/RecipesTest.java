@@ -1,6 +1,7 @@
 package io.lttricks.core.recipe;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -71,6 +72,31 @@ class RecipesTest {
         assertEquals(3.0, r.stages().get(1).lossGamma());
         assertEquals("pool", r.stages().get(1).mixupAt());
         assertEquals(2.0, r.stages().get(1).mixupAlpha());
+    }
+
+    @Test
+    void evaluationDuringTrainingStartsAfterTheFirstDecay() {
+        StagePlan off = resolve("dataset: {name: cifar10}\nstages: [{loss: CE}]").stages().get(0);
+        assertEquals(0, off.evalEvery());
+        assertFalse(off.evaluatesAfter(200));
+        StagePlan p = resolve("dataset: {name: cifar10}\nstages: [{eval_every: 5}]").stages().get(0);
+        assertEquals(160, p.evalFrom(), "the paper profile's first decay");
+        assertFalse(p.evaluatesAfter(160));
+        assertTrue(p.evaluatesAfter(165));
+        assertFalse(p.evaluatesAfter(166));
+        assertTrue(p.evaluatesAfter(200));
+        StagePlan q = resolve("dataset: {name: cifar10}\nstages: [{epochs: 7, eval_every: 3, eval_from: 2,"
+                + " milestones: []}]").stages().get(0);
+        List<Integer> evaluated = new java.util.ArrayList<>();
+        for (int e = 1; e <= 7; e++) {
+            if (q.evaluatesAfter(e)) {
+                evaluated.add(e);
+            }
+        }
+        assertEquals(List.of(5, 7), evaluated, "every 3rd epoch after 2, and the last");
+        assertMessage("dataset: {name: cifar10}\nstages: [{eval_every: -1}]", "eval_every", ">= 0");
+        assertMessage("dataset: {name: cifar10}\nstages: [{epochs: 10, eval_every: 1, eval_from: 10}]", "eval_from",
+                "[0, epochs)");
     }
 
     @Test

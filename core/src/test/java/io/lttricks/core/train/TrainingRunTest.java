@@ -153,6 +153,47 @@ class TrainingRunTest {
         assertEquals(3, Files.readAllLines(tmp.resolve("resumed/01-main/history.jsonl")).size());
     }
 
+    /**
+     * Evaluation during training (eval_every) records the test error of the epochs it names, the
+     * report adds the best of them beside the final model, and the training itself is unchanged:
+     * the final weights equal those of the same stage without evaluation, bit for bit.
+     */
+    @Test
+    void evaluationDuringTrainingAddsTheBestTestEpochAndChangesNothingElse() throws IOException {
+        String stage = "{name: main, epochs: 4, batch_size: 16, lr: 0.02, milestones: [3]";
+        TrainingRun.Result plain = run(recipe("  - " + stage + "}\n"), tmp.resolve("plain"), new TrainListener() { },
+                false);
+        TrainingRun.Result evaluated = run(recipe("  - " + stage + ", eval_every: 1}\n"), tmp.resolve("eval"),
+                new TrainListener() { }, false);
+        assertArrayEquals(weights(tmp.resolve("plain/01-main/final.ckpt")),
+                weights(tmp.resolve("eval/01-main/final.ckpt")));
+        assertEquals(plain.report().top1Error(), evaluated.report().top1Error());
+        assertEquals(null, plain.report().bestTestEpoch());
+
+        java.util.SortedMap<Integer, Double> errors = StageTrainer.testErrors(tmp.resolve("eval/01-main"));
+        assertEquals(List.of(4), new ArrayList<>(errors.keySet()), "after the first decay (epoch 3) only");
+        assertEquals(evaluated.report().top1Error(), errors.get(4), 1e-12, "the last epoch is the final model");
+        EvaluationReport rep = evaluated.report();
+        assertEquals(4, rep.bestTestEpoch());
+        assertEquals(1, rep.evaluatedEpochs());
+        assertTrue(Files.readString(tmp.resolve("eval/01-main/report.txt")).contains("Best test epoch: 4"));
+        assertTrue(rep.modelSelection().contains("final model"), "the headline stays the final model");
+    }
+
+    @Test
+    void bestTestEpochIsTheLowestErrorEarliestOnATie() {
+        EvaluationReport r = EvaluationReport.of("final", false, List.of("a", "b"), new int[] {5, 1},
+                new int[][] {{1, 0}, {0, 1}});
+        java.util.SortedMap<Integer, Double> errors = new java.util.TreeMap<>(java.util.Map.of(
+                161, 0.30, 170, 0.25, 180, 0.25, 200, 0.27));
+        EvaluationReport best = r.withBestTestEpoch(errors);
+        assertEquals(170, best.bestTestEpoch());
+        assertEquals(0.25, best.bestTestEpochTop1Error());
+        assertEquals(4, best.evaluatedEpochs());
+        assertEquals(r.top1Error(), best.top1Error());
+        assertEquals(null, r.withBestTestEpoch(new java.util.TreeMap<>()).bestTestEpoch());
+    }
+
     @Test
     void drsAndDrwSwitchAfterTheStartEpoch() throws IOException {
         Recipes.Resolved r = recipe("  - {name: main, epochs: 4, batch_size: 16, lr: 0.05, loss: CE,"
