@@ -26,7 +26,15 @@ import org.junit.jupiter.api.Test;
  * autoscaler on the right consumer group, no secret in plain text, names shared with the code).
  */
 class ManifestsTest {
-    static final List<String> DIRS = List.of("base", "overlays/dev", "overlays/gpu", "overlays/prod", "jobs");
+    static final String GPU_OPTIONS = "src/test/resources/variants/gpu-options";
+    static final String PROD_GPU = "src/test/resources/variants/prod-gpu";
+    static final String PROD_TOPICS = "overlays/prod/kafka-topics";
+    static final List<String> DIRS = List.of("base", "overlays/dev", "overlays/gpu", "overlays/prod", PROD_TOPICS, "jobs",
+            GPU_OPTIONS, PROD_GPU);
+    /** Kinds that live outside namespaces (of those a kustomization here could hold). */
+    static final Set<String> CLUSTER_SCOPED = Set.of("Namespace", "ClusterRole", "ClusterRoleBinding",
+            "CustomResourceDefinition", "PersistentVolume", "StorageClass", "PriorityClass", "RuntimeClass",
+            "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "ClusterTriggerAuthentication");
     static final Map<String, Integer> PORTS = Map.of("sampler", Config.SAMPLER_PORT, "augment", Config.AUGMENT_PORT,
             "trainer", Config.TRAINER_PORT, "evaluator", Config.EVALUATOR_PORT);
     static final Map<String, Rendered> RENDERED = new java.util.LinkedHashMap<>();
@@ -120,7 +128,7 @@ class ManifestsTest {
         }
         assertEquals(Map.of(Topics.GROUP_AUGMENT, Topics.SHARD_JOBS, Topics.GROUP_AUGMENT_PLANNER, Topics.AUGMENT_JOBS), groups);
         assertEquals(0, so.path("spec").path("minReplicaCount").asInt(), "scale to zero when idle");
-        int partitions = RENDERED.get("overlays/prod").one("KafkaTopic", Topics.SHARD_JOBS).path("spec").path("partitions").asInt();
+        int partitions = RENDERED.get(PROD_TOPICS).one("KafkaTopic", Topics.SHARD_JOBS).path("spec").path("partitions").asInt();
         assertTrue(so.path("spec").path("maxReplicaCount").asInt() <= partitions,
                 "more augment replicas than shard partitions would sit idle");
         JsonNode hpa = RENDERED.get("overlays/dev").one("HorizontalPodAutoscaler", "augment");
@@ -130,13 +138,14 @@ class ManifestsTest {
     @Test
     void prodTopicsAreExactlyTheOnesTheCodeUses() {
         Set<String> names = new TreeSet<>();
-        for (JsonNode t : RENDERED.get("overlays/prod").ofKind("KafkaTopic")) {
+        assertTrue(RENDERED.get("overlays/prod").ofKind("KafkaTopic").isEmpty(), "topics live in the Kafka cluster's namespace");
+        for (JsonNode t : RENDERED.get(PROD_TOPICS).ofKind("KafkaTopic")) {
             names.add(t.path("metadata").path("name").asText());
             assertEquals("kafka", t.path("metadata").path("namespace").asText());
             assertTrue(t.path("spec").path("replicas").asInt() >= 3);
         }
         assertEquals(new TreeSet<>(Topics.ALL), names);
-        assertEquals("compact", RENDERED.get("overlays/prod").one("KafkaTopic", Topics.RUN_STATE)
+        assertEquals("compact", RENDERED.get(PROD_TOPICS).one("KafkaTopic", Topics.RUN_STATE)
                 .path("spec").path("config").path("cleanup.policy").asText());
         String job = RENDERED.get("overlays/dev").one("Job", "create-topics").toString();
         for (String t : Topics.ALL) {
@@ -211,6 +220,253 @@ class ManifestsTest {
         JsonNode submit = RENDERED.get("jobs").one("Job", "submit-run");
         assertEquals("true", submit.path("spec").path("template").path("metadata").path("labels")
                 .path("lttricks.io/client").asText(), "the submit job may reach the run service");
+    }
+
+    /** What a Kafka bootstrap address of a Strimzi cluster says: {cluster, namespace}. */
+    static String[] strimziCluster(String bootstrap) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^([a-z0-9-]+)-kafka-bootstrap\\.([a-z0-9-]+)\\.svc")
+                .matcher(bootstrap);
+        assertTrue(m.find(), bootstrap + " is a Strimzi bootstrap address (CLUSTER-kafka-bootstrap.NAMESPACE.svc)");
+        return new String[] {m.group(1), m.group(2)};
+    }
+
+    static Map<String, String> config(Rendered r) {
+        Map<String, String> out = new java.util.HashMap<>();
+        r.one("ConfigMap", "lttricks-config").path("data").fields()
+                .forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+        return out;
+    }
+
+    static List<JsonNode> podTemplates(Rendered r) {
+        List<JsonNode> out = new ArrayList<>();
+        for (JsonNode o : r.objects()) {
+            if (Set.of("Deployment", "StatefulSet", "Job", "DaemonSet").contains(o.path("kind").asText())) {
+                out.add(o);
+            }
+        }
+        return out;
+    }
+
+    static java.math.BigDecimal quantity(JsonNode q) {
+        return io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(new io.fabric8.kubernetes.api.model.Quantity(q.asText()));
+    }
+
+    /**
+     * {@code kubectl apply -k DIR} and {@code kubectl apply -k DIR -n NS} both work: every
+     * namespaced object says its namespace, and all of one kustomization share it. The services'
+     * objects are in the namespace the base creates; the KafkaTopics in their Kafka cluster's.
+     */
+    @Test
+    void everyNamespacedObjectHasItsNamespace() {
+        String app = RENDERED.get("base").ofKind("Namespace").get(0).path("metadata").path("name").asText();
+        List<String> problems = new ArrayList<>();
+        for (Rendered r : RENDERED.values()) {
+            Set<String> namespaces = new TreeSet<>();
+            for (JsonNode o : r.objects()) {
+                if (CLUSTER_SCOPED.contains(o.path("kind").asText())) {
+                    continue;
+                }
+                String ns = o.path("metadata").path("namespace").asText();
+                if (ns.isEmpty()) {
+                    problems.add(r.name() + ": " + o.path("kind").asText() + "/" + o.path("metadata").path("name").asText()
+                            + " has no namespace");
+                } else {
+                    namespaces.add(ns);
+                }
+            }
+            if (namespaces.size() > 1) {
+                problems.add(r.name() + ": objects in several namespaces " + namespaces + " (kubectl apply -k -n fails)");
+            }
+            String expected = r.name().equals(PROD_TOPICS)
+                    ? strimziCluster(config(RENDERED.get("overlays/prod")).get(Config.KAFKA_BOOTSTRAP))[1] : app;
+            if (!namespaces.isEmpty() && !namespaces.equals(Set.of(expected))) {
+                problems.add(r.name() + ": namespace " + namespaces + ", expected " + expected);
+            }
+        }
+        assertTrue(problems.isEmpty(), String.join("\n", problems));
+        String cluster = strimziCluster(config(RENDERED.get("overlays/prod")).get(Config.KAFKA_BOOTSTRAP))[0];
+        for (JsonNode t : RENDERED.get(PROD_TOPICS).ofKind("KafkaTopic")) {
+            assertEquals(cluster, t.path("metadata").path("labels").path("strimzi.io/cluster").asText(),
+                    "the topic operator of the cluster that LT_KAFKA_BOOTSTRAP names keeps " + t.path("metadata").path("name"));
+        }
+    }
+
+    /**
+     * Every container, of every pod template in every kustomization, requests and limits CPU,
+     * memory and ephemeral storage (requests no higher than limits); every emptyDir has a size
+     * limit, and a pod's ephemeral-storage limits hold its emptyDirs (else the kubelet evicts the
+     * pod before a volume reaches its size limit). In prod the requests reserve the emptyDirs too.
+     */
+    @Test
+    void everyContainerHasRequestsAndLimitsIncludingEphemeralStorage() {
+        List<String> problems = new ArrayList<>();
+        for (Rendered r : RENDERED.values()) {
+            for (JsonNode w : podTemplates(r)) {
+                String where = r.name() + " " + w.path("kind").asText() + "/" + w.path("metadata").path("name").asText();
+                JsonNode pod = w.path("spec").path("template").path("spec");
+                java.math.BigDecimal volumes = java.math.BigDecimal.ZERO;
+                for (JsonNode v : pod.path("volumes")) {
+                    if (v.has("emptyDir")) {
+                        if (!v.path("emptyDir").has("sizeLimit")) {
+                            problems.add(where + ": emptyDir " + v.path("name").asText() + " has no sizeLimit");
+                        } else {
+                            volumes = volumes.add(quantity(v.path("emptyDir").path("sizeLimit")));
+                        }
+                    }
+                }
+                java.math.BigDecimal requested = java.math.BigDecimal.ZERO;
+                java.math.BigDecimal limited = java.math.BigDecimal.ZERO;
+                List<JsonNode> containers = new ArrayList<>();
+                pod.path("initContainers").forEach(containers::add);
+                pod.path("containers").forEach(containers::add);
+                for (JsonNode c : containers) {
+                    JsonNode res = c.path("resources");
+                    for (String resource : List.of("cpu", "memory", "ephemeral-storage")) {
+                        if (!res.path("requests").has(resource) || !res.path("limits").has(resource)) {
+                            problems.add(where + " container " + c.path("name").asText() + ": no " + resource
+                                    + " request and limit");
+                        } else if (quantity(res.path("requests").path(resource)).compareTo(quantity(res.path("limits").path(resource))) > 0) {
+                            problems.add(where + " container " + c.path("name").asText() + ": " + resource
+                                    + " request above its limit");
+                        }
+                    }
+                    if (res.path("requests").has("ephemeral-storage") && res.path("limits").has("ephemeral-storage")) {
+                        requested = requested.add(quantity(res.path("requests").path("ephemeral-storage")));
+                        limited = limited.add(quantity(res.path("limits").path("ephemeral-storage")));
+                    }
+                }
+                if (limited.compareTo(volumes) < 0) {
+                    problems.add(where + ": ephemeral-storage limits " + limited + " below its emptyDirs' size limits " + volumes);
+                }
+                if (r.name().startsWith("overlays/prod") && requested.compareTo(volumes) < 0) {
+                    problems.add(where + ": ephemeral-storage requests " + requested + " below its emptyDirs' size limits " + volumes);
+                }
+            }
+        }
+        assertTrue(problems.isEmpty(), String.join("\n", problems));
+    }
+
+    /**
+     * The topics' shape has one source, the ConfigMap (LT_TOPIC_PARTITIONS, LT_TOPIC_REPLICATION),
+     * which the services create missing topics with: the dev topic Job reads it, and every prod
+     * KafkaTopic carries the same numbers, so the topic is the same whoever creates it first.
+     */
+    @Test
+    void topicsHaveTheShapeTheServicesWouldCreate() {
+        Map<String, String> prod = config(RENDERED.get("overlays/prod"));
+        for (JsonNode t : RENDERED.get(PROD_TOPICS).ofKind("KafkaTopic")) {
+            String name = t.path("metadata").path("name").asText();
+            assertEquals(prod.get(Config.TOPIC_PARTITIONS), t.path("spec").path("partitions").asText(), name + " partitions");
+            assertEquals(prod.get(Config.TOPIC_REPLICATION), t.path("spec").path("replicas").asText(), name + " replicas");
+        }
+        JsonNode job = RENDERED.get("overlays/dev").one("Job", "create-topics").path("spec").path("template").path("spec")
+                .path("containers").get(0);
+        Set<String> fromConfig = new TreeSet<>();
+        for (JsonNode e : job.path("env")) {
+            JsonNode ref = e.path("valueFrom").path("configMapKeyRef");
+            if (ref.path("name").asText().equals("lttricks-config") && ref.path("key").asText().equals(e.path("name").asText())) {
+                fromConfig.add(e.path("name").asText());
+            }
+        }
+        assertEquals(new TreeSet<>(Set.of(Config.KAFKA_BOOTSTRAP, Config.TOPIC_PARTITIONS, Config.TOPIC_REPLICATION)), fromConfig);
+        String script = job.path("args").toString();
+        assertFalse(script.matches("(?s).*--(partitions|replication-factor)\\s+\\d.*"), "no partition count of its own: " + script);
+    }
+
+    /** Strimzi's v1beta2 API is going away: KafkaTopics use kafka.strimzi.io/v1, which the model validates. */
+    @Test
+    void strimziResourcesUseTheV1Api() {
+        assertTrue(io.strimzi.api.kafka.model.topic.KafkaTopic.VERSIONS.contains("v1"),
+                "the Strimzi model the tests validate against knows v1: " + io.strimzi.api.kafka.model.topic.KafkaTopic.VERSIONS);
+        int topics = 0;
+        for (Rendered r : RENDERED.values()) {
+            for (JsonNode o : r.objects()) {
+                if (o.path("apiVersion").asText().startsWith("kafka.strimzi.io/")) {
+                    assertEquals("kafka.strimzi.io/v1", o.path("apiVersion").asText(), r.name() + " " + o.path("metadata").path("name"));
+                    topics++;
+                }
+            }
+        }
+        assertEquals(Topics.ALL.size(), topics);
+    }
+
+    /**
+     * In the gpu and prod overlays the trainers follow the stages waiting or training (the lag of
+     * their consumer group on the train topic) from zero, never past the topic's partitions; KEDA,
+     * not the manifest, owns their replica count, and a trainer told to stop has time to finish
+     * its epoch and store a checkpoint.
+     */
+    @Test
+    void trainersScaleFromZeroOnTheTrainTopicsLag() {
+        for (String d : List.of("overlays/gpu", "overlays/prod", PROD_GPU)) {
+            Rendered r = RENDERED.get(d);
+            JsonNode so = r.one("ScaledObject", "trainer");
+            JsonNode trainer = r.one("Deployment", "trainer");
+            assertEquals(trainer.path("metadata").path("namespace").asText(), so.path("metadata").path("namespace").asText(), d);
+            assertEquals("trainer", so.path("spec").path("scaleTargetRef").path("name").asText(), d);
+            assertEquals(0, so.path("spec").path("minReplicaCount").asInt(-1), d + ": no trainer while nothing trains");
+            assertEquals(1, so.path("spec").path("triggers").size(), d);
+            JsonNode t = so.path("spec").path("triggers").get(0).path("metadata");
+            assertEquals(Topics.GROUP_TRAINER, t.path("consumerGroup").asText(), d);
+            assertEquals(Topics.TRAIN_JOBS, t.path("topic").asText(), d);
+            assertEquals(Config.KAFKA_BOOTSTRAP, t.path("bootstrapServersFromEnv").asText(), d);
+            assertEquals("earliest", t.path("offsetResetPolicy").asText(), d + ": the trainers start from the earliest offset");
+            assertEquals("1", t.path("lagThreshold").asText(), d + ": one trainer per stage");
+            int partitions = d.contains("prod")
+                    ? RENDERED.get(PROD_TOPICS).one("KafkaTopic", Topics.TRAIN_JOBS).path("spec").path("partitions").asInt()
+                    : Integer.parseInt(config(r).get(Config.TOPIC_PARTITIONS));
+            int max = so.path("spec").path("maxReplicaCount").asInt();
+            assertTrue(max >= 1 && max <= partitions, d + ": maxReplicaCount " + max + " within the train topic's " + partitions);
+            assertTrue(trainer.path("spec").path("template").path("spec").path("terminationGracePeriodSeconds").asInt() >= 900,
+                    d + ": a trainer has time to finish an epoch and store a checkpoint");
+        }
+        assertTrue(RENDERED.get("overlays/dev").ofKind("ScaledObject").isEmpty(), "dev needs no KEDA");
+    }
+
+    /** A Deployment an autoscaler owns declares no replica count, which every apply would reset. */
+    @Test
+    void autoscaledDeploymentsDeclareNoReplicas() {
+        int scaled = 0;
+        for (Rendered r : RENDERED.values()) {
+            List<JsonNode> scalers = new ArrayList<>(r.ofKind("ScaledObject"));
+            scalers.addAll(r.ofKind("HorizontalPodAutoscaler"));
+            for (JsonNode s : scalers) {
+                String target = s.path("spec").path("scaleTargetRef").path("name").asText();
+                assertFalse(r.one("Deployment", target).path("spec").has("replicas"),
+                        r.name() + ": Deployment " + target + " is scaled by " + s.path("kind").asText());
+                scaled++;
+            }
+        }
+        assertTrue(scaled >= 5, "augment in dev, gpu and prod, trainers in gpu and prod");
+    }
+
+    /**
+     * GPU placement by the nvidia.com/gpu request alone; the GPU Feature Discovery node label and
+     * the "nvidia" RuntimeClass are options (components) for the clusters that have them.
+     */
+    @Test
+    void gpuNodeLabelAndRuntimeClassAreOptions() {
+        JsonNode plain = RENDERED.get("overlays/gpu").one("Deployment", "trainer").path("spec").path("template").path("spec");
+        assertFalse(plain.has("nodeSelector"), "nvidia.com/gpu.present exists only where GPU Feature Discovery runs");
+        assertFalse(plain.has("runtimeClassName"), "a RuntimeClass that does not exist would reject the pod");
+        JsonNode options = RENDERED.get(GPU_OPTIONS).one("Deployment", "trainer").path("spec").path("template").path("spec");
+        assertEquals("true", options.path("nodeSelector").path("nvidia.com/gpu.present").asText());
+        assertEquals("nvidia", options.path("runtimeClassName").asText());
+        JsonNode prodGpu = RENDERED.get(PROD_GPU).one("Deployment", "trainer").path("spec").path("template").path("spec")
+                .path("containers").get(0);
+        assertEquals("1", prodGpu.path("resources").path("limits").path("nvidia.com/gpu").asText());
+    }
+
+    /**
+     * MinIO's own images stopped with the community edition's move to source-only distribution
+     * (2025-10-15): the dev overlay takes MinIO from a source that still builds it.
+     */
+    @Test
+    void devStorageImageComesFromAMaintainedSource() {
+        String image = RENDERED.get("overlays/dev").one("StatefulSet", "minio").path("spec").path("template").path("spec")
+                .path("containers").get(0).path("image").asText();
+        assertFalse(image.matches("^(docker\\.io/)?minio/minio(:.*)?$") || image.startsWith("quay.io/minio/minio"),
+                image + " is no longer published");
     }
 
     private static String env(JsonNode container, String name) {

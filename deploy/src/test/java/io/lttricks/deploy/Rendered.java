@@ -17,8 +17,15 @@ import java.util.regex.Pattern;
 record Rendered(String name, String yaml, List<JsonNode> objects) {
     static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
-    /** The deploy directory (this module's base directory). */
+    /**
+     * The deploy directory (this module's base directory), or the one named by the system property
+     * {@code deploy.dir} (to run the checks on another copy of the manifests, e.g. an older commit's).
+     */
     static Path deployDir() {
+        String other = System.getProperty("deploy.dir", "");
+        if (!other.isBlank()) {
+            return Path.of(other).toAbsolutePath();
+        }
         Path here = Path.of("").toAbsolutePath();
         return Files.isDirectory(here.resolve("overlays")) ? here : here.resolve("deploy");
     }
@@ -68,6 +75,19 @@ record Rendered(String name, String yaml, List<JsonNode> objects) {
             }
         }
         return new Rendered(dir, yaml, objects);
+    }
+
+    /** This rendering and others, as if applied together (e.g. an overlay and deploy/jobs). */
+    Rendered with(Rendered... others) {
+        List<JsonNode> all = new ArrayList<>(objects);
+        StringBuilder n = new StringBuilder(name);
+        StringBuilder y = new StringBuilder(yaml);
+        for (Rendered r : others) {
+            all.addAll(r.objects);
+            n.append(" + ").append(r.name);
+            y.append("---\n").append(r.yaml);
+        }
+        return new Rendered(n.toString(), y.toString(), all);
     }
 
     List<JsonNode> ofKind(String kind) {
