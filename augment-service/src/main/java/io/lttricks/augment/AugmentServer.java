@@ -7,6 +7,7 @@ import io.lttricks.platform.GrpcServer;
 import io.lttricks.platform.JobWorker;
 import io.lttricks.platform.Keys;
 import io.lttricks.platform.Platform;
+import io.lttricks.core.plan.CamPlan;
 import io.lttricks.platform.RecipeMapper;
 import io.lttricks.platform.Topics;
 import io.lttricks.proto.v1.AugmentServiceGrpc;
@@ -84,13 +85,13 @@ public final class AugmentServer implements AutoCloseable {
                     .setInit("s3://" + platform.store().bucket() + "/" + request.getCheckpointKey()).build();
             Recipe recipe = Recipe.newBuilder().setName("generate").setDataset(request.getDataset()).setSeed(request.getSeed())
                     .setBackbone("resnet32").addStages(stage).build();
-            RecipeMapper.resolve(recipe);
+            CamPlan plan = (CamPlan) RecipeMapper.resolve(recipe).stages().get(0);
             try {
                 if (!platform.store().exists(request.getManifestKey())) {
                     throw Status.FAILED_PRECONDITION.withDescription("manifest " + request.getManifestKey()
                             + " does not exist: build the data set first").asRuntimeException();
                 }
-                if (!"image_trans".equals(stage.getMethod()) && !platform.store().exists(request.getCheckpointKey())) {
+                if (plan.needsModel() && !platform.store().exists(request.getCheckpointKey())) {
                     throw Status.FAILED_PRECONDITION.withDescription("checkpoint " + request.getCheckpointKey()
                             + " does not exist: CAM-based sampling needs the first stage's model").asRuntimeException();
                 }
@@ -99,7 +100,8 @@ public final class AugmentServer implements AutoCloseable {
             }
             String runId = request.getRunId().isBlank() ? "generate-" + UUID.randomUUID() : request.getRunId();
             platform.bus().publish(Topics.AUGMENT_JOBS, runId, CamJob.newBuilder().setRunId(runId).setRecipe(recipe)
-                    .setStageIndex(0).setManifestKey(request.getManifestKey()).setCheckpointKey(request.getCheckpointKey())
+                    .setStageIndex(0).setPlanJson(RecipeMapper.toJson(plan)).setManifestKey(request.getManifestKey())
+                    .setCheckpointKey(plan.needsModel() ? request.getCheckpointKey() : "")
                     .setOutputPrefix(request.getOutputPrefix()).setShards(request.getShards()).build());
             response.onNext(GenerationStatus.newBuilder().setRunId(runId).setOutputPrefix(request.getOutputPrefix()).build());
             response.onCompleted();

@@ -3,16 +3,14 @@ package io.lttricks.augment;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import io.lttricks.core.cam.CamGenerator;
-import io.lttricks.core.cam.CamStage;
+import io.lttricks.core.plan.CamPlan;
 import io.lttricks.core.cam.ForegroundTransform;
 import io.lttricks.core.cam.GeneratedSet;
 import io.lttricks.core.data.LabeledImages;
 import io.lttricks.core.data.LongTailManifest;
 import io.lttricks.core.model.Backbone;
-import io.lttricks.core.recipe.Recipes;
-import io.lttricks.core.recipe.StagePlan;
 import io.lttricks.core.train.Checkpoint;
-import io.lttricks.core.train.Transforms;
+import io.lttricks.core.transform.Transforms;
 import io.lttricks.core.util.Progress;
 import io.lttricks.platform.DataAccess;
 import io.lttricks.platform.GeneratedSets;
@@ -62,7 +60,7 @@ final class Augmenter implements AutoCloseable {
 
     /** Splits a stage into shard jobs. */
     void plan(CamJob job) {
-        StagePlan plan = null;
+        CamPlan plan = null;
         try {
             plan = stage(job);
             String manifestKey = Keys.generatedManifest(job.getOutputPrefix());
@@ -71,7 +69,7 @@ final class Augmenter implements AutoCloseable {
                 return;
             }
             LongTailManifest lt = LongTailManifest.read(data.fetch(job.getManifestKey()));
-            int[] perClass = CamStage.counts(plan, lt.counts());
+            int[] perClass = plan.perClass(lt.counts());
             long total = 0;
             for (int n : perClass) {
                 total += n;
@@ -100,7 +98,7 @@ final class Augmenter implements AutoCloseable {
     /** Generates and stores one shard; completes the set if it was the last one. */
     void shard(ShardJob job) {
         CamJob stageJob = job.getStage();
-        StagePlan plan = null;
+        CamPlan plan = null;
         try {
             plan = stage(stageJob);
             long count;
@@ -133,9 +131,9 @@ final class Augmenter implements AutoCloseable {
     }
 
 
-    private static GeneratedSet.Manifest header(CamJob job, StagePlan plan, LongTailManifest lt) {
-        return new GeneratedSet.Manifest(GeneratedSet.FORMAT, plan.camMethod(), plan.camThresholdFactor(),
-                plan.camPaste(), seed(job), job.getCheckpointKey(), lt.classes(), CamStage.counts(plan, lt.counts()),
+    private static GeneratedSet.Manifest header(CamJob job, CamPlan plan, LongTailManifest lt) {
+        return new GeneratedSet.Manifest(GeneratedSet.FORMAT, plan.method().recipeName(), plan.thresholdFactor(),
+                plan.paste().recipeName(), seed(job), job.getCheckpointKey(), lt.classes(), plan.perClass(lt.counts()),
                 List.of());
     }
 
@@ -143,13 +141,9 @@ final class Augmenter implements AutoCloseable {
         return RecipeMapper.fromProto(job.getRecipe()).seedOrDefault();
     }
 
-    private static StagePlan stage(CamJob job) {
-        Recipes.Resolved r = RecipeMapper.resolve(job.getRecipe());
-        StagePlan plan = r.stages().get(job.getStageIndex());
-        if (!plan.isCam()) {
-            throw new IllegalArgumentException("stage " + plan.name() + " is not a cam stage");
-        }
-        return plan;
+    /** The stage's plan as the job carries it (resolved once, at submission). */
+    private static CamPlan stage(CamJob job) {
+        return RecipeMapper.plan(job.getPlanJson(), job.getRecipe(), job.getStageIndex(), CamPlan.class);
     }
 
     private synchronized LabeledImages train(String manifestKey, io.lttricks.proto.v1.Recipe recipe) throws IOException {
@@ -160,8 +154,8 @@ final class Augmenter implements AutoCloseable {
         return loadedTrain;
     }
 
-    private synchronized CamGenerator generator(CamJob job, StagePlan plan, LabeledImages train) throws IOException {
-        boolean cam = "cam".equals(plan.camMethod());
+    private synchronized CamGenerator generator(CamJob job, CamPlan plan, LabeledImages train) throws IOException {
+        boolean cam = plan.needsModel();
         if (cam && !job.getCheckpointKey().equals(loadedCheckpoint)) {
             if (manager != null) {
                 manager.close();
@@ -170,14 +164,11 @@ final class Augmenter implements AutoCloseable {
             model = Checkpoint.loadModel(data.fetch(job.getCheckpointKey()), manager);
             loadedCheckpoint = job.getCheckpointKey();
         }
-        int[] perClass = CamStage.counts(plan, train.classCounts());
-        return new CamGenerator(cam ? model : null, manager, train, cam ? Transforms.test(model, train) : null, perClass,
-                new CamGenerator.Options(cam ? CamGenerator.Method.CAM : CamGenerator.Method.IMAGE_TRANS,
-                        plan.camThresholdFactor(), seed(job), plan.batchSize(),
-                        "move".equals(plan.camPaste()) ? ForegroundTransform.Paste.MOVE : ForegroundTransform.Paste.OVER));
+        return new CamGenerator(cam ? model : null, manager, train, cam ? Transforms.test(model, train) : null,
+                plan.perClass(train.classCounts()), plan.generatorOptions(seed(job)));
     }
 
-    private void completed(CamJob job, StagePlan plan, String manifestKey, long images) {
+    private void completed(CamJob job, CamPlan plan, String manifestKey, long images) {
         platform.bus().event(RunEvent.newBuilder().setRunId(job.getRunId()).setStage(plan.name())
                 .setCompleted(StageCompleted.newBuilder().setOutputKey(manifestKey).setItems(images)));
     }

@@ -3,7 +3,7 @@ package io.lttricks.cli;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
-import io.lttricks.core.train.TrainingRun;
+import io.lttricks.core.run.TrainingRun;
 import io.lttricks.embedded.EmbeddedKafka;
 import io.lttricks.embedded.EmbeddedS3;
 import io.lttricks.platform.Config;

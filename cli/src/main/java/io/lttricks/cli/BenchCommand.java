@@ -15,13 +15,13 @@ import io.lttricks.core.eval.Evaluator;
 import io.lttricks.core.model.Backbone;
 import io.lttricks.core.model.Backbones;
 import io.lttricks.core.recipe.Recipes;
-import io.lttricks.core.recipe.StagePlan;
+import io.lttricks.core.plan.StagePlan;
 import io.lttricks.core.train.GradMode;
-import io.lttricks.core.train.ImageTransform;
+import io.lttricks.core.transform.ImageTransform;
 import io.lttricks.core.train.SgdOptimizer;
 import io.lttricks.core.train.StageTrainer;
 import io.lttricks.core.train.TrainListener;
-import io.lttricks.core.train.Transforms;
+import io.lttricks.core.transform.Transforms;
 import io.lttricks.core.util.Progress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +33,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import io.lttricks.core.train.RunLayout;
+import io.lttricks.core.plan.Sgd;
+import io.lttricks.core.plan.TrainPlan;
 
 /**
  * Throughput measurements for bench/train-throughput: the real training path (sampler, loader,
@@ -82,7 +85,7 @@ final class BenchCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--config: plain, mixup_cb, eval or phases");
         };
         int perEpoch = warmup + steps;
-        StagePlan plan = Recipes.resolve(Recipes.parseYaml("dataset: {name: cifar10, imbalance: 100}\nprofile: paper\n"
+        TrainPlan plan = (TrainPlan) Recipes.resolve(Recipes.parseYaml("dataset: {name: cifar10, imbalance: 100}\nprofile: paper\n"
                 + "stages: [{name: bench, " + tricks + ", epochs: " + epochs + ", batch_size: " + batchSize
                 + ", checkpoint_every: 1000000}]")).stages().get(0);
         Path dir = Files.createTempDirectory("lt-bench");
@@ -109,8 +112,9 @@ final class BenchCommand implements Callable<Integer> {
             ImageTransform t = Transforms.train(model, loaded.train());
             Engine.getInstance().setRandomSeed(0);
             model.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 32, 32));
-            new StageTrainer(plan, 0, "bench", model, manager, loaded.train(), t, 0, dir, timer, 1,
-                    fullEpochs ? 0 : perEpoch).run(null);
+            StageTrainer.builder(plan, model, manager).setData(loaded.train(), t).setSeed(0, 0)
+                    .setOutput("bench", new RunLayout.Stage(dir)).optListener(timer)
+                    .optMaxBatchesPerEpoch(fullEpochs ? 0 : perEpoch).build().run(null);
         } finally {
             deleteTree(dir);
         }
@@ -156,7 +160,7 @@ final class BenchCommand implements Callable<Integer> {
             NDArray x = manager.randomNormal(new Shape(batchSize, 3, 32, 32));
             NDArray y = manager.randomInteger(0, classes, new Shape(batchSize), DataType.INT32).oneHot(classes);
             long[] t = new long[3];
-            try (SgdOptimizer sgd = new SgdOptimizer(trainable, manager, 0.9, true, 2e-4)) {
+            try (SgdOptimizer sgd = new SgdOptimizer(trainable, manager, Sgd.PAPER)) {
                 for (int i = 0; i < warmup + steps; i++) {
                     if (i == warmup) {
                         Arrays.fill(t, 0);

@@ -3,17 +3,17 @@ package io.lttricks.cli;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import io.lttricks.core.cam.CamGenerator;
-import io.lttricks.core.cam.CamStage;
+import io.lttricks.core.run.CamStage;
 import io.lttricks.core.cam.GeneratedSet;
 import io.lttricks.core.cam.PreviewGrid;
 import io.lttricks.core.data.Datasets;
 import io.lttricks.core.data.LabeledImages;
 import io.lttricks.core.model.Backbone;
 import io.lttricks.core.recipe.Recipes;
-import io.lttricks.core.recipe.StagePlan;
+import io.lttricks.core.plan.StagePlan;
 import io.lttricks.core.recipe.StageRecipe;
 import io.lttricks.core.train.Checkpoint;
-import io.lttricks.core.train.Transforms;
+import io.lttricks.core.transform.Transforms;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import io.lttricks.core.plan.CamPlan;
 
 @Command(name = "cam", mixinStandardHelpOptions = true,
         description = {
@@ -78,7 +79,7 @@ final class CamCommand {
         @Mixin
         DataOptions data;
 
-        StagePlan plan() {
+        CamPlan plan() {
             StageRecipe stage = StageRecipe.empty("cam").with("method", method).with("threshold_factor", thresholdFactor)
                     .with("counts", counts).with("threshold", threshold).with("batch_size", batchSize)
                     .with("paste", paste);
@@ -118,10 +119,10 @@ final class CamCommand {
             ConsoleReporter reporter = ConsoleReporter.forStdout();
             ModelSource src = ModelSource.resolve(cam.model, cam.dataset, cam.source);
             LabeledImages train = cam.trainingSet(src, reporter);
-            StagePlan plan = cam.plan();
-            int[] perClass = CamStage.counts(plan, train.classCounts());
+            CamPlan plan = cam.plan();
+            int[] perClass = plan.perClass(train.classCounts());
             reporter.note(String.format(Locale.ROOT, "%s from %s (%s, epoch %d): %d images to generate, per class %s",
-                    "cam".equals(plan.camMethod()) ? "CAM-based sampling" : "ImageTrans", src.checkpoint(),
+                    plan.needsModel() ? "CAM-based sampling" : "ImageTrans", src.checkpoint(),
                     src.meta().stage(), src.meta().epoch(), Arrays.stream(perClass).sum(), Arrays.toString(perClass)));
             long start = System.nanoTime();
             GeneratedSet.Manifest m = CamStage.run(plan, src.checkpoint(), train, cam.seed, out,
@@ -160,15 +161,13 @@ final class CamCommand {
             ConsoleReporter reporter = ConsoleReporter.forStdout();
             ModelSource src = ModelSource.resolve(cam.model, cam.dataset, cam.source);
             LabeledImages train = cam.trainingSet(src, reporter);
-            StagePlan plan = cam.plan();
-            int[] counts = CamStage.counts(plan, train.classCounts());
-            boolean useCam = "cam".equals(plan.camMethod());
+            CamPlan plan = cam.plan();
+            int[] counts = plan.perClass(train.classCounts());
+            boolean useCam = plan.needsModel();
             try (NDManager manager = NDManager.newBaseManager(Engine.getInstance().defaultDevice())) {
                 Backbone model = useCam ? Checkpoint.loadModel(src.checkpoint(), manager) : null;
                 CamGenerator gen = new CamGenerator(model, manager, train, model == null ? null : Transforms.test(model, train),
-                        counts, new CamGenerator.Options(useCam ? CamGenerator.Method.CAM : CamGenerator.Method.IMAGE_TRANS,
-                        plan.camThresholdFactor(), cam.seed, plan.batchSize(), "move".equals(plan.camPaste())
-                        ? io.lttricks.core.cam.ForegroundTransform.Paste.MOVE : io.lttricks.core.cam.ForegroundTransform.Paste.OVER));
+                        counts, plan.generatorOptions(cam.seed));
                 List<Long> ks = new ArrayList<>();
                 long offset = 0;
                 int shown = 0;
@@ -183,7 +182,7 @@ final class CamCommand {
                 }
                 List<CamGenerator.Explained> rows = gen.explain(ks.stream().mapToLong(Long::longValue).toArray());
                 String title = String.format(Locale.ROOT, "%s, foreground >= %.2f x mean CAM; model %s (epoch %d)",
-                        useCam ? "CAM-based sampling" : "ImageTrans", plan.camThresholdFactor(),
+                        useCam ? "CAM-based sampling" : "ImageTrans", plan.thresholdFactor(),
                         src.checkpoint().getFileName(), src.meta().epoch());
                 if (out.toAbsolutePath().getParent() != null) {
                     Files.createDirectories(out.toAbsolutePath().getParent());

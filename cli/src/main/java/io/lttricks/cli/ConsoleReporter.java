@@ -1,7 +1,7 @@
 package io.lttricks.cli;
 
 import io.lttricks.core.eval.EvaluationReport;
-import io.lttricks.core.train.TrainListener;
+import io.lttricks.core.run.RunListener;
 import io.lttricks.core.util.Progress;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -11,7 +11,7 @@ import java.util.Locale;
  * Renders progress on the terminal: one live line rewritten in place on a TTY, a line every few
  * seconds otherwise (logs, CI), and a permanent line per epoch.
  */
-final class ConsoleReporter implements TrainListener, Progress {
+final class ConsoleReporter implements RunListener, Progress {
     private static final long PLAIN_INTERVAL_NANOS = 15_000_000_000L;
     private final PrintStream out;
     private final boolean live;

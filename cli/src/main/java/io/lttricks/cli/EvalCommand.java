@@ -8,11 +8,10 @@ import io.lttricks.core.data.DatasetSpec;
 import io.lttricks.core.data.Datasets;
 import io.lttricks.core.eval.EvaluationReport;
 import io.lttricks.core.eval.Evaluator;
-import io.lttricks.core.loss.Losses;
 import io.lttricks.core.model.Backbone;
 import io.lttricks.core.recipe.Recipes;
 import io.lttricks.core.train.Checkpoint;
-import io.lttricks.core.train.Transforms;
+import io.lttricks.core.transform.Transforms;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +55,7 @@ final class EvalCommand implements Callable<Integer> {
         DatasetSpec spec = src.dataset();
         ConsoleReporter reporter = ConsoleReporter.forStdout();
         Datasets.Loaded loaded = new Datasets(data.dataDir(), !data.offline, reporter).load(spec.withImbalance(null));
-        boolean sigmoid = Losses.create(meta.plan().loss(), meta.plan().lossGamma(), meta.plan().lossBeta()).sigmoid();
+        boolean sigmoid = meta.plan().loss().create().sigmoid();
         EvaluationReport report;
         try (NDManager manager = NDManager.newBaseManager(Engine.getInstance().defaultDevice())) {
             Backbone model = Checkpoint.loadModel(ckpt, manager);

@@ -2,7 +2,8 @@ package io.lttricks.cli;
 
 import io.lttricks.core.data.DatasetSpec;
 import io.lttricks.core.train.Checkpoint;
-import io.lttricks.core.train.TrainingRun;
+import io.lttricks.core.run.TrainingRun;
+import io.lttricks.core.train.RunLayout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +27,7 @@ record ModelSource(Path checkpoint, Checkpoint.Meta meta, Path runDir, DatasetSp
         } else {
             Path p = target.toAbsolutePath().getParent();
             for (int up = 0; up < 3 && p != null; up++, p = p.getParent()) {
-                if (Files.exists(TrainingRun.recipeFile(p))) {
+                if (Files.exists(new RunLayout(p).recipe())) {
                     runDir = p;
                     break;
                 }
@@ -38,10 +39,9 @@ record ModelSource(Path checkpoint, Checkpoint.Meta meta, Path runDir, DatasetSp
             spec = new DatasetSpec(dataset, source, null, null, null, null, null, null, null, null);
         } else if (runDir != null) {
             spec = TrainingRun.readRunRecipe(runDir).recipe().dataset();
-            Path manifest = runDir.resolve("manifest.json");
+            Path manifest = new RunLayout(runDir).manifest();
             if (Files.exists(manifest)) {
-                spec = new DatasetSpec(spec.name(), spec.source(), spec.imbalance(), spec.profile(), spec.paretoAlpha(),
-                        spec.seed(), manifest.toString(), spec.trainList(), spec.testList(), spec.classNames());
+                spec = spec.withManifest(manifest.toString());
             }
             if (source != null) {
                 spec = spec.withSource(source);
@@ -56,7 +56,7 @@ record ModelSource(Path checkpoint, Checkpoint.Meta meta, Path runDir, DatasetSp
     private static Path lastFinal(Path runDir) throws IOException {
         try (Stream<Path> s = Files.list(runDir)) {
             return s.filter(Files::isDirectory).sorted(Comparator.reverseOrder())
-                    .map(d -> d.resolve("final.ckpt")).filter(Files::exists).findFirst()
+                    .map(d -> new RunLayout.Stage(d).finalCheckpoint()).filter(Files::exists).findFirst()
                     .orElseThrow(() -> new IllegalArgumentException(runDir + " holds no finished stage (no final.ckpt)"));
         }
     }

@@ -8,10 +8,12 @@ import io.lttricks.core.recipe.LossSpec;
 import io.lttricks.core.recipe.MixupSpec;
 import io.lttricks.core.recipe.Recipe;
 import io.lttricks.core.recipe.RecipeException;
+import io.lttricks.core.recipe.CheckpointCheck;
 import io.lttricks.core.recipe.Recipes;
-import io.lttricks.core.recipe.StagePlan;
+import io.lttricks.core.train.RunLayout;
+import io.lttricks.core.plan.StagePlan;
 import io.lttricks.core.recipe.StageRecipe;
-import io.lttricks.core.train.TrainingRun;
+import io.lttricks.core.run.TrainingRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -75,13 +77,13 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Recipes.Resolved resolved;
         Path runDir;
-        if (resume && !recipeOptions.given() && out != null && Files.exists(TrainingRun.recipeFile(out))) {
+        if (resume && !recipeOptions.given() && out != null && Files.exists(new RunLayout(out).recipe())) {
             resolved = TrainingRun.readRunRecipe(out);
             runDir = out;
         } else {
-            resolved = Recipes.resolve(recipeOptions.recipe());
+            resolved = Recipes.resolve(recipeOptions.recipe(), CheckpointCheck.LOCAL_FILES);
             runDir = out != null ? out : Path.of("runs", resolved.recipe().name());
-            if (resume && Files.exists(TrainingRun.recipeFile(runDir))) {
+            if (resume && Files.exists(new RunLayout(runDir).recipe())) {
                 Recipes.Resolved existing = TrainingRun.readRunRecipe(runDir);
                 if (!Recipes.toJson(existing.recipe()).equals(Recipes.toJson(resolved.recipe()))) {
                     throw new RecipeException("--resume: " + runDir + " was started with a different recipe;"
@@ -97,7 +99,7 @@ final class TrainCommand implements Callable<Integer> {
         System.out.println();
         System.out.print(report.table());
         System.out.println();
-        System.out.println("Report: " + runDir.resolve("report.json") + " and report.txt");
+        System.out.println("Report: " + new RunLayout(runDir).report() + " and " + RunLayout.REPORT_TEXT);
         return 0;
     }
 
@@ -109,30 +111,7 @@ final class TrainCommand implements Callable<Integer> {
         out.note(String.format(Locale.ROOT, "data %s%s, backbone %s", ds.name(),
                 ds.imbalance() == null ? "" : " imbalance " + fmt(ds.imbalance()), recipe.backbone()));
         for (StagePlan p : r.stages()) {
-            if (p.isCam()) {
-                out.note(String.format(Locale.ROOT, "stage %s: %s from %s, %s counts%s", p.name(),
-                        "cam".equals(p.camMethod()) ? "CAM-based sampling (foreground >= " + fmt(p.camThresholdFactor())
-                                + " x mean)" : "ImageTrans", "previous".equals(p.init()) ? "the previous stage's model" : p.init(),
-                        p.camCounts(), "threshold".equals(p.camCounts()) ? " (threshold " + p.camThreshold() + ")" : ""));
-                continue;
-            }
-            StringBuilder sb = new StringBuilder();
-            sb.append(String.format(Locale.ROOT, "stage %s: %d epochs, batch %d, lr %s (warm-up %d, x%s at %s), init %s, loss %s, sampler %s",
-                    p.name(), p.epochs(), p.batchSize(), fmt(p.lr()), p.warmupEpochs(), fmt(p.lrDecay()),
-                    p.milestones(), p.init(), p.loss(), p.sampler()));
-            if (p.mixupAt() != null) {
-                sb.append(", mixup ").append(p.mixupAt()).append(" alpha ").append(fmt(p.mixupAlpha()));
-            }
-            if (p.drsSampler() != null) {
-                sb.append(", DRS ").append(p.drsSampler()).append(" after epoch ").append(p.drsStart());
-            }
-            if (p.drwStart() != null) {
-                sb.append(", DRW after epoch ").append(p.drwStart());
-            }
-            if (p.generated() != null) {
-                sb.append(", with the images of ").append(p.generated());
-            }
-            out.note(sb.toString());
+            out.note(p.describe());
         }
     }
 

@@ -9,7 +9,7 @@ import io.lttricks.core.data.Datasets;
 import io.lttricks.core.eval.EvaluationReport;
 import io.lttricks.core.model.Backbone;
 import io.lttricks.core.train.Checkpoint;
-import io.lttricks.core.train.TrainingRun;
+import io.lttricks.core.eval.StageEvaluation;
 import io.lttricks.core.util.Progress;
 import io.lttricks.platform.DataAccess;
 import io.lttricks.platform.Platform;
@@ -54,7 +54,7 @@ final class ReportMaker {
                 throw new IllegalArgumentException("checkpoint " + checkpointKey + " was trained on classes " + meta.classes()
                         + ", the test set has " + loaded.test().classNames());
             }
-            report = TrainingRun.evaluateStage(model, manager, loaded.test(), meta.trainCounts(), meta.plan(), 256,
+            report = StageEvaluation.finalModel(model, manager, loaded.test(), meta.trainCounts(), meta.plan(), 256,
                     Progress.SILENT).withBestTestEpoch(testErrorsBeside(checkpointKey));
         }
         platform.store().put(reportPrefix + "/report.txt", report.table().getBytes(StandardCharsets.UTF_8), "text/plain");

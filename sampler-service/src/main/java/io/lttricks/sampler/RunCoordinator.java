@@ -1,8 +1,10 @@
 package io.lttricks.sampler;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.lttricks.core.recipe.Recipes;
-import io.lttricks.core.recipe.StagePlan;
+import io.lttricks.core.plan.CamPlan;
+import io.lttricks.core.plan.Init;
+import io.lttricks.core.plan.TrainPlan;
+import io.lttricks.core.plan.StagePlan;
 import io.lttricks.platform.Keys;
 import io.lttricks.platform.Platform;
 import io.lttricks.platform.RecipeMapper;
@@ -51,6 +53,7 @@ final class RunCoordinator implements AutoCloseable {
     private final Thread loop;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Map<String, Long> lastProgressWrite = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, List<StagePlan>> plans = new java.util.concurrent.ConcurrentHashMap<>();
 
     RunCoordinator(Platform platform, RunStateStore runs) {
         this.platform = platform;
@@ -180,7 +183,7 @@ final class RunCoordinator implements AutoCloseable {
                 .setOutputKey(e.getCompleted().getOutputKey()).setFinishedMs(e.getTimeMs())
                 .setDone(s.getTotal() > 0 ? s.getTotal() : e.getCompleted().getItems())));
         StagePlan plan = plans(done).get(index);
-        if (!plan.isCam()) {
+        if (plan instanceof TrainPlan) {
             String prefix = Keys.stage(done.getRunId(), index, plan.name());
             platform.bus().publish(Topics.EVAL_JOBS, done.getRunId(), EvalJob.newBuilder().setRunId(done.getRunId())
                     .setRecipe(done.getRecipe()).setStage(plan.name()).setCheckpointKey(e.getCompleted().getOutputKey())
@@ -203,21 +206,24 @@ final class RunCoordinator implements AutoCloseable {
             StagePlan plan = plans.get(i);
             String prefix = Keys.stage(run.getRunId(), i, plan.name());
             String topic;
-            if (plan.isCam()) {
+            if (plan instanceof CamPlan cam) {
                 topic = Topics.AUGMENT_JOBS;
                 platform.bus().publish(topic, run.getRunId(), CamJob.newBuilder().setRunId(run.getRunId())
-                        .setRecipe(run.getRecipe()).setStageIndex(i).setManifestKey(run.getManifestKey())
-                        .setCheckpointKey(weights(run, plans, i, plan.init())).setOutputPrefix(Keys.generated(prefix))
-                        .build());
+                        .setRecipe(run.getRecipe()).setStageIndex(i).setPlanJson(RecipeMapper.toJson(cam))
+                        .setManifestKey(run.getManifestKey())
+                        .setCheckpointKey(cam.needsModel() ? weights(run, plans, i, cam.init()) : "")
+                        .setOutputPrefix(Keys.generated(prefix)).build());
             } else {
+                TrainPlan train = (TrainPlan) plan;
                 topic = Topics.TRAIN_JOBS;
                 String generated = "";
-                if (plan.generated() != null) {
-                    generated = run.getStages(indexOf(run, plan.generated())).getOutputKey();
+                if (train.generated() != null) {
+                    generated = run.getStages(indexOf(run, train.generated())).getOutputKey();
                 }
                 platform.bus().publish(topic, run.getRunId(), TrainJob.newBuilder().setRunId(run.getRunId())
-                        .setRecipe(run.getRecipe()).setStageIndex(i).setManifestKey(run.getManifestKey())
-                        .setInitKey(plan.fromScratch() ? "" : weights(run, plans, i, plan.init()))
+                        .setRecipe(run.getRecipe()).setStageIndex(i).setPlanJson(RecipeMapper.toJson(train))
+                        .setManifestKey(run.getManifestKey())
+                        .setInitKey(train.init().isScratch() ? "" : weights(run, plans, i, train.init()))
                         .setGeneratedKey(generated).setOutputPrefix(prefix).build());
             }
             runs.put(updateStage(run, plan.name(), b -> b.setPhase(StagePhase.STAGE_QUEUED)
@@ -230,12 +236,12 @@ final class RunCoordinator implements AutoCloseable {
     }
 
     /** The checkpoint a stage starts from: the last training stage's final model, or an object reference. */
-    private String weights(RunStatus run, List<StagePlan> plans, int index, String init) {
-        if (!"previous".equals(init)) {
-            return Keys.keyOf(init, platform.store().bucket());
+    private String weights(RunStatus run, List<StagePlan> plans, int index, Init init) {
+        if (init.isCheckpoint()) {
+            return Keys.keyOf(init.checkpoint(), platform.store().bucket());
         }
         for (int j = index - 1; j >= 0; j--) {
-            if (!plans.get(j).isCam()) {
+            if (plans.get(j) instanceof TrainPlan) {
                 return run.getStages(j).getOutputKey();
             }
         }
@@ -249,7 +255,7 @@ final class RunCoordinator implements AutoCloseable {
         List<StagePlan> plans = plans(run);
         for (int i = 0; i < run.getStagesCount(); i++) {
             StageStatus s = run.getStages(i);
-            if (s.getPhase() != StagePhase.STAGE_SUCCEEDED || (!plans.get(i).isCam() && !s.hasMetrics())) {
+            if (s.getPhase() != StagePhase.STAGE_SUCCEEDED || (plans.get(i) instanceof TrainPlan && !s.hasMetrics())) {
                 return;
             }
         }
@@ -257,14 +263,16 @@ final class RunCoordinator implements AutoCloseable {
     }
 
     private void finish(RunStatus run, RunPhase phase, String message) {
+        plans.remove(run.getRunId());
+        lastProgressWrite.remove(run.getRunId());
         runs.put(run.toBuilder().setPhase(phase).setMessage(message).build());
         platform.bus().event(RunEvent.newBuilder().setRunId(run.getRunId())
                 .setFinished(RunFinished.newBuilder().setPhase(phase).setMessage(message)));
     }
 
-    private static List<StagePlan> plans(RunStatus run) {
-        Recipes.Resolved r = RecipeMapper.resolve(run.getRecipe());
-        return r.stages();
+    /** The run's plans, parsed once per run (they were resolved at submission and never change). */
+    private List<StagePlan> plans(RunStatus run) {
+        return plans.computeIfAbsent(run.getRunId(), id -> RecipeMapper.plans(run));
     }
 
     private static int indexOf(RunStatus run, String stage) {

@@ -4,7 +4,8 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.lttricks.core.recipe.Recipes;
-import io.lttricks.core.recipe.StagePlan;
+import io.lttricks.core.plan.StagePlan;
+import io.lttricks.core.plan.TrainPlan;
 import io.lttricks.platform.EventTail;
 import io.lttricks.platform.Keys;
 import io.lttricks.platform.Platform;
@@ -57,13 +58,7 @@ final class RunServiceImpl extends RunServiceGrpc.RunServiceImplBase {
                 }
             }
         }
-        Recipes.Resolved resolved = RecipeMapper.resolve(request.getRecipe());
-        for (StagePlan p : resolved.stages()) {
-            if (p.init() != null && !p.fromScratch() && !"previous".equals(p.init()) && !Recipes.isObjectReference(p.init())) {
-                throw Status.INVALID_ARGUMENT.withDescription("stage " + p.name() + ".init: the services read checkpoints"
-                        + " from storage; give s3://" + platform.store().bucket() + "/<key>, not a local path").asRuntimeException();
-            }
-        }
+        Recipes.Resolved resolved = RecipeMapper.resolve(request.getRecipe(), this::checkpointProblem);
         String name = resolved.recipe().name() == null ? "run" : resolved.recipe().name();
         String runId = name.replaceAll("[^A-Za-z0-9._-]", "_") + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
@@ -79,8 +74,10 @@ final class RunServiceImpl extends RunServiceGrpc.RunServiceImplBase {
                 .setRequestId(request.getRequestId())
                 .setMessage("submitted");
         for (StagePlan p : resolved.stages()) {
-            status.addStages(StageStatus.newBuilder().setName(p.name()).setType(p.type()).setPhase(StagePhase.STAGE_PENDING)
-                    .setTotal(p.isCam() ? 0 : p.epochs()));
+            status.addStages(StageStatus.newBuilder().setName(p.name())
+                    .setType(p instanceof TrainPlan ? "train" : "cam").setPhase(StagePhase.STAGE_PENDING)
+                    .setTotal(p instanceof TrainPlan t ? t.epochs() : 0));
+            status.addStagePlans(RecipeMapper.toJson(p));
         }
         try {
             platform.store().put(Keys.recipe(runId), Recipes.toJson(resolved.recipe()).getBytes(StandardCharsets.UTF_8),
@@ -93,6 +90,22 @@ final class RunServiceImpl extends RunServiceGrpc.RunServiceImplBase {
                 .setSubmitted(RunSubmitted.newBuilder().setRun(stored)));
         response.onNext(stored);
         response.onCompleted();
+    }
+
+    /** A checkpoint a recipe names must be an object of this store. */
+    private String checkpointProblem(String location) {
+        if (!Recipes.isObjectReference(location)) {
+            return "the services read checkpoints from storage; give s3://" + platform.store().bucket()
+                    + "/<key>, not a local path";
+        }
+        try {
+            return platform.store().exists(Keys.keyOf(location, platform.store().bucket())) ? null
+                    : "no checkpoint " + location + " in storage";
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private RunStatus find(String runId) {

@@ -6,7 +6,7 @@ import io.lttricks.core.data.DatasetSpec;
 import io.lttricks.core.data.LongTailManifest;
 import io.lttricks.platform.RecipeMapper;
 import io.lttricks.core.sampling.Sampler;
-import io.lttricks.core.sampling.Samplers;
+import io.lttricks.core.sampling.SamplerKind;
 import io.lttricks.core.util.Seeds;
 import io.lttricks.platform.DataAccess;
 import io.lttricks.platform.ObjectStore;
@@ -66,8 +66,14 @@ final class SamplerServiceImpl extends SamplerServiceGrpc.SamplerServiceImplBase
         }
         int[] labels = m.images().stream().mapToInt(LongTailManifest.Entry::label).toArray();
         int epochs = Math.max(request.getEpochs(), request.getEpoch());
-        Sampler sampler = Samplers.create(request.getSampler().isBlank() ? "instance" : request.getSampler(), labels,
-                m.classes().size(), epochs, Seeds.stream(request.getSeed(), "sampler-dataset", 0, 0).nextLong());
+        SamplerKind kind;
+        try {
+            kind = SamplerKind.parse(request.getSampler().isBlank() ? "instance" : request.getSampler());
+        } catch (IllegalArgumentException e) {
+            throw Status.INVALID_ARGUMENT.withDescription("sampler: " + e.getMessage()).asRuntimeException();
+        }
+        Sampler sampler = kind.create(new SamplerKind.Context(labels, m.classes().size(), epochs,
+                Seeds.stream(request.getSeed(), "sampler-dataset", 0, 0).nextLong(), null));
         int[] order = sampler.epoch(request.getEpoch(), Seeds.stream(request.getSeed(), "sampler", 0, request.getEpoch()));
         SamplingPlanResponse.Builder b = SamplingPlanResponse.newBuilder();
         for (int i : order) {

@@ -1,19 +1,14 @@
 package io.lttricks.trainer;
 
-import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
-import io.lttricks.core.cam.GeneratedSet;
 import io.lttricks.core.data.Datasets;
-import io.lttricks.core.data.LabeledImages;
-import io.lttricks.core.model.Backbone;
-import io.lttricks.core.recipe.Recipes;
-import io.lttricks.core.recipe.StagePlan;
+import io.lttricks.core.plan.TrainPlan;
+import io.lttricks.core.recipe.Recipe;
+import io.lttricks.core.run.StageRunner;
+import io.lttricks.core.train.RunLayout;
 import io.lttricks.core.train.ResidentMemory;
-import io.lttricks.core.train.StageTrainer;
 import io.lttricks.core.train.TrainListener;
-import io.lttricks.core.train.TrainingRun;
-import io.lttricks.core.train.Transforms;
 import io.lttricks.platform.DataAccess;
 import io.lttricks.platform.GeneratedSets;
 import io.lttricks.platform.Keys;
@@ -61,10 +56,9 @@ final class TrainWorker {
     void handle(TrainJob job) {
         String stage = "?";
         try {
-            Recipes.Resolved resolved = RecipeMapper.resolve(job.getRecipe());
-            StagePlan plan = resolved.stages().get(job.getStageIndex());
+            TrainPlan plan = RecipeMapper.plan(job.getPlanJson(), job.getRecipe(), job.getStageIndex(), TrainPlan.class);
             stage = plan.name();
-            run(job, resolved, plan);
+            run(job, RecipeMapper.fromProto(job.getRecipe()), plan);
         } catch (CancellationException e) {
             LOG.warn("stage {} of run {} stopped: the run was cancelled", stage, job.getRunId());
         } catch (IllegalArgumentException | IllegalStateException e) {
@@ -87,7 +81,7 @@ final class TrainWorker {
         return runs.get(runId).map(r -> r.getPhase() == RunPhase.RUN_CANCELLED).orElse(false);
     }
 
-    private void run(TrainJob job, Recipes.Resolved resolved, StagePlan plan) throws IOException {
+    private void run(TrainJob job, Recipe recipe, TrainPlan plan) throws IOException {
         String runId = job.getRunId();
         String prefix = job.getOutputPrefix();
         String finalKey = Keys.finalCheckpoint(prefix);
@@ -98,50 +92,34 @@ final class TrainWorker {
         if (cancelled(runId)) {
             return;
         }
-        Path stageDir = platform.config().workDir().resolve(prefix);
-        Files.createDirectories(StageTrainer.checkpointDir(stageDir));
+        RunLayout.Stage dir = new RunLayout.Stage(platform.config().workDir().resolve(prefix));
+        Files.createDirectories(dir.checkpoints());
         Path resumeFrom = null;
         List<String> stored = platform.store().list(Keys.checkpoints(prefix), Keys::isCheckpoint);
         if (!stored.isEmpty()) {
             String latest = stored.get(stored.size() - 1);
             resumeFrom = platform.store().getFile(latest,
-                    StageTrainer.checkpointDir(stageDir).resolve(latest.substring(latest.lastIndexOf('/') + 1)));
+                    dir.checkpoints().resolve(latest.substring(latest.lastIndexOf('/') + 1)));
             if (platform.store().exists(Keys.history(prefix))) {
-                platform.store().getFile(Keys.history(prefix), stageDir.resolve("history.jsonl"));
+                platform.store().getFile(Keys.history(prefix), dir.history());
             }
         }
-        Datasets.Loaded loaded = data.load(resolved.recipe().dataset(), job.getManifestKey());
-        LabeledImages train = loaded.train();
-        LabeledImages stageTrain = train;
-        int[] reference = null;
-        if (!job.getGeneratedKey().isBlank()) {
-            Path dir = new GeneratedSets(platform).download(job.getGeneratedKey());
-            stageTrain = TrainingRun.join(train, GeneratedSet.images(dir));
-            reference = train.classCounts();
-        }
-        Path init = resumeFrom;
-        if (init == null && !job.getInitKey().isBlank()) {
-            init = data.fetch(job.getInitKey());
-        }
-        Device device = Engine.getInstance().defaultDevice();
-        long seed = resolved.recipe().seedOrDefault();
+        Datasets.Loaded loaded = data.load(recipe.dataset(), job.getManifestKey());
+        Path generated = job.getGeneratedKey().isBlank() ? null : new GeneratedSets(platform).download(job.getGeneratedKey());
+        Path weights = job.getInitKey().isBlank() ? null : data.fetch(job.getInitKey());
         int resumedAfter = resumeFrom == null ? 0 : io.lttricks.core.train.Checkpoint.readMeta(resumeFrom).epoch();
         platform.bus().event(RunEvent.newBuilder().setRunId(runId).setStage(plan.name()).setStarted(StageStarted.newBuilder()
                 .setWorker(TrainerServer.SERVICE + "/" + platform.config().instance()).setTotal(plan.epochs())
                 .setResumedAfterEpoch(resumedAfter)));
-        try (NDManager manager = NDManager.newBaseManager(device)) {
-            Backbone model = TrainingRun.stageModel(resolved.recipe().backbone(), train, manager, init, seed,
-                    job.getStageIndex());
-            new StageTrainer(plan, job.getStageIndex(), runId, model, manager, stageTrain, Transforms.train(model, train),
-                    seed, stageDir, new Reporter(runId, plan, prefix, stageDir), TrainingRun.loaderThreads(stageTrain, 0), 0,
-                    reference)
-                    .evaluatingWith(TrainingRun.epochEvaluator(manager, loaded.test(), train.classCounts(), plan, 256))
-                    .run(resumeFrom);
+        try (NDManager manager = NDManager.newBaseManager(Engine.getInstance().defaultDevice())) {
+            StageRunner.train(new StageRunner.Inputs(plan, job.getStageIndex(), runId, recipe.backbone(),
+                            recipe.seedOrDefault(), loaded.train(), loaded.test(), generated, weights, resumeFrom),
+                    dir, new Reporter(runId, plan, prefix, dir), StageRunner.Options.DEFAULTS, manager);
         }
         completed(runId, plan, finalKey);
     }
 
-    private void completed(String runId, StagePlan plan, String finalKey) {
+    private void completed(String runId, TrainPlan plan, String finalKey) {
         platform.bus().event(RunEvent.newBuilder().setRunId(runId).setStage(plan.name())
                 .setCompleted(StageCompleted.newBuilder().setOutputKey(finalKey).setItems(plan.epochs())));
     }
@@ -149,16 +127,16 @@ final class TrainWorker {
     /** Turns the trainer's callbacks into events and stored checkpoints. */
     private final class Reporter implements TrainListener {
         private final String runId;
-        private final StagePlan plan;
+        private final TrainPlan plan;
         private final String prefix;
-        private final Path stageDir;
+        private final RunLayout.Stage dir;
         private long lastProgress;
 
-        Reporter(String runId, StagePlan plan, String prefix, Path stageDir) {
+        Reporter(String runId, TrainPlan plan, String prefix, RunLayout.Stage dir) {
             this.runId = runId;
             this.plan = plan;
             this.prefix = prefix;
-            this.stageDir = stageDir;
+            this.dir = dir;
         }
 
         @Override
@@ -189,10 +167,10 @@ final class TrainWorker {
 
         @Override
         public void onCheckpoint(String stage, int epoch, Path file) {
-            boolean last = file.getFileName().toString().equals("final.ckpt");
+            boolean last = file.getFileName().toString().equals(RunLayout.FINAL_CHECKPOINT);
             String key = last ? Keys.finalCheckpoint(prefix) : Keys.checkpoints(prefix) + file.getFileName();
             try {
-                Path history = stageDir.resolve("history.jsonl");
+                Path history = dir.history();
                 if (Files.exists(history)) {
                     platform.store().putFile(Keys.history(prefix), history, "application/x-ndjson");
                 }

@@ -7,6 +7,7 @@ import io.lttricks.platform.GrpcServer;
 import io.lttricks.platform.JobWorker;
 import io.lttricks.platform.Keys;
 import io.lttricks.platform.Platform;
+import io.lttricks.core.plan.TrainPlan;
 import io.lttricks.platform.RecipeMapper;
 import io.lttricks.platform.RunStateStore;
 import io.lttricks.platform.Topics;
@@ -66,7 +67,7 @@ public final class TrainerServer implements AutoCloseable {
         public void submitStage(TrainStageRequest request, StreamObserver<TrainStageStatus> response) {
             var resolved = RecipeMapper.resolve(request.getRecipe());
             if (request.getStageIndex() < 0 || request.getStageIndex() >= resolved.stages().size()
-                    || resolved.stages().get(request.getStageIndex()).isCam()) {
+                    || !(resolved.stages().get(request.getStageIndex()) instanceof TrainPlan plan)) {
                 throw Status.INVALID_ARGUMENT.withDescription("stage_index must name a training stage of the recipe")
                         .asRuntimeException();
             }
@@ -88,11 +89,11 @@ public final class TrainerServer implements AutoCloseable {
             }
             platform.bus().publish(Topics.TRAIN_JOBS, request.getRunId(), TrainJob.newBuilder()
                     .setRunId(request.getRunId()).setRecipe(request.getRecipe()).setStageIndex(request.getStageIndex())
+                    .setPlanJson(RecipeMapper.toJson(plan))
                     .setManifestKey(request.getManifestKey()).setInitKey(request.getInitKey())
                     .setGeneratedKey(request.getGeneratedKey()).setOutputPrefix(request.getOutputPrefix()).build());
             response.onNext(TrainStageStatus.newBuilder().setRunId(request.getRunId())
-                    .setStage(resolved.stages().get(request.getStageIndex()).name()).setPhase(StagePhase.STAGE_QUEUED)
-                    .setEpochs(resolved.stages().get(request.getStageIndex()).epochs()).build());
+                    .setStage(plan.name()).setPhase(StagePhase.STAGE_QUEUED).setEpochs(plan.epochs()).build());
             response.onCompleted();
         }
 

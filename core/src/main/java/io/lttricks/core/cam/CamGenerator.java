@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDManager;
 import io.lttricks.core.data.LabeledImages;
 import io.lttricks.core.data.RgbImage;
 import io.lttricks.core.model.Backbone;
-import io.lttricks.core.train.ImageTransform;
+import io.lttricks.core.transform.ImageTransform;
 import io.lttricks.core.util.Progress;
 import io.lttricks.core.util.Seeds;
 import java.io.IOException;
@@ -30,16 +30,13 @@ import java.util.stream.IntStream;
  */
 public final class CamGenerator {
 
-    /** With the class activation map (CAM-based sampling) or on the whole image (ImageTrans). */
-    public enum Method { CAM, IMAGE_TRANS }
-
     /**
      * @param thresholdFactor foreground = map >= factor * mean(map); 1.0 as the paper, 0.75 as the official code
      * @param batchSize       images per forward pass
      * @param paste           OVER the untouched original (the paper) or MOVE the object (the official code)
      */
-    public record Options(Method method, double thresholdFactor, long seed, int batchSize,
-                          ForegroundTransform.Paste paste) {
+    public record Options(CamMethod method, double thresholdFactor, long seed, int batchSize,
+                          CamPaste paste) {
         public Options {
             if (!(thresholdFactor > 0)) {
                 throw new IllegalArgumentException("threshold factor must be > 0, got " + thresholdFactor);
@@ -79,7 +76,7 @@ public final class CamGenerator {
         if (perClass.length != train.numClasses()) {
             throw new IllegalArgumentException("counts for " + perClass.length + " classes, data has " + train.numClasses());
         }
-        if (options.method() == Method.CAM && model == null) {
+        if (options.method() == CamMethod.CAM && model == null) {
             throw new IllegalArgumentException("CAM-based sampling needs the first stage's model");
         }
         this.train = train;
@@ -223,7 +220,7 @@ public final class CamGenerator {
             distinct.add(s);
         }
         List<Integer> todo = new ArrayList<>(distinct);
-        if (options.method() == Method.IMAGE_TRANS) {
+        if (options.method() == CamMethod.IMAGE_TRANS) {
             for (int s : todo) {
                 RgbImage img = train.image(s);
                 boolean[] all = new boolean[img.width() * img.height()];
@@ -266,7 +263,7 @@ public final class CamGenerator {
         ForegroundTransform t = switch (choice) {
             case 0 -> new ForegroundTransform.RotateScale(-45 + 90 * rng.nextDouble(), 0.8 + 0.4 * rng.nextDouble(),
                     (box[0] + box[2]) / 2.0, (box[1] + box[3]) / 2.0);
-            case 1 -> options.method() == Method.IMAGE_TRANS
+            case 1 -> options.method() == CamMethod.IMAGE_TRANS
                     ? new ForegroundTransform.Translate(rng.nextInt(-w / 8, w / 8 + 1), rng.nextInt(-h / 8, h / 8 + 1))
                     : new ForegroundTransform.Translate(rng.nextInt(-box[0], w - box[2]), rng.nextInt(-box[1], h - box[3]));
             default -> new ForegroundTransform.Flip();

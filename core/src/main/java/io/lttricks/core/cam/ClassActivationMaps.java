@@ -8,7 +8,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.lttricks.core.data.LabeledImages;
 import io.lttricks.core.model.Backbone;
-import io.lttricks.core.train.ImageTransform;
+import io.lttricks.core.transform.ImageTransform;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.util.SplittableRandom;

@@ -6,9 +6,9 @@ import io.lttricks.core.data.RgbImage;
 
 /**
  * One transformation of CAM-based sampling, applied to the foreground only. With
- * {@link Paste#OVER} (the paper's description, the default) the transformed foreground is pasted
+ * {@link CamPaste#OVER} (the paper's description, the default) the transformed foreground is pasted
  * over the untouched original: every pixel outside the pasted region keeps its value. With
- * {@link Paste#MOVE} (the official code) the region the foreground left is filled from the
+ * {@link CamPaste#MOVE} (the official code) the region the foreground left is filled from the
  * transformed image too, so the object moves instead of appearing twice.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "kind")
@@ -26,9 +26,6 @@ public sealed interface ForegroundTransform {
     record Result(RgbImage image, boolean[] pasted) {
     }
 
-    /** How the transformed foreground meets the original. */
-    enum Paste { OVER, MOVE }
-
     /** Where output pixel (x, y) comes from in the source, as (sx, sy); the source pixel must be foreground. */
     double[] sourceOf(int x, int y, int w, int h);
 
@@ -38,11 +35,11 @@ public sealed interface ForegroundTransform {
     }
 
     default Result apply(RgbImage image, boolean[] foreground) {
-        return apply(image, foreground, Paste.OVER);
+        return apply(image, foreground, CamPaste.OVER);
     }
 
-    /** The generated image: see {@link Paste}. */
-    default Result apply(RgbImage image, boolean[] fg, Paste paste) {
+    /** The generated image: see {@link CamPaste}. */
+    default Result apply(RgbImage image, boolean[] fg, CamPaste paste) {
         int w = image.width();
         int h = image.height();
         int plane = w * h;
@@ -57,7 +54,7 @@ public sealed interface ForegroundTransform {
                 boolean inside = nx >= 0 && ny >= 0 && nx < w && ny < h;
                 int o = y * w + x;
                 boolean landed = inside && fg[ny * w + nx];
-                boolean vacated = paste == Paste.MOVE && fg[o];
+                boolean vacated = paste == CamPaste.MOVE && fg[o];
                 if (!landed && !vacated) {
                     continue;
                 }

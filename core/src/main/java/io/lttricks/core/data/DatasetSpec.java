@@ -65,4 +65,9 @@ public record DatasetSpec(
         return new DatasetSpec(name, source, newImbalance, profile, paretoAlpha, seed, manifest, trainList, testList,
                 classNames);
     }
+
+    public DatasetSpec withManifest(String newManifest) {
+        return new DatasetSpec(name, source, imbalance, profile, paretoAlpha, seed, newManifest, trainList, testList,
+                classNames);
+    }
 }

@@ -6,10 +6,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import io.lttricks.core.data.LabeledImages;
-import io.lttricks.core.mixup.Mixup;
 import io.lttricks.core.model.Backbone;
 import io.lttricks.core.train.BatchLoader;
-import io.lttricks.core.train.ImageTransform;
+import io.lttricks.core.transform.ImageTransform;
 import io.lttricks.core.util.Progress;
 import java.io.IOException;
 import java.nio.FloatBuffer;
@@ -29,14 +28,9 @@ public final class Evaluator {
                          boolean sigmoid, Progress progress) throws IOException {
         io.lttricks.core.train.GradMode.disableOnThisThread();
         int n = test.size();
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
         int[] predictions = new int[n];
         ParameterStore ps = new ParameterStore(manager, false);
-        try (BatchLoader loader = new BatchLoader(test, order, batchSize, false, transform, Mixup.OFF,
-                test.numClasses(), 0, "eval", 0, false, threads, 3)) {
+        try (BatchLoader loader = BatchLoader.evaluation(test, batchSize, transform, threads)) {
             int done = 0;
             while (loader.hasNext()) {
                 BatchLoader.Batch b = loader.next();

@@ -29,6 +29,30 @@ public final class Backbones {
         };
     }
 
+    /** The places manifold mixup can mix in the named backbone, without building it. */
+    public static java.util.Set<io.lttricks.core.mixup.MixLocation> mixLocations(String name) {
+        String key = name == null ? "" : name.toLowerCase(Locale.ROOT).replace("-", "").replace("_", "");
+        if (!NAMES.contains(key) && !key.equals("res32cifar")) {
+            throw new IllegalArgumentException("unknown backbone '" + name + "': use one of " + NAMES);
+        }
+        boolean cifar = key.equals("res32cifar") || List.of("resnet20", "resnet32", "resnet44", "resnet56", "resnet110")
+                .contains(key);
+        return cifar ? CifarResNet.MIX_LOCATIONS : ImageNetResNet.MIX_LOCATIONS;
+    }
+
+    /** The canonical name of a backbone (resnet32 for res32_cifar, ...). */
+    public static String canonical(String name) {
+        String key = name == null ? "" : name.toLowerCase(Locale.ROOT).replace("-", "").replace("_", "");
+        if (key.equals("res32cifar")) {
+            return "resnet32";
+        }
+        if (!NAMES.contains(key)) {
+            throw new IllegalArgumentException("unknown backbone '" + name + "': use one of " + NAMES
+                    + " (CIFAR layout: resnet20..resnet110; ImageNet layout: resnet10..resnet101)");
+        }
+        return key;
+    }
+
     /** True for the 32x32 CIFAR layout. */
     public static boolean isCifarLayout(Backbone b) {
         return b instanceof CifarResNet;

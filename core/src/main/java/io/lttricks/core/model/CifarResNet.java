@@ -73,10 +73,12 @@ public final class CifarResNet extends Backbone {
         return fc;
     }
 
+    static final Set<MixLocation> MIX_LOCATIONS = java.util.Collections.unmodifiableSet(EnumSet.of(MixLocation.INPUT,
+            MixLocation.LAYER1, MixLocation.LAYER2, MixLocation.LAYER3, MixLocation.POOL, MixLocation.FC));
+
     @Override
     public Set<MixLocation> mixLocations() {
-        return EnumSet.of(MixLocation.INPUT, MixLocation.LAYER1, MixLocation.LAYER2, MixLocation.LAYER3,
-                MixLocation.POOL, MixLocation.FC);
+        return MIX_LOCATIONS;
     }
 
     @Override

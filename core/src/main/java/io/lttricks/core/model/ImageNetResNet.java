@@ -80,8 +80,10 @@ public final class ImageNetResNet extends Backbone {
 
     @Override
     public Set<MixLocation> mixLocations() {
-        return EnumSet.allOf(MixLocation.class);
+        return MIX_LOCATIONS;
     }
+
+    static final Set<MixLocation> MIX_LOCATIONS = java.util.Collections.unmodifiableSet(EnumSet.allOf(MixLocation.class));
 
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {

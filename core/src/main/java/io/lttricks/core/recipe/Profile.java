@@ -2,6 +2,7 @@ package io.lttricks.core.recipe;
 
 import java.util.List;
 import java.util.Locale;
+import io.lttricks.core.plan.StageRole;
 
 /**
  * Schedules that fill in what a recipe leaves out.
@@ -70,100 +71,33 @@ public enum Profile {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** The stage roles a profile sizes; see {@link StageRecipe#role()}. */
-    public static final List<String> ROLES = List.of("main", "first_stage", "deferred", "finetune");
+    /**
+     * What the profile gives a training stage of {@code role} when the recipe leaves it out.
+     *
+     * @param epochs        the stage's epochs (the recipe's when it sets them)
+     * @param deferredStart the epoch after which DRS/DRW switch on by default (main stages only)
+     */
+    public record Shape(int epochs, List<Integer> milestones, double lr, int warmupEpochs, int deferredStart) {
+    }
 
-    /** Resolves one stage; {@code index} is its position (0 = first). */
-    public StagePlan resolve(StageRecipe s, int index) {
-        String name = s.name() != null ? s.name() : "stage" + (index + 1);
-        String type = s.type() == null ? "train" : s.type().toLowerCase(Locale.ROOT);
-        if (type.equals("cam")) {
-            String counts = s.counts() != null ? s.counts().toLowerCase(Locale.ROOT) : "cifar";
-            return new StagePlan(name, s.init() != null ? s.init() : "previous", 0, s.batchSize() != null ? s.batchSize() : 256,
-                    0, 0, false, 0, 0, List.of(), 1, "CE", null, null, "instance", null, 1.0, null, 0, null, null, 1,
-                    "cam", null, null,
-                    s.method() != null ? s.method().toLowerCase(Locale.ROOT) : "cam",
-                    s.thresholdFactor() != null ? s.thresholdFactor() : 1.0,
-                    counts,
-                    s.threshold() != null ? s.threshold() : 100,
-                    s.paste() != null ? s.paste().toLowerCase(Locale.ROOT) : "over", 0, 0);
-        }
-        String init = s.init() != null ? s.init() : (index == 0 ? "scratch" : "previous");
-        boolean scratch = "scratch".equals(init);
-        String role = s.role() != null ? s.role().toLowerCase(Locale.ROOT) : (scratch ? "main" : "finetune");
+    /** @param epochsGiven the recipe's epochs, or null */
+    public Shape shape(StageRole role, Integer epochsGiven) {
         int first = deferredStartFor(epochs);
-        int ep;
-        List<Integer> ms;
-        double lr;
-        int warm;
-        switch (role) {
-            case "first_stage" -> {
-                ep = s.epochs() != null ? s.epochs() : first;
-                ms = List.of(ep);
-                lr = 0.1;
-                warm = Math.min(warmupFor(epochs), ep);
+        return switch (role) {
+            case FIRST_STAGE -> {
+                int ep = epochsGiven != null ? epochsGiven : first;
+                yield new Shape(ep, List.of(ep), 0.1, Math.min(warmupFor(epochs), ep), 0);
             }
-            case "deferred" -> {
-                ep = s.epochs() != null ? s.epochs() : epochs - first;
+            case DEFERRED -> {
+                int ep = epochsGiven != null ? epochsGiven : epochs - first;
                 // As the official 40 epochs with x0.01 at 20: too short a stage keeps one rate.
-                ms = ep / 2 >= 2 ? List.of(ep / 2) : List.of();
-                lr = 0.001;
-                warm = 0;
+                yield new Shape(ep, ep / 2 >= 2 ? List.of(ep / 2) : List.of(), 0.001, 0, 0);
             }
-            case "finetune" -> {
-                ep = s.epochs() != null ? s.epochs() : continueEpochs;
-                ms = List.of();
-                lr = 0.001;
-                warm = 0;
+            case FINETUNE -> new Shape(epochsGiven != null ? epochsGiven : continueEpochs, List.of(), 0.001, 0, 0);
+            case MAIN -> {
+                int ep = epochsGiven != null ? epochsGiven : epochs;
+                yield new Shape(ep, milestonesFor(ep), 0.1, warmupFor(ep), deferredStartFor(ep));
             }
-            default -> {
-                ep = s.epochs() != null ? s.epochs() : epochs;
-                ms = milestonesFor(ep);
-                lr = 0.1;
-                warm = warmupFor(ep);
-            }
-        }
-        if (s.milestones() != null) {
-            ms = s.milestones();
-        }
-        if (s.warmupEpochs() != null) {
-            warm = s.warmupEpochs();
-        }
-        if (s.lr() != null) {
-            lr = s.lr();
-        }
-        int deferred = role.equals("main") ? deferredStartFor(ep) : 0;
-        LossSpec loss = s.loss() != null ? s.loss() : LossSpec.of("CE");
-        MixupSpec mix = s.mixup();
-        boolean mixOn = mix != null && !mix.off();
-        return new StagePlan(
-                name,
-                init,
-                ep,
-                s.batchSize() != null ? s.batchSize() : 128,
-                lr,
-                s.momentum() != null ? s.momentum() : 0.9,
-                s.nesterov() != null ? s.nesterov() : true,
-                s.weightDecay() != null ? s.weightDecay() : 2e-4,
-                warm,
-                ms,
-                s.lrDecay() != null ? s.lrDecay() : 0.01,
-                loss.name(),
-                loss.gamma(),
-                loss.beta(),
-                s.sampler() != null ? s.sampler() : "instance",
-                mixOn ? mix.at() : null,
-                mixOn && mix.alpha() != null ? mix.alpha() : 1.0,
-                s.drs() != null ? (s.drs().sampler() != null ? s.drs().sampler() : "class_balanced") : null,
-                s.drs() != null && s.drs().startEpoch() != null ? s.drs().startEpoch() : deferred,
-                s.drw() != null ? (s.drw().startEpoch() != null ? s.drw().startEpoch() : deferred) : null,
-                s.drw() != null ? s.drw().weights() : null,
-                s.checkpointEvery() != null ? s.checkpointEvery() : (ep >= 50 ? 5 : 1),
-                "train",
-                role,
-                s.generated(),
-                null, 0, null, 0, null,
-                s.evalEvery() != null ? s.evalEvery() : 0,
-                s.evalFrom() != null ? s.evalFrom() : ms.stream().filter(m -> m < ep).findFirst().orElse(0));
+        };
     }
 }

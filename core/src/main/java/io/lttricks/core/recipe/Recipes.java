@@ -7,11 +7,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.lttricks.core.data.DatasetSpec;
-import io.lttricks.core.loss.Losses;
 import io.lttricks.core.mixup.MixLocation;
-import io.lttricks.core.model.Backbone;
 import io.lttricks.core.model.Backbones;
-import io.lttricks.core.sampling.Samplers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +17,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import io.lttricks.core.plan.StagePlan;
+import io.lttricks.core.plan.CamPlan;
 
 /** The one recipe parser: reads YAML/JSON, fills defaults from the profile, validates every field. */
 public final class Recipes {
@@ -105,8 +104,19 @@ public final class Recipes {
         }
     }
 
-    /** Fills defaults from the recipe's profile and checks everything a run needs. */
+    /** {@link #resolve(Recipe, CheckpointCheck)} without checking checkpoints (checked by whatever reads them). */
     public static Resolved resolve(Recipe recipe) {
+        return resolve(recipe, CheckpointCheck.NONE);
+    }
+
+    /**
+     * Fills defaults from the recipe's profile and checks every field a run needs, once: the
+     * plans it returns are what runs. Pure: it reads no file and no store, except through
+     * {@code checkpoints} for the checkpoints the recipe names.
+     *
+     * @throws RecipeException naming the field that is wrong and what to write instead
+     */
+    public static Resolved resolve(Recipe recipe, CheckpointCheck checkpoints) {
         Profile profile;
         try {
             profile = Profile.parse(recipe.profile());
@@ -128,38 +138,30 @@ public final class Recipes {
         if (backbone == null) {
             throw new RecipeException("backbone: missing; use resnet32 (CIFAR), resnet10 (ImageNet-LT) or resnet50 (iNaturalist)");
         }
-        Backbone probe;
+        Set<MixLocation> mixable;
         try {
-            probe = Backbones.create(backbone, 2);
+            backbone = Backbones.canonical(backbone);
+            mixable = Backbones.mixLocations(backbone);
         } catch (IllegalArgumentException e) {
             throw new RecipeException("backbone: " + e.getMessage());
         }
         List<StageRecipe> stages = recipe.stages().isEmpty() ? List.of(StageRecipe.empty("train")) : recipe.stages();
+        StageResolver resolver = new StageResolver(profile, ds.name().toLowerCase(Locale.ROOT), mixable, checkpoints);
         List<StagePlan> plans = new ArrayList<>();
         Set<String> names = new HashSet<>();
         boolean trainedBefore = false;
         Set<String> camStages = new HashSet<>();
         for (int i = 0; i < stages.size(); i++) {
-            StagePlan p = profile.resolve(stages.get(i), i);
-            String at = "stages[" + i + "] (" + p.name() + ")";
+            StagePlan p = resolver.resolve(stages.get(i), i, trainedBefore, camStages);
             if (!names.add(p.name())) {
-                throw new RecipeException(at + ": stage names must be unique");
+                throw new RecipeException("stages[" + i + "] (" + p.name() + "): stage names must be unique");
             }
-            if (p.isCam()) {
-                plans.add(validateCam(p, at, trainedBefore));
+            if (p instanceof CamPlan) {
                 camStages.add(p.name());
-                continue;
+            } else {
+                trainedBefore = true;
             }
-            if (p.generated() != null && !camStages.contains(p.generated())) {
-                throw new RecipeException(at + ".generated: '" + p.generated() + "' is not an earlier cam stage"
-                        + (camStages.isEmpty() ? " (the recipe has none before this stage)" : "; earlier cam stages: " + camStages));
-            }
-            if ("previous".equals(p.init()) && !trainedBefore) {
-                throw new RecipeException(at + ".init: no training stage comes before this one;"
-                        + " use scratch or a checkpoint path");
-            }
-            plans.add(validate(p, at, probe));
-            trainedBefore = true;
+            plans.add(p);
         }
         Recipe filled = recipe.withBackbone(backbone).withProfile(profile.recipeName())
                 .withSeed(recipe.seedOrDefault());
@@ -172,138 +174,8 @@ public final class Recipes {
     }
 
     /** A cam stage on its own (the model comes from elsewhere, e.g. the command line). */
-    public static StagePlan resolveCamStage(StageRecipe stage) {
-        StagePlan p = Profile.PAPER.resolve(stage.with("type", "cam").with("init", "previous"), 0);
-        return validateCam(p, "cam", true);
-    }
-
-    private static StagePlan validateCam(StagePlan p, String at, boolean trainedBefore) {
-        if (!p.camMethod().equals("cam") && !p.camMethod().equals("image_trans")) {
-            throw new RecipeException(at + ".method: use cam (CAM-based sampling) or image_trans, got " + p.camMethod());
-        }
-        if (!p.camCounts().equals("cifar") && !p.camCounts().equals("threshold")) {
-            throw new RecipeException(at + ".counts: use cifar (n_max + n_min - n_c) or threshold, got " + p.camCounts());
-        }
-        if (!p.camPaste().equals("over") && !p.camPaste().equals("move")) {
-            throw new RecipeException(at + ".paste: use over (the paper) or move (the official code), got " + p.camPaste());
-        }
-        if (!(p.camThresholdFactor() > 0)) {
-            throw new RecipeException(at + ".threshold_factor: must be > 0, got " + p.camThresholdFactor());
-        }
-        if (p.camThreshold() < 1) {
-            throw new RecipeException(at + ".threshold: must be >= 1, got " + p.camThreshold());
-        }
-        if (p.camMethod().equals("cam")) {
-            if ("previous".equals(p.init()) && !trainedBefore) {
-                throw new RecipeException(at + ": CAM-based sampling needs a trained model: put a training stage"
-                        + " before it, or give init: <checkpoint>");
-            }
-            if (!"previous".equals(p.init()) && !isObjectReference(p.init()) && !Files.isRegularFile(Path.of(p.init()))) {
-                throw new RecipeException(at + ".init: checkpoint not found: " + p.init());
-            }
-        }
-        if (p.batchSize() < 1) {
-            throw new RecipeException(at + ".batch_size: must be >= 1");
-        }
-        return p;
-    }
-
-    private static StagePlan validate(StagePlan p, String at, Backbone probe) {
-        if (!Profile.ROLES.contains(p.role())) {
-            throw new RecipeException(at + ".role: use one of " + Profile.ROLES + ", got " + p.role());
-        }
-        if (p.epochs() < 1) {
-            throw new RecipeException(at + ".epochs: must be >= 1, got " + p.epochs());
-        }
-        if (p.batchSize() < 2) {
-            throw new RecipeException(at + ".batch_size: must be >= 2 (batch norm needs two images), got " + p.batchSize());
-        }
-        if (!(p.lr() > 0)) {
-            throw new RecipeException(at + ".lr: must be > 0, got " + p.lr());
-        }
-        if (p.momentum() < 0 || p.momentum() >= 1) {
-            throw new RecipeException(at + ".momentum: must lie in [0, 1), got " + p.momentum());
-        }
-        if (p.weightDecay() < 0) {
-            throw new RecipeException(at + ".weight_decay: must be >= 0, got " + p.weightDecay());
-        }
-        if (p.warmupEpochs() < 0 || p.warmupEpochs() > p.epochs()) {
-            throw new RecipeException(at + ".warmup_epochs: must lie in [0, epochs], got " + p.warmupEpochs());
-        }
-        if (!(p.lrDecay() > 0)) {
-            throw new RecipeException(at + ".lr_decay: must be > 0, got " + p.lrDecay());
-        }
-        int last = 0;
-        for (int m : p.milestones()) {
-            if (m <= last || m > p.epochs()) {
-                throw new RecipeException(at + ".milestones: must increase and lie in [1, epochs], got " + p.milestones());
-            }
-            last = m;
-        }
-        if (!p.fromScratch() && !"previous".equals(p.init()) && !isObjectReference(p.init())
-                && !Files.isRegularFile(Path.of(p.init()))) {
-            throw new RecipeException(at + ".init: checkpoint not found: " + p.init());
-        }
-        String loss;
-        String sampler;
-        String drs;
-        try {
-            loss = Losses.canonical(p.loss());
-            Losses.create(loss, p.lossGamma(), p.lossBeta());
-        } catch (IllegalArgumentException e) {
-            throw new RecipeException(at + ".loss: " + e.getMessage());
-        }
-        try {
-            sampler = Samplers.canonical(p.sampler());
-            drs = p.drsSampler() == null ? null : Samplers.canonical(p.drsSampler());
-        } catch (IllegalArgumentException e) {
-            throw new RecipeException(at + ".sampler/drs: " + e.getMessage());
-        }
-        String mixAt = null;
-        if (p.mixupAt() != null) {
-            MixLocation loc;
-            try {
-                loc = MixLocation.parse(p.mixupAt());
-            } catch (IllegalArgumentException e) {
-                throw new RecipeException(at + ".mixup: " + e.getMessage());
-            }
-            if (!probe.mixLocations().contains(loc)) {
-                throw new RecipeException(at + ".mixup: " + probe.name() + " has no location " + loc.recipeName());
-            }
-            if (!(p.mixupAlpha() > 0)) {
-                throw new RecipeException(at + ".mixup.alpha: must be > 0, got " + p.mixupAlpha());
-            }
-            mixAt = loc.recipeName();
-        }
-        if (p.drsSampler() != null && (p.drsStart() < 0 || p.drsStart() >= p.epochs())) {
-            throw new RecipeException(at + ".drs.start_epoch: must lie in [0, epochs), got " + p.drsStart());
-        }
-        String drwWeights = p.drwWeights();
-        if (p.drwStart() != null) {
-            if (p.drwStart() < 0 || p.drwStart() >= p.epochs()) {
-                throw new RecipeException(at + ".drw.start_epoch: must lie in [0, epochs), got " + p.drwStart());
-            }
-            if (drwWeights != null) {
-                drwWeights = drwWeights.toUpperCase(Locale.ROOT).replace("_CE", "");
-                if (!drwWeights.equals("CS") && !drwWeights.equals("CB")) {
-                    throw new RecipeException(at + ".drw.weights: use CS (n_min/n_c) or CB (class-balanced), got "
-                            + p.drwWeights());
-                }
-            }
-        }
-        if (p.checkpointEvery() < 1) {
-            throw new RecipeException(at + ".checkpoint_every: must be >= 1");
-        }
-        if (p.evalEvery() < 0) {
-            throw new RecipeException(at + ".eval_every: must be >= 0 (0: no evaluation during training), got "
-                    + p.evalEvery());
-        }
-        if (p.evalFrom() < 0 || p.evalFrom() >= p.epochs()) {
-            throw new RecipeException(at + ".eval_from: must lie in [0, epochs), got " + p.evalFrom());
-        }
-        return new StagePlan(p.name(), p.init(), p.epochs(), p.batchSize(), p.lr(), p.momentum(), p.nesterov(),
-                p.weightDecay(), p.warmupEpochs(), p.milestones(), p.lrDecay(), loss, p.lossGamma(), p.lossBeta(),
-                sampler, mixAt, p.mixupAlpha(), drs, p.drsStart(), p.drwStart(), drwWeights, p.checkpointEvery(),
-                p.type(), p.role(), p.generated(), null, 0, null, 0, null, p.evalEvery(), p.evalFrom());
+    public static CamPlan resolveCamStage(StageRecipe stage) {
+        StageResolver resolver = new StageResolver(Profile.PAPER, "", Set.of(), CheckpointCheck.NONE);
+        return (CamPlan) resolver.resolve(stage.with("type", "cam").with("init", "previous"), 0, true, Set.of());
     }
 }

@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import io.lttricks.core.transform.ImageTransform;
 
 /**
  * Prepares batches off the training thread: decoding, augmentation, input mixup and soft targets.
@@ -52,13 +53,30 @@ public final class BatchLoader implements AutoCloseable {
     private int taken;
 
     /**
-     * @param order    image indices in visiting order
-     * @param dropLast drop a last incomplete batch (training, as the official code) or keep it (evaluation)
-     * @param augment  whether the transform may draw random numbers (false: a fixed generator)
+     * An epoch of training batches: the last incomplete batch dropped (as the official code),
+     * augmentation and mixup drawn from {@code Seeds.stream(seed, purpose, epoch, batch)}.
+     *
+     * @param order image indices in visiting order
      */
-    public BatchLoader(LabeledImages data, int[] order, int batchSize, boolean dropLast, ImageTransform transform,
-                       Mixup mixup, int numClasses, long seed, String purpose, int epoch, boolean augment,
-                       int threads, int prefetch) {
+    public static BatchLoader training(LabeledImages data, int[] order, int batchSize, ImageTransform transform,
+                                       Mixup mixup, long seed, String purpose, int epoch, int threads) {
+        return new BatchLoader(data, order, batchSize, true, transform, mixup, data.numClasses(), seed, purpose, epoch,
+                true, threads, 4);
+    }
+
+    /** Every image of {@code data} once, in order, unaugmented; the last batch may be smaller. */
+    public static BatchLoader evaluation(LabeledImages data, int batchSize, ImageTransform transform, int threads) {
+        int[] order = new int[data.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        return new BatchLoader(data, order, batchSize, false, transform, Mixup.OFF, data.numClasses(), 0, "eval", 0,
+                false, threads, 3);
+    }
+
+    private BatchLoader(LabeledImages data, int[] order, int batchSize, boolean dropLast, ImageTransform transform,
+                        Mixup mixup, int numClasses, long seed, String purpose, int epoch, boolean augment,
+                        int threads, int prefetch) {
         this.data = data;
         this.order = order;
         this.batchSize = batchSize;

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lttricks.core.model.Backbone;
 import io.lttricks.core.model.Backbones;
-import io.lttricks.core.recipe.StagePlan;
+import io.lttricks.core.plan.TrainPlan;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -34,7 +34,12 @@ import java.util.zip.ZipOutputStream;
  * Files are written to a temporary name and renamed, so a crash never leaves half a checkpoint.
  */
 public final class Checkpoint {
-    public static final String FORMAT = "lttricks-checkpoint/1";
+    /**
+     * Format 2 records the typed {@link TrainPlan}; format 1 (before 2026-12-01) a flat plan, which
+     * {@link #readMeta} still reads (see {@link LegacyPlan}).
+     */
+    public static final String FORMAT = "lttricks-checkpoint/2";
+    static final String FORMAT_1 = "lttricks-checkpoint/1";
     static final String META = "meta.json";
     static final String MODEL = "model.params";
     static final String OPTIMIZER = "optimizer.bin";
@@ -52,7 +57,7 @@ public final class Checkpoint {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Meta(String format, String run, String stage, int stageIndex, int epoch, int epochs,
                        String backbone, int numClasses, List<Long> inputShape, long seed, String rng,
-                       List<String> classes, int[] trainCounts, StagePlan plan, Double lastLoss, String createdAt) {
+                       List<String> classes, int[] trainCounts, TrainPlan plan, Double lastLoss, String createdAt) {
     }
 
     private Checkpoint() {
@@ -91,14 +96,23 @@ public final class Checkpoint {
             if (e == null) {
                 throw new IOException(file + " is not an lttricks checkpoint (no " + META + ")");
             }
-            Meta m;
+            com.fasterxml.jackson.databind.node.ObjectNode node;
             try (InputStream in = zip.getInputStream(e)) {
-                m = JSON.readValue(in, Meta.class);
+                node = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(in);
             }
-            if (!FORMAT.equals(m.format())) {
-                throw new IOException(file + " has checkpoint format '" + m.format() + "', expected '" + FORMAT + "'");
+            String format = node.path("format").asText();
+            if (FORMAT_1.equals(format)) {
+                try {
+                    node.set("plan", JSON.valueToTree(LegacyPlan.toTrainPlan(node.path("plan"))));
+                } catch (IllegalArgumentException ex) {
+                    throw new IOException(file + " is a format-1 checkpoint whose plan cannot be read ("
+                            + ex.getMessage() + "); retrain the stage with this version", ex);
+                }
+            } else if (!FORMAT.equals(format)) {
+                throw new IOException(file + " has checkpoint format '" + format + "', this version reads '" + FORMAT
+                        + "' and '" + FORMAT_1 + "': use the lttricks version that wrote it");
             }
-            return m;
+            return JSON.treeToValue(node, Meta.class);
         }
     }
 
@@ -113,7 +127,7 @@ public final class Checkpoint {
     }
 
     /** Loads the weights into an un-initialised network of the same architecture. */
-    static void loadInto(Path file, Backbone model, NDManager manager) throws IOException {
+    public static void loadInto(Path file, Backbone model, NDManager manager) throws IOException {
         try (ZipFile zip = open(file)) {
             ZipEntry e = zip.getEntry(MODEL);
             if (e == null) {

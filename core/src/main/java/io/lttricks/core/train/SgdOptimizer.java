@@ -10,6 +10,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import io.lttricks.core.plan.Sgd;
 
 /**
  * SGD with momentum, optional Nesterov, and L2 weight decay, exactly as {@code torch.optim.SGD}:
@@ -24,12 +25,11 @@ public final class SgdOptimizer implements AutoCloseable {
     private final boolean nesterov;
     private final float weightDecay;
 
-    public SgdOptimizer(List<Parameter> trainable, NDManager manager, double momentum, boolean nesterov,
-                        double weightDecay) {
+    public SgdOptimizer(List<Parameter> trainable, NDManager manager, Sgd settings) {
         this.parameters = List.copyOf(trainable);
-        this.momentum = (float) momentum;
-        this.nesterov = nesterov;
-        this.weightDecay = (float) weightDecay;
+        this.momentum = (float) settings.momentum();
+        this.nesterov = settings.nesterov();
+        this.weightDecay = (float) settings.weightDecay();
         for (Parameter p : parameters) {
             NDArray b = manager.zeros(p.getArray().getShape(), p.getArray().getDataType(), p.getArray().getDevice());
             buffers.add(b);

@@ -11,17 +11,13 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lttricks.core.data.LabeledImages;
-import io.lttricks.core.loss.ClassWeights;
 import io.lttricks.core.loss.ClassificationLoss;
-import io.lttricks.core.loss.Losses;
 import io.lttricks.core.mixup.MixLocation;
 import io.lttricks.core.mixup.Mixup;
 import io.lttricks.core.model.Backbone;
 import io.lttricks.core.model.ManifoldMix;
-import io.lttricks.core.recipe.StagePlan;
 import io.lttricks.core.sampling.DeferredSampler;
 import io.lttricks.core.sampling.Sampler;
-import io.lttricks.core.sampling.Samplers;
 import io.lttricks.core.util.Seeds;
 import java.io.IOException;
 import java.nio.FloatBuffer;
@@ -33,78 +29,154 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import io.lttricks.core.transform.ImageTransform;
+import io.lttricks.core.sampling.SamplerKind;
+import io.lttricks.core.plan.TrainPlan;
+import io.lttricks.core.plan.LrSchedule;
+import io.lttricks.core.loss.ClassWeightSchedule;
 
 /**
  * Trains one stage: per epoch, the (possibly deferred) sampler draws the order, the loader
- * augments and mixes, each step runs forward, loss, backward and the SGD update; checkpoints at the
- * configured interval and at the end.
+ * augments and mixes, each step runs forward, loss, backward and the SGD update; the loss's class
+ * weights follow the stage's {@link ClassWeightSchedule}; checkpoints at the configured interval
+ * and at the end. Built with {@link #builder}.
  */
 public final class StageTrainer {
     /** Periodic checkpoints kept besides the final one. */
     static final int KEEP_PERIODIC = 2;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final StagePlan plan;
-    private final int stageIndex;
-    private final String runName;
+    private final TrainPlan plan;
     private final Backbone model;
     private final NDManager manager;
     private final LabeledImages train;
     private final ImageTransform transform;
+    private final int[] referenceCounts;
     private final long seed;
-    private final Path stageDir;
+    private final int stageIndex;
+    private final String runName;
+    private final RunLayout.Stage dir;
     private final TrainListener listener;
     private final int loaderThreads;
     private final int maxBatchesPerEpoch;
-    private final int[] referenceCounts;
-    private EpochEvaluator evaluator;
+    private final EpochEvaluator evaluator;
 
-    /**
-     * @param model              initialised (from scratch or loaded), on {@code manager}'s device
-     * @param maxBatchesPerEpoch cap on steps per epoch (0 = none); for benchmarks and tests only
-     */
-    public StageTrainer(StagePlan plan, int stageIndex, String runName, Backbone model, NDManager manager,
-                        LabeledImages train, ImageTransform transform, long seed, Path stageDir,
-                        TrainListener listener, int loaderThreads, int maxBatchesPerEpoch) {
-        this(plan, stageIndex, runName, model, manager, train, transform, seed, stageDir, listener, loaderThreads,
-                maxBatchesPerEpoch, null);
+    private StageTrainer(Builder b) {
+        this.plan = b.plan;
+        this.model = b.model;
+        this.manager = b.manager;
+        this.train = b.train;
+        this.transform = b.transform;
+        this.referenceCounts = b.referenceCounts;
+        this.seed = b.seed;
+        this.stageIndex = b.stageIndex;
+        this.runName = b.runName;
+        this.dir = b.dir;
+        this.listener = b.listener;
+        this.loaderThreads = b.loaderThreads;
+        this.maxBatchesPerEpoch = b.maxBatchesPerEpoch;
+        this.evaluator = b.evaluator;
     }
 
     /**
-     * @param referenceCounts the class sizes that set class weights and class-first sampling shares:
-     *                        the original long-tailed counts when generated images join the training
-     *                        set (null: the training set's own counts)
+     * A trainer for {@code plan}.
+     *
+     * @param model initialised (from scratch or loaded), on {@code manager}'s device
      */
-    public StageTrainer(StagePlan plan, int stageIndex, String runName, Backbone model, NDManager manager,
-                        LabeledImages train, ImageTransform transform, long seed, Path stageDir,
-                        TrainListener listener, int loaderThreads, int maxBatchesPerEpoch, int[] referenceCounts) {
-        this.plan = plan;
-        this.stageIndex = stageIndex;
-        this.runName = runName;
-        this.model = model;
-        this.manager = manager;
-        this.train = train;
-        this.transform = transform;
-        this.seed = seed;
-        this.stageDir = stageDir;
-        this.listener = listener;
-        this.loaderThreads = loaderThreads;
-        this.maxBatchesPerEpoch = maxBatchesPerEpoch;
-        this.referenceCounts = referenceCounts;
+    public static Builder builder(TrainPlan plan, Backbone model, NDManager manager) {
+        return new Builder(plan, model, manager);
     }
 
-    /**
-     * Evaluates the model with {@code evaluator} after the epochs the plan names ({@code eval_every});
-     * the test error goes into the epoch's history line. Without one, no evaluation happens.
-     */
-    public StageTrainer evaluatingWith(EpochEvaluator evaluator) {
-        this.evaluator = evaluator;
-        return this;
+    /** Required: {@code setData}, {@code setSeed}, {@code setOutput}; the rest optional. */
+    public static final class Builder {
+        private final TrainPlan plan;
+        private final Backbone model;
+        private final NDManager manager;
+        private LabeledImages train;
+        private ImageTransform transform;
+        private int[] referenceCounts;
+        private Long seed;
+        private int stageIndex;
+        private String runName;
+        private RunLayout.Stage dir;
+        private TrainListener listener = new TrainListener() { };
+        private int loaderThreads = 1;
+        private int maxBatchesPerEpoch;
+        private EpochEvaluator evaluator;
+
+        private Builder(TrainPlan plan, Backbone model, NDManager manager) {
+            this.plan = plan;
+            this.model = model;
+            this.manager = manager;
+        }
+
+        /** The training images and their augmentation. */
+        public Builder setData(LabeledImages train, ImageTransform transform) {
+            this.train = train;
+            this.transform = transform;
+            return this;
+        }
+
+        /** The run seed and the stage's position: every random stream derives from both. */
+        public Builder setSeed(long seed, int stageIndex) {
+            this.seed = seed;
+            this.stageIndex = stageIndex;
+            return this;
+        }
+
+        /** The run's name (recorded in checkpoints) and the stage's directory. */
+        public Builder setOutput(String runName, RunLayout.Stage dir) {
+            this.runName = runName;
+            this.dir = dir;
+            return this;
+        }
+
+        /**
+         * The class sizes that set class weights and class-first sampling shares: the original
+         * long-tailed counts when generated images join the training set (default: the data's own).
+         */
+        public Builder optReferenceCounts(int[] counts) {
+            this.referenceCounts = counts;
+            return this;
+        }
+
+        public Builder optListener(TrainListener listener) {
+            this.listener = listener;
+            return this;
+        }
+
+        /** Threads preparing batches (default 1). */
+        public Builder optLoaderThreads(int threads) {
+            this.loaderThreads = Math.max(1, threads);
+            return this;
+        }
+
+        /** Cap on steps per epoch (0 = none); for benchmarks and tests only. */
+        public Builder optMaxBatchesPerEpoch(int max) {
+            this.maxBatchesPerEpoch = max;
+            return this;
+        }
+
+        /**
+         * Evaluates the model after the epochs the plan names ({@code eval_every}); the test error goes
+         * into the epoch's history line. Without one, no evaluation happens.
+         */
+        public Builder optEvaluator(EpochEvaluator evaluator) {
+            this.evaluator = evaluator;
+            return this;
+        }
+
+        public StageTrainer build() {
+            if (train == null || seed == null || dir == null) {
+                throw new IllegalStateException("a stage trainer needs setData, setSeed and setOutput");
+            }
+            return new StageTrainer(this);
+        }
     }
 
     /** Epoch -> test top-1 error, from a stage's history (the epochs evaluated during training). */
-    public static java.util.SortedMap<Integer, Double> testErrors(Path stageDir) throws IOException {
-        Path f = stageDir.resolve("history.jsonl");
+    public static java.util.SortedMap<Integer, Double> testErrors(RunLayout.Stage dir) throws IOException {
+        Path f = dir.history();
         return testErrors(Files.exists(f) ? Files.readAllLines(f, StandardCharsets.UTF_8) : List.of());
     }
 
@@ -122,25 +194,22 @@ public final class StageTrainer {
         return out;
     }
 
-    public static Path checkpointDir(Path stageDir) {
-        return stageDir.resolve("checkpoints");
-    }
-
-    public static Path finalCheckpoint(Path stageDir) {
-        return stageDir.resolve("final.ckpt");
-    }
-
     /** The latest periodic checkpoint of a stage, or null. */
-    public static Path latestCheckpoint(Path stageDir) throws IOException {
-        Path dir = checkpointDir(stageDir);
-        if (!Files.isDirectory(dir)) {
-            return null;
+    public static Path latestCheckpoint(RunLayout.Stage dir) throws IOException {
+        List<Path> periodic = dir.periodicCheckpoints();
+        return periodic.isEmpty() ? null : periodic.get(periodic.size() - 1);
+    }
+
+    /** The stage's sampler: its own, switched after the DRS start epoch when it has DRS. */
+    static Sampler sampler(TrainPlan plan, LabeledImages train, long seed, int stageIndex, int[] referenceCounts) {
+        Sampler own = plan.sampler().create(new SamplerKind.Context(train.labels(), train.numClasses(), plan.epochs(),
+                Seeds.stream(seed, "sampler-dataset", stageIndex, 0).nextLong(), referenceCounts));
+        if (plan.drs() == null) {
+            return own;
         }
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().matches("epoch-\\d+\\.ckpt"))
-                    .max(java.util.Comparator.comparing(p -> p.getFileName().toString()))
-                    .orElse(null);
-        }
+        Sampler after = plan.drs().sampler().create(new SamplerKind.Context(train.labels(), train.numClasses(),
+                plan.epochs(), Seeds.stream(seed, "sampler-dataset", stageIndex, 1).nextLong(), referenceCounts));
+        return new DeferredSampler(own, after, plan.drs().startEpoch());
     }
 
     /**
@@ -150,32 +219,16 @@ public final class StageTrainer {
      */
     public Path run(Path resumeFrom) throws IOException {
         GradMode.disableOnThisThread();
-        int[] labels = train.labels();
-        int numClasses = train.numClasses();
         int[] counts = referenceCounts != null ? referenceCounts : train.classCounts();
-        Sampler sampler = Samplers.create(plan.sampler(), labels, numClasses, plan.epochs(),
-                Seeds.stream(seed, "sampler-dataset", stageIndex, 0).nextLong(), referenceCounts);
-        if (plan.drsSampler() != null) {
-            Sampler after = Samplers.create(plan.drsSampler(), labels, numClasses, plan.epochs(),
-                    Seeds.stream(seed, "sampler-dataset", stageIndex, 1).nextLong(), referenceCounts);
-            sampler = new DeferredSampler(sampler, after, plan.drsStart());
-        }
-        ClassificationLoss loss = Losses.create(plan.loss(), plan.lossGamma(), plan.lossBeta());
-        float[] ownWeights = loss.classWeights(counts);
-        float[] deferredWeights = null;
-        if (plan.drwStart() != null) {
-            deferredWeights = plan.drwWeights() == null ? loss.deferredClassWeights(counts)
-                    : "CB".equals(plan.drwWeights())
-                    ? ClassWeights.classBalanced(counts, plan.lossBeta() == null ? Losses.DEFAULT_BETA : plan.lossBeta())
-                    : ClassWeights.costSensitive(counts, 1.0);
-        }
-        Mixup mixup = plan.mixupAt() == null ? Mixup.OFF : new Mixup(MixLocation.parse(plan.mixupAt()), plan.mixupAlpha());
-        LrSchedule schedule = new LrSchedule(plan.lr(), plan.warmupEpochs(), plan.milestones(), plan.lrDecay());
+        Sampler sampler = sampler(plan, train, seed, stageIndex, referenceCounts);
+        ClassificationLoss loss = plan.loss().create();
+        ClassWeightSchedule classWeights = ClassWeightSchedule.of(loss, plan.drw(), counts);
+        Mixup mixup = plan.mixup();
+        LrSchedule schedule = plan.lr();
         List<Parameter> trainable = model.getParameters().values().stream()
                 .filter(Parameter::requiresGradient).toList();
         int startEpoch = 0;
-        try (SgdOptimizer optimizer = new SgdOptimizer(trainable, manager, plan.momentum(), plan.nesterov(),
-                plan.weightDecay());
+        try (SgdOptimizer optimizer = new SgdOptimizer(trainable, manager, plan.sgd());
              NDManager weightsManager = manager.newSubManager()) {
             if (resumeFrom != null) {
                 Checkpoint.Meta meta = Checkpoint.readMeta(resumeFrom);
@@ -186,8 +239,7 @@ public final class StageTrainer {
                 startEpoch = meta.epoch();
                 listener.onNote("resuming stage " + plan.name() + " after epoch " + startEpoch + " from " + resumeFrom);
             }
-            NDArray ownNd = ownWeights == null ? null : weightsManager.create(ownWeights);
-            NDArray deferredNd = deferredWeights == null ? null : weightsManager.create(deferredWeights);
+            java.util.Map<float[], NDArray> weightArrays = new java.util.IdentityHashMap<>();
             truncateHistory(startEpoch);
             ParameterStore ps = new ParameterStore(manager, false);
             int batchSize = plan.batchSize();
@@ -196,16 +248,16 @@ public final class StageTrainer {
             long stageBatchesDone = 0;
             for (int epoch = startEpoch + 1; epoch <= plan.epochs(); epoch++) {
                 int[] order = sampler.epoch(epoch, Seeds.stream(seed, "sampler", stageIndex, epoch));
-                boolean deferredOn = plan.drwStart() != null && epoch > plan.drwStart();
-                NDArray weights = deferredOn ? deferredNd : ownNd;
+                float[] w = classWeights.at(epoch);
+                NDArray weights = w == null ? null : weightArrays.computeIfAbsent(w, weightsManager::create);
                 double lr = schedule.at(epoch);
                 String samplerName = sampler instanceof DeferredSampler d ? d.active(epoch).name() : sampler.name();
                 long epochStart = System.nanoTime();
                 double lossSum = 0;
                 long correct = 0;
                 int images = 0;
-                try (BatchLoader loader = new BatchLoader(train, order, batchSize, true, transform, mixup, numClasses,
-                        seed, "train-" + stageIndex, epoch, true, loaderThreads, 4)) {
+                try (BatchLoader loader = BatchLoader.training(train, order, batchSize, transform, mixup, seed,
+                        "train-" + stageIndex, epoch, loaderThreads)) {
                     int batches = maxBatchesPerEpoch > 0 ? Math.min(maxBatchesPerEpoch, loader.batches()) : loader.batches();
                     if (batches == 0) {
                         throw new IOException("an epoch of " + order.length + " images gives no batch of " + batchSize
@@ -242,21 +294,21 @@ public final class StageTrainer {
                 listener.onEpoch(summary);
                 boolean last = epoch == plan.epochs();
                 if (last || epoch % plan.checkpointEvery() == 0) {
-                    Path file = last ? finalCheckpoint(stageDir)
-                            : checkpointDir(stageDir).resolve(String.format("epoch-%04d.ckpt", epoch));
+                    Path file = last ? dir.finalCheckpoint() : dir.periodicCheckpoint(epoch);
                     Checkpoint.write(file, meta(epoch, lossSum / images), model, optimizer);
                     listener.onCheckpoint(plan.name(), epoch, file);
                     prunePeriodic();
                 }
             }
-            if (startEpoch >= plan.epochs() && !Files.exists(finalCheckpoint(stageDir))) {
-                Checkpoint.write(finalCheckpoint(stageDir), meta(plan.epochs(), null), model, optimizer);
+            if (startEpoch >= plan.epochs() && !Files.exists(dir.finalCheckpoint())) {
+                Checkpoint.write(dir.finalCheckpoint(), meta(plan.epochs(), null), model, optimizer);
             }
         }
-        return finalCheckpoint(stageDir);
+        return dir.finalCheckpoint();
     }
 
     /** One SGD step; returns {loss, correct predictions}. */
+
     private double[] step(BatchLoader.Batch batch, Mixup mixup, ClassificationLoss loss, NDArray weights,
                           SgdOptimizer optimizer, ParameterStore ps, double lr) {
         int n = batch.size();
@@ -303,33 +355,21 @@ public final class StageTrainer {
     }
 
     private void prunePeriodic() throws IOException {
-        Path dir = checkpointDir(stageDir);
-        if (!Files.isDirectory(dir)) {
-            return;
-        }
-        List<Path> periodic;
-        try (Stream<Path> s = Files.list(dir)) {
-            periodic = new ArrayList<>(s.filter(p -> p.getFileName().toString().matches("epoch-\\d+\\.ckpt"))
-                    .sorted().toList());
-        }
+        List<Path> periodic = new ArrayList<>(dir.periodicCheckpoints());
         while (periodic.size() > KEEP_PERIODIC) {
             Files.deleteIfExists(periodic.remove(0));
         }
     }
 
-    private Path historyFile() {
-        return stageDir.resolve("history.jsonl");
-    }
-
     private void appendHistory(TrainListener.EpochSummary s) throws IOException {
-        Files.createDirectories(stageDir);
-        Files.writeString(historyFile(), JSON.writeValueAsString(s) + "\n", StandardCharsets.UTF_8,
+        Files.createDirectories(dir.path());
+        Files.writeString(dir.history(), JSON.writeValueAsString(s) + "\n", StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 
     /** On resume, forget epochs after the checkpoint: they are trained again. */
     private void truncateHistory(int keepEpochs) throws IOException {
-        Path f = historyFile();
+        Path f = dir.history();
         if (!Files.exists(f)) {
             return;
         }

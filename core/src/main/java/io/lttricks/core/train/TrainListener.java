@@ -1,6 +1,5 @@
 package io.lttricks.core.train;
 
-import io.lttricks.core.eval.EvaluationReport;
 import java.nio.file.Path;
 
 /** What a training run reports while it works. Every method has a no-op default. */
@@ -41,9 +40,6 @@ public interface TrainListener {
     }
 
     default void onCheckpoint(String stage, int epoch, Path file) {
-    }
-
-    default void onStageEnd(String stage, EvaluationReport report, Path reportFile) {
     }
 
     default void onNote(String message) {

@@ -14,7 +14,7 @@ import io.lttricks.core.data.LongTailProfile;
 import io.lttricks.core.model.Backbone;
 import io.lttricks.core.model.Backbones;
 import io.lttricks.core.testing.SyntheticShapes;
-import io.lttricks.core.train.Transforms;
+import io.lttricks.core.transform.Transforms;
 import io.lttricks.core.util.Progress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,15 +41,15 @@ class CamGeneratorTest {
         assertArrayEquals(new int[] {0, 0, 25, 50}, GenerationCounts.threshold(new int[] {60, 50, 45, 10}, 50));
     }
 
-    static CamGenerator generator(InMemoryImages data, NDManager m, CamGenerator.Method method, long seed) {
+    static CamGenerator generator(InMemoryImages data, NDManager m, CamMethod method, long seed) {
         Backbone model = null;
-        if (method == CamGenerator.Method.CAM) {
+        if (method == CamMethod.CAM) {
             Engine.getInstance().setRandomSeed(1);
             model = Backbones.create("resnet20", data.numClasses());
             model.initialize(m, DataType.FLOAT32, new Shape(1, 3, 32, 32));
         }
         return new CamGenerator(model, m, data, model == null ? null : Transforms.test(model, data),
-                GenerationCounts.cifar(data.classCounts()), new CamGenerator.Options(method, 1.0, seed, 64, ForegroundTransform.Paste.OVER));
+                GenerationCounts.cifar(data.classCounts()), new CamGenerator.Options(method, 1.0, seed, 64, CamPaste.OVER));
     }
 
     /** Any range generates the images the whole run generates; the same seed, the same images. */
@@ -57,7 +57,7 @@ class CamGeneratorTest {
     void generationIsDeterministicAndShardable() throws Exception {
         InMemoryImages data = SyntheticShapes.make(new int[] {40, 20, 10, 5}, 3).images();
         try (NDManager m = NDManager.newBaseManager()) {
-            CamGenerator gen = generator(data, m, CamGenerator.Method.CAM, 7);
+            CamGenerator gen = generator(data, m, CamMethod.CAM, 7);
             assertEquals(45 - 40 + 45 - 20 + 45 - 10 + 45 - 5, gen.total());
             List<CamGenerator.Generated> all = gen.generate(0, gen.total(), Progress.SILENT);
             List<CamGenerator.Generated> part = gen.generate(17, 52, Progress.SILENT);
@@ -90,9 +90,9 @@ class CamGeneratorTest {
                 assertEquals(g.label(), data.label(g.source()), "the source is an image of the class");
             }
             assertArrayEquals(gen.perClass(), perClass);
-            List<CamGenerator.Generated> again = generator(data, m, CamGenerator.Method.CAM, 7).generate(0, 10, Progress.SILENT);
+            List<CamGenerator.Generated> again = generator(data, m, CamMethod.CAM, 7).generate(0, 10, Progress.SILENT);
             assertArrayEquals(all.get(9).image().chw(), again.get(9).image().chw());
-            List<CamGenerator.Generated> other = generator(data, m, CamGenerator.Method.CAM, 8).generate(0, 10, Progress.SILENT);
+            List<CamGenerator.Generated> other = generator(data, m, CamMethod.CAM, 8).generate(0, 10, Progress.SILENT);
             assertTrue(other.stream().anyMatch(g -> !Arrays.equals(g.image().chw(), all.get((int) g.index()).image().chw())));
         }
     }
@@ -101,7 +101,7 @@ class CamGeneratorTest {
     void transformationsAreChosenUniformlyAndOnlyTheForegroundMoves() throws Exception {
         InMemoryImages data = SyntheticShapes.make(new int[] {300, 100, 30, 10}, 4).images();
         try (NDManager m = NDManager.newBaseManager()) {
-            CamGenerator gen = generator(data, m, CamGenerator.Method.IMAGE_TRANS, 1);
+            CamGenerator gen = generator(data, m, CamMethod.IMAGE_TRANS, 1);
             int[] kinds = new int[3];
             for (CamGenerator.Generated g : gen.generate(0, gen.total(), Progress.SILENT)) {
                 ForegroundTransform t = g.transform();
@@ -121,7 +121,7 @@ class CamGeneratorTest {
     void generatedSetRoundTripsAndRewritesIdentically() throws Exception {
         InMemoryImages data = SyntheticShapes.make(new int[] {20, 10, 5, 4}, 5).images();
         try (NDManager m = NDManager.newBaseManager()) {
-            CamGenerator gen = generator(data, m, CamGenerator.Method.CAM, 2);
+            CamGenerator gen = generator(data, m, CamMethod.CAM, 2);
             List<CamGenerator.Generated> images = gen.generate(0, gen.total(), Progress.SILENT);
             List<GeneratedSet.Entry> entries = GeneratedSet.writeImages(tmp, data.classNames(), images, Progress.SILENT);
             GeneratedSet.writeManifest(tmp, new GeneratedSet.Manifest(GeneratedSet.FORMAT, "cam", 1.0, "over", 2, "x.ckpt",

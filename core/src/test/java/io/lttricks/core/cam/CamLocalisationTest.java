@@ -10,15 +10,17 @@ import io.lttricks.core.data.InMemoryImages;
 import io.lttricks.core.model.Backbone;
 import io.lttricks.core.model.Backbones;
 import io.lttricks.core.recipe.Recipes;
-import io.lttricks.core.recipe.StagePlan;
+import io.lttricks.core.plan.StagePlan;
 import io.lttricks.core.testing.SyntheticShapes;
 import io.lttricks.core.train.StageTrainer;
 import io.lttricks.core.train.TrainListener;
-import io.lttricks.core.train.Transforms;
+import io.lttricks.core.transform.Transforms;
 import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.lttricks.core.train.RunLayout;
+import io.lttricks.core.plan.TrainPlan;
 
 /**
  * Ground truth for localisation: ResNet-32 trained briefly on long-tailed synthetic shapes with
@@ -101,14 +103,14 @@ class CamLocalisationTest {
     void camForegroundFindsTheObject() throws Exception {
         SyntheticShapes.Data train = SyntheticShapes.make(new int[] {500, 250, 125, 60}, 11);
         SyntheticShapes.Data test = SyntheticShapes.make(new int[] {40, 40, 40, 40}, 12);
-        StagePlan plan = Recipes.resolve(Recipes.parseYaml("dataset: {name: cifar10}\nprofile: quick\n"
+        TrainPlan plan = (TrainPlan) Recipes.resolve(Recipes.parseYaml("dataset: {name: cifar10}\nprofile: quick\n"
                 + "stages: [{name: s, epochs: 8, batch_size: 32, lr: 0.02, checkpoint_every: 100}]")).stages().get(0);
         try (NDManager m = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(5);
             Backbone model = Backbones.create("resnet32", 4);
             model.initialize(m, DataType.FLOAT32, new Shape(1, 3, 32, 32));
-            new StageTrainer(plan, 0, "loc", model, m, train.images(), Transforms.train(model, train.images()), 5,
-                    tmp, new TrainListener() { }, 1, 0).run(null);
+            StageTrainer.builder(plan, model, m).setData(train.images(), Transforms.train(model, train.images()))
+                    .setSeed(5, 0).setOutput("loc", new RunLayout.Stage(tmp)).build().run(null);
 
             InMemoryImages images = test.images();
             int n = images.size();

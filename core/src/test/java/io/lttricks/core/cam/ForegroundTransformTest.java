@@ -137,7 +137,7 @@ class ForegroundTransformTest {
     void moveFillsTheVacatedRegionFromTheTransformedImage() {
         RgbImage img = noise(11);
         boolean[] fg = blob(2, 6, 9, 14, 12);
-        ForegroundTransform.Result r = new ForegroundTransform.Flip().apply(img, fg, ForegroundTransform.Paste.MOVE);
+        ForegroundTransform.Result r = new ForegroundTransform.Flip().apply(img, fg, CamPaste.MOVE);
         assertBackgroundUnchanged(img, r);
         for (int y = 0; y < H; y++) {
             for (int x = 0; x < W; x++) {
@@ -151,7 +151,7 @@ class ForegroundTransformTest {
             }
         }
         ForegroundTransform.Result shifted = new ForegroundTransform.Translate(20, 0).apply(img, fg,
-                ForegroundTransform.Paste.MOVE);
+                CamPaste.MOVE);
         // Where the object was, the source lies 20 pixels to the left: outside the image, so black.
         assertEquals(0, shifted.image().get(0, 10, 5));
     }

@@ -223,14 +223,21 @@ class LossesTest {
         assertNull(new CrossEntropyLoss().classWeights(COUNTS));
     }
 
+    static ClassificationLoss create(String name) {
+        return LossPlan.resolve(LossKind.parse(name), java.util.Map.of(), "cifar10").create();
+    }
+
     @Test
     void registryKnowsThePapersNamesAndRejectsOthers() {
-        assertEquals("CB_Focal", Losses.create("cb-focal", null, null).name());
-        assertEquals(1.0, ((FocalLoss) Losses.create("CB_Focal", null, null)).gamma());
-        assertEquals(2.0, ((FocalLoss) Losses.create("focal", null, null)).gamma());
-        assertTrue(Losses.create("Focal", null, null).sigmoid());
-        assertFalse(Losses.create("CS_CE", null, null).sigmoid());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Losses.create("LDAM", null, null));
+        assertEquals("CB_Focal", create("cb-focal").name());
+        assertEquals(1.0, ((FocalLoss) create("CB_Focal")).gamma());
+        assertEquals(2.0, ((FocalLoss) create("focal")).gamma());
+        assertTrue(create("Focal").sigmoid());
+        assertFalse(create("CS_CE").sigmoid());
+        for (LossKind k : LossKind.values()) {
+            assertEquals(k.recipeName(), create(k.recipeName()).name(), "the registry builds the loss it names");
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LossKind.parse("LDAM"));
         assertTrue(e.getMessage().contains("CB_Focal"));
     }
 }

@@ -12,6 +12,24 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import io.lttricks.core.cam.CamCounts;
+import io.lttricks.core.cam.CamMethod;
+import io.lttricks.core.cam.CamPaste;
+import io.lttricks.core.loss.Drw;
+import io.lttricks.core.loss.LossKind;
+import io.lttricks.core.loss.LossPlan;
+import io.lttricks.core.mixup.MixLocation;
+import io.lttricks.core.mixup.Mixup;
+import io.lttricks.core.plan.CamPlan;
+import io.lttricks.core.plan.EvalPlan;
+import io.lttricks.core.plan.Init;
+import io.lttricks.core.plan.LrSchedule;
+import io.lttricks.core.plan.Sgd;
+import io.lttricks.core.plan.StagePlan;
+import io.lttricks.core.plan.StageRole;
+import io.lttricks.core.plan.TrainPlan;
+import io.lttricks.core.sampling.Drs;
+import io.lttricks.core.sampling.SamplerKind;
 
 class RecipesTest {
 
@@ -19,46 +37,50 @@ class RecipesTest {
         return Recipes.resolve(Recipes.parseYaml(yaml));
     }
 
+    static TrainPlan train(String yaml, int index) {
+        return (TrainPlan) resolve(yaml).stages().get(index);
+    }
+
     @Test
     void paperProfileFillsTheOfficialSchedule() {
-        StagePlan p = resolve("dataset: {name: cifar10, imbalance: 100}\nstages: [{loss: CE}]").stages().get(0);
+        TrainPlan p = train("dataset: {name: cifar10, imbalance: 100}\nstages: [{loss: CE}]", 0);
         assertEquals(200, p.epochs());
         assertEquals(128, p.batchSize());
-        assertEquals(0.1, p.lr());
-        assertEquals(0.9, p.momentum());
-        assertTrue(p.nesterov());
-        assertEquals(2e-4, p.weightDecay());
-        assertEquals(5, p.warmupEpochs());
-        assertEquals(List.of(160, 180), p.milestones());
-        assertEquals(0.01, p.lrDecay());
-        assertEquals("scratch", p.init());
-        assertNull(p.mixupAt());
+        assertEquals(new LrSchedule(0.1, 5, List.of(160, 180), 0.01), p.lr());
+        assertEquals(Sgd.PAPER, p.sgd());
+        assertEquals(Init.SCRATCH, p.init());
+        assertEquals(StageRole.MAIN, p.role());
+        assertEquals(LossPlan.ce(), p.loss());
+        assertEquals(SamplerKind.INSTANCE, p.sampler());
+        assertEquals(Mixup.OFF, p.mixup());
+        assertNull(p.drs());
+        assertNull(p.drw());
     }
 
     @Test
     void quickProfileKeepsTheShape() {
         Recipes.Resolved r = resolve("dataset: {name: cifar10, imbalance: 100}\nprofile: quick\n"
                 + "stages: [{drs: {sampler: balance}, drw: {}}, {mixup: none}]");
-        StagePlan p = r.stages().get(0);
+        TrainPlan p = (TrainPlan) r.stages().get(0);
         assertEquals(30, p.epochs());
-        assertEquals(List.of(24, 27), p.milestones());
-        assertEquals(24, p.drsStart());
-        assertEquals(24, p.drwStart());
-        assertEquals("class_balanced", p.drsSampler());
-        StagePlan ft = r.stages().get(1);
-        assertEquals("previous", ft.init());
+        assertEquals(List.of(24, 27), p.lr().milestones());
+        assertEquals(new Drs(SamplerKind.CLASS_BALANCED, 24), p.drs());
+        assertEquals(new Drw(24, Drw.Weights.LOSS, null), p.drw());
+        TrainPlan ft = (TrainPlan) r.stages().get(1);
+        assertEquals(Init.PREVIOUS, ft.init());
+        assertEquals(StageRole.FINETUNE, ft.role());
         assertEquals(3, ft.epochs());
-        assertEquals(0.001, ft.lr());
-        assertEquals(List.of(), ft.milestones());
+        assertEquals(0.001, ft.lr().base());
+        assertEquals(List.of(), ft.lr().milestones());
         assertEquals("resnet32", r.recipe().backbone());
     }
 
     @Test
     void settingOnlyEpochsScalesTheSchedule() {
-        StagePlan p = resolve("dataset: {name: cifar10}\nstages: [{epochs: 10, drs: {}}]").stages().get(0);
-        assertEquals(List.of(8, 9), p.milestones());
-        assertEquals(8, p.drsStart());
-        assertEquals(1, p.warmupEpochs());
+        TrainPlan p = train("dataset: {name: cifar10}\nstages: [{epochs: 10, drs: {}}]", 0);
+        assertEquals(List.of(8, 9), p.lr().milestones());
+        assertEquals(8, p.drs().startEpoch());
+        assertEquals(1, p.lr().warmupEpochs());
     }
 
     @Test
@@ -66,27 +88,47 @@ class RecipesTest {
         Recipes.Resolved r = resolve("dataset: {name: cifar10}\nstages:\n"
                 + "  - {loss: cb-focal, mixup: input}\n"
                 + "  - {name: two, init: scratch, loss: {name: Focal, gamma: 3}, mixup: {at: pooling, alpha: 2}}\n");
-        assertEquals("CB_Focal", r.stages().get(0).loss());
-        assertEquals("input", r.stages().get(0).mixupAt());
-        assertEquals(1.0, r.stages().get(0).mixupAlpha());
-        assertEquals(3.0, r.stages().get(1).lossGamma());
-        assertEquals("pool", r.stages().get(1).mixupAt());
-        assertEquals(2.0, r.stages().get(1).mixupAlpha());
+        TrainPlan one = (TrainPlan) r.stages().get(0);
+        TrainPlan two = (TrainPlan) r.stages().get(1);
+        assertEquals(LossKind.CB_FOCAL, one.loss().kind());
+        assertEquals(new Mixup(MixLocation.INPUT, 1.0), one.mixup());
+        assertEquals(3.0, two.loss().param("gamma"));
+        assertEquals(new Mixup(MixLocation.POOL, 2.0), two.mixup());
+    }
+
+    /** The official configs' defaults: CB beta 0.9999 on CIFAR-10, 0.9 on CIFAR-100; focal gamma 2, CB_Focal 1. */
+    @Test
+    void lossDefaultsFollowTheOfficialConfigsPerDataSet() {
+        for (String loss : new String[] {"CB_Focal", "CB_CE"}) {
+            assertEquals(0.9999, train("dataset: {name: cifar10}\nstages: [{loss: " + loss + "}]", 0).loss().param("beta"));
+            assertEquals(0.9, train("dataset: {name: cifar100}\nstages: [{loss: " + loss + "}]", 0).loss().param("beta"));
+            assertEquals(0.999, train("dataset: {name: imagenet_lt, source: x, train_list: a, test_list: b}\n"
+                    + "backbone: resnet10\nstages: [{loss: " + loss + "}]", 0).loss().param("beta"));
+            assertEquals(0.99, train("dataset: {name: cifar100}\nstages: [{loss: {name: " + loss + ", beta: 0.99}}]", 0)
+                    .loss().param("beta"), "a recipe's beta wins");
+        }
+        assertEquals(1.0, train("dataset: {name: cifar10}\nstages: [{loss: CB_Focal}]", 0).loss().param("gamma"));
+        assertEquals(2.0, train("dataset: {name: cifar10}\nstages: [{loss: Focal}]", 0).loss().param("gamma"));
+        assertEquals(1.0, train("dataset: {name: cifar10}\nstages: [{loss: CS_CE}]", 0).loss().param("gamma"));
+        Drw cb = train("dataset: {name: cifar100}\nstages: [{loss: CE, drw: {weights: CB}}]", 0).drw();
+        assertEquals(0.9, cb.beta(), "DRW's CB weights take the data set's beta when the loss has none");
+        assertMessage("dataset: {name: cifar10}\nstages: [{loss: {name: CE, beta: 0.9}}]", "loss", "CE takes no beta");
+        assertMessage("dataset: {name: cifar10}\nstages: [{loss: {name: CB_CE, beta: 1.0}}]", "loss", "beta must lie in [0, 1)");
     }
 
     @Test
     void evaluationDuringTrainingStartsAfterTheFirstDecay() {
-        StagePlan off = resolve("dataset: {name: cifar10}\nstages: [{loss: CE}]").stages().get(0);
-        assertEquals(0, off.evalEvery());
+        TrainPlan off = train("dataset: {name: cifar10}\nstages: [{loss: CE}]", 0);
+        assertEquals(EvalPlan.OFF, off.eval());
         assertFalse(off.evaluatesAfter(200));
-        StagePlan p = resolve("dataset: {name: cifar10}\nstages: [{eval_every: 5}]").stages().get(0);
-        assertEquals(160, p.evalFrom(), "the paper profile's first decay");
+        TrainPlan p = train("dataset: {name: cifar10}\nstages: [{eval_every: 5}]", 0);
+        assertEquals(160, p.eval().from(), "the paper profile's first decay");
         assertFalse(p.evaluatesAfter(160));
         assertTrue(p.evaluatesAfter(165));
         assertFalse(p.evaluatesAfter(166));
         assertTrue(p.evaluatesAfter(200));
-        StagePlan q = resolve("dataset: {name: cifar10}\nstages: [{epochs: 7, eval_every: 3, eval_from: 2,"
-                + " milestones: []}]").stages().get(0);
+        TrainPlan q = train("dataset: {name: cifar10}\nstages: [{epochs: 7, eval_every: 3, eval_from: 2,"
+                + " milestones: []}]", 0);
         List<Integer> evaluated = new java.util.ArrayList<>();
         for (int e = 1; e <= 7; e++) {
             if (q.evaluatesAfter(e)) {
@@ -94,9 +136,52 @@ class RecipesTest {
             }
         }
         assertEquals(List.of(5, 7), evaluated, "every 3rd epoch after 2, and the last");
+        assertEquals(0, train("dataset: {name: cifar10}\nstages: [{role: first_stage, eval_every: 1}]", 0).eval().from(),
+                "a first stage's decay is its last epoch: evaluation from the start");
         assertMessage("dataset: {name: cifar10}\nstages: [{eval_every: -1}]", "eval_every", ">= 0");
         assertMessage("dataset: {name: cifar10}\nstages: [{epochs: 10, eval_every: 1, eval_from: 10}]", "eval_from",
                 "[0, epochs)");
+    }
+
+    /** Resolution reads nothing itself: the caller says whether a named checkpoint can be read. */
+    @Test
+    void checkpointsAreCheckedByTheCallersResolver() {
+        Recipe r = Recipes.parseYaml("dataset: {name: cifar10}\nstages: [{init: /no/such.ckpt}]");
+        assertEquals(Init.parse("/no/such.ckpt"), Recipes.resolve(r).stages().get(0).init());
+        RecipeException e = assertThrows(RecipeException.class, () -> Recipes.resolve(r, CheckpointCheck.LOCAL_FILES));
+        assertTrue(e.getMessage().contains("stages[0] (stage1).init: checkpoint not found"), e.getMessage());
+        RecipeException store = assertThrows(RecipeException.class, () -> Recipes.resolve(r,
+                location -> "no object " + location + " in the store"));
+        assertTrue(store.getMessage().contains("no object /no/such.ckpt in the store"), store.getMessage());
+    }
+
+    /** A plan travels as JSON (jobs, checkpoints) and comes back equal. */
+    @Test
+    void plansRoundTripThroughJson() {
+        Recipes.Resolved r = resolve("dataset: {name: cifar10}\nstages:\n"
+                + "  - {name: first, role: first_stage, loss: {name: CB_Focal, gamma: 1}, drw: {weights: CB, start_epoch: 3},"
+                + " drs: {sampler: square}, mixup: {at: layer2, alpha: 0.5}, eval_every: 2}\n"
+                + "  - {name: cam, type: cam, threshold_factor: 0.75, paste: move, counts: threshold, threshold: 50}\n"
+                + "  - {name: second, generated: cam, sampler: progressive, init: previous}\n");
+        for (StagePlan p : r.stages()) {
+            assertEquals(p, Recipes.fromJson(Recipes.toJson(p), StagePlan.class));
+        }
+        CamPlan cam = (CamPlan) r.stages().get(1);
+        assertEquals(new CamPlan("cam", Init.PREVIOUS, 256, CamMethod.CAM, 0.75, CamCounts.THRESHOLD, 50, CamPaste.MOVE),
+                cam);
+    }
+
+    @Test
+    void vocabulariesAcceptAliasesAndListTheNames() {
+        assertEquals(LossKind.CB_FOCAL, LossKind.parse("cb-focal"));
+        assertEquals(SamplerKind.CLASS_BALANCED, SamplerKind.parse("Class Balanced"));
+        assertEquals(SamplerKind.SQUARE_ROOT, SamplerKind.parse("sqrt"));
+        assertEquals(MixLocation.POOL, MixLocation.parse("pooling"));
+        assertEquals(CamMethod.IMAGE_TRANS, CamMethod.parse("ImageTrans"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SamplerKind.parse("smote"));
+        assertTrue(e.getMessage().contains(SamplerKind.VOCABULARY.names().toString()), e.getMessage());
+        assertTrue(LossKind.VOCABULARY.markdownTable().contains("| `CB_Focal` |"));
+        assertTrue(SamplerKind.VOCABULARY.help().contains("progressive"));
     }
 
     @Test
@@ -109,7 +194,10 @@ class RecipesTest {
         assertMessage("dataset: {name: cifar10}\nbackbone: vgg\n", "backbone", "resnet32");
         assertMessage("stages: []", "dataset", "cifar10");
         assertMessage("dataset: {name: cifar10, imbalance: 0.5}", "imbalance", ">= 1");
-        assertMessage("dataset: {name: cifar10}\nstages: [{mixup: layer4}]", "mixup", "resnet32 has no location layer4");
+        assertMessage("dataset: {name: cifar10}\nstages: [{mixup: layer4}]", "mixup", "no location layer4");
+        assertMessage("dataset: {name: cifar10}\nstages: [{type: evaluate}]", "stages[0] (stage1).type", "train", "cam");
+        assertMessage("dataset: {name: cifar10}\nstages: [{name: ../x}]", "stages[0] (../x).name", "letters");
+        assertMessage("dataset: {name: cifar10}\nstages: [{name: c, type: cam, init: scratch}]", "init", "trained model");
         assertMessage("dataset: {name: cifar10}\nstages: [{epochs: 10, drs: {start_epoch: 10}}]", "drs.start_epoch", "[0, epochs)");
         assertMessage("dataset: {name: cifar10}\nstages: [{drw: {weights: LDAM}}]", "drw.weights", "CS");
         assertMessage("dataset: {name: cifar10}\nstages: [{name: a}, {name: a}]", "unique", "");

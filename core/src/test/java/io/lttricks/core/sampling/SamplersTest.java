@@ -158,18 +158,19 @@ class SamplersTest {
 
     @Test
     void samplersAreDeterministicForAGeneratorState() {
-        for (String name : Samplers.NAMES) {
-            Sampler s = Samplers.create(name, LABELS, C, 10, 9);
-            assertArrayEquals(s.epoch(3, new SplittableRandom(11)), s.epoch(3, new SplittableRandom(11)), name);
+        for (SamplerKind kind : SamplerKind.values()) {
+            Sampler s = kind.create(new SamplerKind.Context(LABELS, C, 10, 9, null));
+            assertEquals(kind.recipeName(), s.name(), "the registry builds the sampler it names");
+            assertArrayEquals(s.epoch(3, new SplittableRandom(11)), s.epoch(3, new SplittableRandom(11)), kind.recipeName());
         }
     }
 
     @Test
     void registryTakesThePapersNamesAndAliases() {
-        assertEquals("class_balanced", Samplers.canonical("Class-Balanced"));
-        assertEquals("square_root", Samplers.canonical("square"));
-        assertEquals("progressive", Samplers.canonical("progressively_balanced"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Samplers.canonical("smote"));
+        assertEquals(SamplerKind.CLASS_BALANCED, SamplerKind.parse("Class-Balanced"));
+        assertEquals(SamplerKind.SQUARE_ROOT, SamplerKind.parse("square"));
+        assertEquals(SamplerKind.PROGRESSIVE, SamplerKind.parse("progressively_balanced"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SamplerKind.parse("smote"));
         assertTrue(e.getMessage().contains("class_balanced"));
     }
 }

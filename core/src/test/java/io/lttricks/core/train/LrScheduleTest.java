@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import io.lttricks.core.plan.LrSchedule;
 
 class LrScheduleTest {
     private final LrSchedule paper = new LrSchedule(0.1, 5, List.of(160, 180), 0.01);

@@ -22,7 +22,7 @@ class SgdOptimizerTest {
             p.setInitializer((manager, shape, type) -> manager.create(new float[] {0.3f, -0.7f, 1.1f}));
             p.initialize(m, DataType.FLOAT32);
             NDArray coef = m.create(a);
-            try (SgdOptimizer opt = new SgdOptimizer(List.of(p), m, momentum, nesterov, wd)) {
+            try (SgdOptimizer opt = new SgdOptimizer(List.of(p), m, new io.lttricks.core.plan.Sgd(momentum, nesterov, wd))) {
                 for (double lr : lrs) {
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         NDArray w = p.getArray();

@@ -1,4 +1,4 @@
-package io.lttricks.core.train;
+package io.lttricks.core.run;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -25,6 +25,8 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.lttricks.core.train.StageTrainer;
+import io.lttricks.core.train.Checkpoint;
 
 /** Whole runs on a small synthetic CIFAR-format set: training learns, resumes exactly, switches DRS/DRW. */
 class TrainingRunTest {
@@ -47,7 +49,7 @@ class TrainingRunTest {
         return Recipes.resolve(Recipes.parseYaml(yaml));
     }
 
-    static TrainingRun.Result run(Recipes.Resolved r, Path dir, TrainListener listener, boolean resume) throws IOException {
+    static TrainingRun.Result run(Recipes.Resolved r, Path dir, RunListener listener, boolean resume) throws IOException {
         return new TrainingRun(r, dir, listener, Progress.SILENT,
                 new TrainingRun.Options(data, false, 1, 64, 0)).run(resume);
     }
@@ -80,7 +82,7 @@ class TrainingRunTest {
     @Test
     void trainingLearnsAndReportsTheFinalModel() throws IOException {
         Recipes.Resolved r = recipe("  - {name: main, epochs: 12, batch_size: 16, lr: 0.02}\n");
-        TrainingRun.Result result = run(r, tmp.resolve("run"), new TrainListener() { }, false);
+        TrainingRun.Result result = run(r, tmp.resolve("run"), new RunListener() { }, false);
         EvaluationReport rep = result.report();
         assertEquals(200, rep.images());
         assertTrue(rep.top1Accuracy() > 0.5, "synthetic classes should be learnt (chance is 0.1), got "
@@ -95,7 +97,7 @@ class TrainingRunTest {
         JsonNode first = new ObjectMapper().readTree(history.get(0));
         JsonNode last = new ObjectMapper().readTree(history.get(11));
         assertTrue(last.get("loss").asDouble() < first.get("loss").asDouble());
-        IOException again = assertThrows(IOException.class, () -> run(r, tmp.resolve("run"), new TrainListener() { }, false));
+        IOException again = assertThrows(IOException.class, () -> run(r, tmp.resolve("run"), new RunListener() { }, false));
         assertTrue(again.getMessage().contains("--resume"));
     }
 
@@ -113,7 +115,7 @@ class TrainingRunTest {
             for (int i = 0; i < 2; i++) {
                 Backbone.useChannelsLast(i == 1);
                 int k = i;
-                new TrainingRun(r, tmp.resolve("format" + i), new TrainListener() {
+                new TrainingRun(r, tmp.resolve("format" + i), new RunListener() {
                     @Override
                     public void onBatch(BatchProgress p) {
                         if (p.batch() == 1) {
@@ -135,9 +137,9 @@ class TrainingRunTest {
         String stages = "  - {name: main, epochs: 3, batch_size: 16, lr: 0.05, checkpoint_every: 1,"
                 + " mixup: {at: input, alpha: 1.0}, sampler: class_balanced}\n";
         Recipes.Resolved r = recipe(stages);
-        run(r, tmp.resolve("straight"), new TrainListener() { }, false);
+        run(r, tmp.resolve("straight"), new RunListener() { }, false);
 
-        TrainListener crashAfterEpoch2 = new TrainListener() {
+        RunListener crashAfterEpoch2 = new RunListener() {
             @Override
             public void onCheckpoint(String stage, int epoch, Path file) {
                 if (epoch == 2) {
@@ -147,7 +149,7 @@ class TrainingRunTest {
         };
         assertThrows(IllegalStateException.class, () -> run(r, tmp.resolve("resumed"), crashAfterEpoch2, false));
         assertFalse(Files.exists(tmp.resolve("resumed/01-main/final.ckpt")));
-        run(r, tmp.resolve("resumed"), new TrainListener() { }, true);
+        run(r, tmp.resolve("resumed"), new RunListener() { }, true);
         assertArrayEquals(weights(tmp.resolve("straight/01-main/final.ckpt")),
                 weights(tmp.resolve("resumed/01-main/final.ckpt")));
         assertEquals(3, Files.readAllLines(tmp.resolve("resumed/01-main/history.jsonl")).size());
@@ -161,16 +163,16 @@ class TrainingRunTest {
     @Test
     void evaluationDuringTrainingAddsTheBestTestEpochAndChangesNothingElse() throws IOException {
         String stage = "{name: main, epochs: 4, batch_size: 16, lr: 0.02, milestones: [3]";
-        TrainingRun.Result plain = run(recipe("  - " + stage + "}\n"), tmp.resolve("plain"), new TrainListener() { },
+        TrainingRun.Result plain = run(recipe("  - " + stage + "}\n"), tmp.resolve("plain"), new RunListener() { },
                 false);
         TrainingRun.Result evaluated = run(recipe("  - " + stage + ", eval_every: 1}\n"), tmp.resolve("eval"),
-                new TrainListener() { }, false);
+                new RunListener() { }, false);
         assertArrayEquals(weights(tmp.resolve("plain/01-main/final.ckpt")),
                 weights(tmp.resolve("eval/01-main/final.ckpt")));
         assertEquals(plain.report().top1Error(), evaluated.report().top1Error());
         assertEquals(null, plain.report().bestTestEpoch());
 
-        java.util.SortedMap<Integer, Double> errors = StageTrainer.testErrors(tmp.resolve("eval/01-main"));
+        java.util.SortedMap<Integer, Double> errors = StageTrainer.testErrors(new io.lttricks.core.train.RunLayout.Stage(tmp.resolve("eval/01-main")));
         assertEquals(List.of(4), new ArrayList<>(errors.keySet()), "after the first decay (epoch 3) only");
         assertEquals(evaluated.report().top1Error(), errors.get(4), 1e-12, "the last epoch is the final model");
         EvaluationReport rep = evaluated.report();
@@ -198,7 +200,7 @@ class TrainingRunTest {
     void drsAndDrwSwitchAfterTheStartEpoch() throws IOException {
         Recipes.Resolved r = recipe("  - {name: main, epochs: 4, batch_size: 16, lr: 0.05, loss: CE,"
                 + " drs: {sampler: class_balanced, start_epoch: 2}, drw: {start_epoch: 3}}\n");
-        run(r, tmp.resolve("two"), new TrainListener() { }, false);
+        run(r, tmp.resolve("two"), new RunListener() { }, false);
         List<String> lines = Files.readAllLines(tmp.resolve("two/01-main/history.jsonl"));
         ObjectMapper json = new ObjectMapper();
         String[] samplers = new String[4];
@@ -216,10 +218,10 @@ class TrainingRunTest {
     void fineTuningStageStartsFromThePreviousModel() throws IOException {
         Recipes.Resolved r = recipe("  - {name: mix, epochs: 2, batch_size: 16, lr: 0.05, mixup: {at: pool}}\n"
                 + "  - {name: ft, epochs: 1, batch_size: 16, mixup: none, sampler: class_balanced}\n");
-        assertEquals("previous", r.stages().get(1).init());
-        assertEquals(0.001, r.stages().get(1).lr());
+        assertEquals(io.lttricks.core.plan.Init.PREVIOUS, r.stages().get(1).init());
+        assertEquals(0.001, ((io.lttricks.core.plan.TrainPlan) r.stages().get(1)).lr().base());
         List<String> notes = new ArrayList<>();
-        TrainingRun.Result result = run(r, tmp.resolve("ft"), new TrainListener() {
+        TrainingRun.Result result = run(r, tmp.resolve("ft"), new RunListener() {
             @Override
             public void onNote(String message) {
                 notes.add(message);
@@ -241,7 +243,7 @@ class TrainingRunTest {
         int k = 0;
         for (String v : variants) {
             Recipes.Resolved r = recipe("  - {name: s, epochs: 1, batch_size: 16, lr: 0.05, " + v + "}\n");
-            TrainingRun.Result res = run(r, tmp.resolve("v" + k++), new TrainListener() { }, false);
+            TrainingRun.Result res = run(r, tmp.resolve("v" + k++), new RunListener() { }, false);
             assertFalse(Double.isNaN(res.report().top1Error()), v);
         }
     }
@@ -254,7 +256,7 @@ class TrainingRunTest {
                 + "  - {name: deferred, role: deferred, epochs: 1, batch_size: 16, generated: cam, sampler: class_balanced}\n"
                 + "  - {name: ft, epochs: 1, batch_size: 16}\n");
         List<String> notes = new ArrayList<>();
-        TrainingRun.Result result = run(r, tmp.resolve("cam"), new TrainListener() {
+        TrainingRun.Result result = run(r, tmp.resolve("cam"), new RunListener() {
             @Override
             public void onNote(String message) {
                 notes.add(message);
@@ -287,7 +289,7 @@ class TrainingRunTest {
             try {
                 ai.djl.engine.Engine.getInstance();
                 ai.djl.pytorch.jni.JniUtils.setGradMode(true);
-                run(r, tmp.resolve("thread"), new TrainListener() { }, false);
+                run(r, tmp.resolve("thread"), new RunListener() { }, false);
             } catch (Throwable e) {
                 failure.set(e);
             }
@@ -302,7 +304,7 @@ class TrainingRunTest {
     @Test
     void datasetSpecOfTheRunIsTheOneRecorded() throws IOException {
         Recipes.Resolved r = recipe("  - {name: main, epochs: 1, batch_size: 16}\n");
-        run(r, tmp.resolve("rec"), new TrainListener() { }, false);
+        run(r, tmp.resolve("rec"), new RunListener() { }, false);
         Recipe back = TrainingRun.readRunRecipe(tmp.resolve("rec")).recipe();
         DatasetSpec ds = back.dataset();
         assertEquals(5.0, ds.imbalance());

@@ -1,12 +1,14 @@
-package io.lttricks.core.cam;
+package io.lttricks.core.run;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.lttricks.core.data.LabeledImages;
 import io.lttricks.core.model.Backbone;
-import io.lttricks.core.recipe.StagePlan;
+import io.lttricks.core.cam.CamGenerator;
+import io.lttricks.core.cam.GeneratedSet;
+import io.lttricks.core.plan.CamPlan;
 import io.lttricks.core.train.Checkpoint;
-import io.lttricks.core.train.Transforms;
+import io.lttricks.core.transform.Transforms;
 import io.lttricks.core.util.Progress;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,31 +24,21 @@ public final class CamStage {
     private CamStage() {
     }
 
-    /** Images per class for a plan's counting rule. */
-    public static int[] counts(StagePlan plan, int[] trainCounts) {
-        return "threshold".equals(plan.camCounts()) ? GenerationCounts.threshold(trainCounts, plan.camThreshold())
-                : GenerationCounts.cifar(trainCounts);
-    }
-
     /**
      * Generates the set into {@code outDir} unless its manifest is already there.
      *
      * @param checkpoint the first-stage model (ignored for image_trans)
      */
-    public static GeneratedSet.Manifest run(StagePlan plan, Path checkpoint, LabeledImages train, long seed,
+    public static GeneratedSet.Manifest run(CamPlan plan, Path checkpoint, LabeledImages train, long seed,
                                             Path outDir, Device device, Progress progress) throws IOException {
         if (Files.exists(outDir.resolve(GeneratedSet.MANIFEST))) {
             return GeneratedSet.read(outDir);
         }
-        CamGenerator.Method method = "image_trans".equals(plan.camMethod()) ? CamGenerator.Method.IMAGE_TRANS
-                : CamGenerator.Method.CAM;
-        int[] perClass = counts(plan, train.classCounts());
+        int[] perClass = plan.perClass(train.classCounts());
         try (NDManager manager = NDManager.newBaseManager(device)) {
-            Backbone model = method == CamGenerator.Method.CAM ? Checkpoint.loadModel(checkpoint, manager) : null;
+            Backbone model = plan.needsModel() ? Checkpoint.loadModel(checkpoint, manager) : null;
             CamGenerator gen = new CamGenerator(model, manager, train,
-                    model == null ? null : Transforms.test(model, train), perClass,
-                    new CamGenerator.Options(method, plan.camThresholdFactor(), seed, plan.batchSize(),
-                            "move".equals(plan.camPaste()) ? ForegroundTransform.Paste.MOVE : ForegroundTransform.Paste.OVER));
+                    model == null ? null : Transforms.test(model, train), perClass, plan.generatorOptions(seed));
             List<GeneratedSet.Entry> entries = new ArrayList<>();
             long total = gen.total();
             for (long from = 0; from < total; from += CHUNK) {
@@ -55,8 +47,8 @@ public final class CamStage {
                 entries.addAll(GeneratedSet.writeImages(outDir, train.classNames(), images, Progress.SILENT));
                 progress.update("CAM-based sampling", to, total, "img");
             }
-            GeneratedSet.Manifest m = new GeneratedSet.Manifest(GeneratedSet.FORMAT, plan.camMethod(),
-                    plan.camThresholdFactor(), plan.camPaste(), seed, checkpoint == null ? null : checkpoint.toString(),
+            GeneratedSet.Manifest m = new GeneratedSet.Manifest(GeneratedSet.FORMAT, plan.method().recipeName(),
+                    plan.thresholdFactor(), plan.paste().recipeName(), seed, checkpoint == null ? null : checkpoint.toString(),
                     train.classNames(), perClass, entries);
             GeneratedSet.writeManifest(outDir, m);
             return m;

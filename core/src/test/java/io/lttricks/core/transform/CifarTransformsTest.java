@@ -1,4 +1,4 @@
-package io.lttricks.core.train;
+package io.lttricks.core.transform;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

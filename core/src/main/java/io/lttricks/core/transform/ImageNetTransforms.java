@@ -1,4 +1,4 @@
-package io.lttricks.core.train;
+package io.lttricks.core.transform;
 
 import io.lttricks.core.data.LabeledImages;
 import io.lttricks.core.data.RgbImage;

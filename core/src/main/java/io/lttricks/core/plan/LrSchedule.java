@@ -1,4 +1,4 @@
-package io.lttricks.core.train;
+package io.lttricks.core.plan;
 
 import java.util.List;
 

@@ -1,0 +1,40 @@
+package io.lttricks.core.plan;
+
+import io.lttricks.core.cam.CamCounts;
+import io.lttricks.core.cam.CamMethod;
+import io.lttricks.core.cam.CamPaste;
+
+/**
+ * A CAM-based sampling stage, resolved: new images of every class from a model's class
+ * activation maps (or, with {@link CamMethod#IMAGE_TRANS}, from whole-image transformations).
+ *
+ * @param init            the model: {@code previous} (the last training stage's) or a checkpoint
+ * @param thresholdFactor foreground = map >= factor x mean (1.0 as the paper, 0.75 as the official code)
+ * @param threshold       with {@link CamCounts#THRESHOLD}: 100 for ImageNet-LT, 50 for iNaturalist
+ */
+public record CamPlan(String name, Init init, int batchSize, CamMethod method, double thresholdFactor,
+                      CamCounts counts, int threshold, CamPaste paste) implements StagePlan {
+
+    /** Images per class to generate for training classes of the given sizes. */
+    public int[] perClass(int[] trainCounts) {
+        return counts.perClass(trainCounts, threshold);
+    }
+
+    /** The generator's settings for this stage. */
+    public io.lttricks.core.cam.CamGenerator.Options generatorOptions(long seed) {
+        return new io.lttricks.core.cam.CamGenerator.Options(method, thresholdFactor, seed, batchSize, paste);
+    }
+
+    @Override
+    public String describe() {
+        return "stage " + name + ": " + (method == CamMethod.CAM ? "CAM-based sampling (foreground >= "
+                + StagePlan.fmt(thresholdFactor) + " x mean, " + paste.recipeName() + ")" : "ImageTrans")
+                + " from " + (init.isPrevious() ? "the previous stage's model" : init) + ", " + counts.recipeName()
+                + " counts" + (counts == CamCounts.THRESHOLD ? " (threshold " + threshold + ")" : "");
+    }
+
+    /** Whether it needs a trained model (ImageTrans does not). */
+    public boolean needsModel() {
+        return method == CamMethod.CAM;
+    }
+}

@@ -1,0 +1,251 @@
+package io.lttricks.core.recipe;
+
+import io.lttricks.core.cam.CamCounts;
+import io.lttricks.core.cam.CamMethod;
+import io.lttricks.core.cam.CamPaste;
+import io.lttricks.core.loss.Drw;
+import io.lttricks.core.loss.LossKind;
+import io.lttricks.core.loss.LossPlan;
+import io.lttricks.core.mixup.MixLocation;
+import io.lttricks.core.mixup.Mixup;
+import io.lttricks.core.sampling.Drs;
+import io.lttricks.core.sampling.SamplerKind;
+import io.lttricks.core.plan.LrSchedule;
+import io.lttricks.core.plan.Sgd;
+import io.lttricks.core.util.Term;
+import io.lttricks.core.util.Vocabulary;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import io.lttricks.core.plan.TrainPlan;
+import io.lttricks.core.plan.StageRole;
+import io.lttricks.core.plan.StagePlan;
+import io.lttricks.core.plan.Init;
+import io.lttricks.core.plan.EvalPlan;
+import io.lttricks.core.plan.CamPlan;
+
+/**
+ * One stage of a recipe, as written, to its plan: the profile fills what the stage leaves out,
+ * names become the vocabulary's terms, and every value is checked. Errors name the field
+ * ({@code stages[1] (ft).loss.beta}) and what is allowed.
+ */
+final class StageResolver {
+    private final Profile profile;
+    private final String dataset;
+    private final Set<MixLocation> mixable;
+    private final CheckpointCheck checkpoints;
+
+    StageResolver(Profile profile, String dataset, Set<MixLocation> mixable, CheckpointCheck checkpoints) {
+        this.profile = profile;
+        this.dataset = dataset;
+        this.mixable = mixable;
+        this.checkpoints = checkpoints;
+    }
+
+    /**
+     * @param trainedBefore whether a training stage comes before this one
+     * @param camStages     the names of the cam stages before this one
+     */
+    StagePlan resolve(StageRecipe s, int index, boolean trainedBefore, Set<String> camStages) {
+        String name = s.name() != null ? s.name() : "stage" + (index + 1);
+        String at = "stages[" + index + "] (" + name + ")";
+        if (name.isBlank() || !name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
+            throw new RecipeException(at + ".name: letters, digits, '_', '.' and '-' only, at most 64, not starting"
+                    + " with '.' or '-'; got '" + name + "'");
+        }
+        String type = s.type() == null ? "train" : s.type().trim().toLowerCase(java.util.Locale.ROOT);
+        return switch (type) {
+            case "train" -> train(s, name, at, index, trainedBefore, camStages);
+            case "cam" -> cam(s, name, at, trainedBefore);
+            default -> throw new RecipeException(at + ".type: use train (the default) or cam, got '" + s.type() + "'");
+        };
+    }
+
+    private CamPlan cam(StageRecipe s, String name, String at, boolean trainedBefore) {
+        CamMethod method = term(CamMethod.VOCABULARY, s.method(), CamMethod.CAM, at + ".method");
+        CamCounts counts = term(CamCounts.VOCABULARY, s.counts(), CamCounts.CIFAR, at + ".counts");
+        CamPaste paste = term(CamPaste.VOCABULARY, s.paste(), CamPaste.OVER, at + ".paste");
+        double factor = s.thresholdFactor() != null ? s.thresholdFactor() : 1.0;
+        if (!(factor > 0)) {
+            throw new RecipeException(at + ".threshold_factor: must be > 0, got " + factor);
+        }
+        int threshold = s.threshold() != null ? s.threshold() : 100;
+        if (threshold < 1) {
+            throw new RecipeException(at + ".threshold: must be >= 1, got " + threshold);
+        }
+        int batch = s.batchSize() != null ? s.batchSize() : 256;
+        if (batch < 1) {
+            throw new RecipeException(at + ".batch_size: must be >= 1");
+        }
+        Init init = s.init() != null ? Init.parse(s.init()) : Init.PREVIOUS;
+        if (init.isScratch()) {
+            throw new RecipeException(at + ".init: a cam stage takes a trained model: previous or a checkpoint");
+        }
+        if (method == CamMethod.CAM) {
+            if (init.isPrevious() && !trainedBefore) {
+                throw new RecipeException(at + ": CAM-based sampling needs a trained model: put a training stage"
+                        + " before it, or give init: <checkpoint>");
+            }
+            checkpoint(init, at);
+        }
+        return new CamPlan(name, init, batch, method, factor, counts, threshold, paste);
+    }
+
+    private TrainPlan train(StageRecipe s, String name, String at, int index, boolean trainedBefore,
+                            Set<String> camStages) {
+        Init init = s.init() != null ? Init.parse(s.init()) : index == 0 ? Init.SCRATCH : Init.PREVIOUS;
+        if (init.isPrevious() && !trainedBefore) {
+            throw new RecipeException(at + ".init: no training stage comes before this one;"
+                    + " use scratch or a checkpoint path");
+        }
+        checkpoint(init, at);
+        StageRole role = s.role() != null ? term(StageRole.VOCABULARY, s.role(), null, at + ".role")
+                : init.isScratch() ? StageRole.MAIN : StageRole.FINETUNE;
+        if (s.generated() != null && !camStages.contains(s.generated())) {
+            throw new RecipeException(at + ".generated: '" + s.generated() + "' is not an earlier cam stage"
+                    + (camStages.isEmpty() ? " (the recipe has none before this stage)" : "; earlier cam stages: " + camStages));
+        }
+        Profile.Shape shape = profile.shape(role, s.epochs());
+        int epochs = shape.epochs();
+        if (epochs < 1) {
+            throw new RecipeException(at + ".epochs: must be >= 1, got " + epochs);
+        }
+        int batch = s.batchSize() != null ? s.batchSize() : 128;
+        if (batch < 2) {
+            throw new RecipeException(at + ".batch_size: must be >= 2 (batch norm needs two images), got " + batch);
+        }
+        LrSchedule lr = schedule(s, shape, epochs, at);
+        Sgd sgd = new Sgd(s.momentum() != null ? s.momentum() : Sgd.PAPER.momentum(),
+                s.nesterov() != null ? s.nesterov() : Sgd.PAPER.nesterov(),
+                s.weightDecay() != null ? s.weightDecay() : Sgd.PAPER.weightDecay());
+        if (sgd.momentum() < 0 || sgd.momentum() >= 1) {
+            throw new RecipeException(at + ".momentum: must lie in [0, 1), got " + sgd.momentum());
+        }
+        if (sgd.weightDecay() < 0) {
+            throw new RecipeException(at + ".weight_decay: must be >= 0, got " + sgd.weightDecay());
+        }
+        LossPlan loss = loss(s.loss(), at);
+        SamplerKind sampler = term(SamplerKind.VOCABULARY, s.sampler(), SamplerKind.INSTANCE, at + ".sampler");
+        int deferredStart = shape.deferredStart();
+        Drs drs = null;
+        if (s.drs() != null) {
+            SamplerKind after = term(SamplerKind.VOCABULARY, s.drs().sampler(), SamplerKind.CLASS_BALANCED,
+                    at + ".drs.sampler");
+            int start = s.drs().startEpoch() != null ? s.drs().startEpoch() : deferredStart;
+            if (start < 0 || start >= epochs) {
+                throw new RecipeException(at + ".drs.start_epoch: must lie in [0, epochs), got " + start);
+            }
+            drs = new Drs(after, start);
+        }
+        Drw drw = null;
+        if (s.drw() != null) {
+            int start = s.drw().startEpoch() != null ? s.drw().startEpoch() : deferredStart;
+            if (start < 0 || start >= epochs) {
+                throw new RecipeException(at + ".drw.start_epoch: must lie in [0, epochs), got " + start);
+            }
+            Drw.Weights weights = term(Drw.Weights.VOCABULARY, s.drw().weights(), Drw.Weights.LOSS, at + ".drw.weights");
+            Double beta = null;
+            if (weights == Drw.Weights.CB) {
+                beta = loss.params().containsKey("beta") ? loss.param("beta")
+                        : io.lttricks.core.loss.LossParam.defaultBeta(dataset);
+            }
+            drw = new Drw(start, weights, beta);
+        }
+        Mixup mixup = mixup(s.mixup(), at);
+        int checkpointEvery = s.checkpointEvery() != null ? s.checkpointEvery() : (epochs >= 50 ? 5 : 1);
+        if (checkpointEvery < 1) {
+            throw new RecipeException(at + ".checkpoint_every: must be >= 1");
+        }
+        EvalPlan eval = eval(s, lr, epochs, at);
+        return new TrainPlan(name, init, role, batch, epochs, lr, sgd, loss, sampler, drs, drw, mixup, s.generated(),
+                checkpointEvery, eval);
+    }
+
+    private static LrSchedule schedule(StageRecipe s, Profile.Shape shape, int epochs, String at) {
+        List<Integer> milestones = s.milestones() != null ? s.milestones() : shape.milestones();
+        int warmup = s.warmupEpochs() != null ? s.warmupEpochs() : shape.warmupEpochs();
+        double lr = s.lr() != null ? s.lr() : shape.lr();
+        double decay = s.lrDecay() != null ? s.lrDecay() : 0.01;
+        if (!(lr > 0)) {
+            throw new RecipeException(at + ".lr: must be > 0, got " + lr);
+        }
+        if (warmup < 0 || warmup > epochs) {
+            throw new RecipeException(at + ".warmup_epochs: must lie in [0, epochs], got " + warmup);
+        }
+        if (!(decay > 0)) {
+            throw new RecipeException(at + ".lr_decay: must be > 0, got " + decay);
+        }
+        int last = 0;
+        for (Integer m : milestones) {
+            if (m == null || m <= last || m > epochs) {
+                throw new RecipeException(at + ".milestones: must increase and lie in [1, epochs], got " + milestones);
+            }
+            last = m;
+        }
+        return new LrSchedule(lr, warmup, milestones, decay);
+    }
+
+    private LossPlan loss(LossSpec spec, String at) {
+        LossSpec given = spec != null ? spec : LossSpec.of("CE");
+        LossKind kind = term(LossKind.VOCABULARY, given.name(), LossKind.CE, at + ".loss");
+        Map<String, Double> values = new HashMap<>();
+        values.put("gamma", given.gamma());
+        values.put("beta", given.beta());
+        try {
+            return LossPlan.resolve(kind, values, dataset);
+        } catch (IllegalArgumentException e) {
+            throw new RecipeException(at + ".loss: " + e.getMessage());
+        }
+    }
+
+    private Mixup mixup(MixupSpec spec, String at) {
+        if (spec == null || spec.off()) {
+            return Mixup.OFF;
+        }
+        MixLocation location = term(MixLocation.VOCABULARY, spec.at(), null, at + ".mixup");
+        if (!mixable.contains(location)) {
+            throw new RecipeException(at + ".mixup: the backbone has no location " + location.recipeName()
+                    + "; it mixes at " + mixable.stream().map(MixLocation::recipeName).toList());
+        }
+        double alpha = spec.alpha() != null ? spec.alpha() : 1.0;
+        if (!(alpha > 0)) {
+            throw new RecipeException(at + ".mixup.alpha: must be > 0, got " + alpha);
+        }
+        return new Mixup(location, alpha);
+    }
+
+    private static EvalPlan eval(StageRecipe s, LrSchedule lr, int epochs, String at) {
+        int every = s.evalEvery() != null ? s.evalEvery() : 0;
+        int from = s.evalFrom() != null ? s.evalFrom()
+                : lr.milestones().stream().filter(m -> m < epochs).findFirst().orElse(0);
+        if (every < 0) {
+            throw new RecipeException(at + ".eval_every: must be >= 0 (0: no evaluation during training), got " + every);
+        }
+        if (from < 0 || from >= epochs) {
+            throw new RecipeException(at + ".eval_from: must lie in [0, epochs), got " + from);
+        }
+        return every == 0 ? EvalPlan.OFF : new EvalPlan(every, from);
+    }
+
+    private void checkpoint(Init init, String at) {
+        if (init.isCheckpoint()) {
+            String problem = checkpoints.problem(init.checkpoint());
+            if (problem != null) {
+                throw new RecipeException(at + ".init: " + problem);
+            }
+        }
+    }
+
+    /** The term named {@code name}, or {@code absent} when the recipe leaves it out. */
+    private static <T extends Enum<T> & Term> T term(Vocabulary<T> vocabulary, String name, T absent, String field) {
+        if (name == null && absent != null) {
+            return absent;
+        }
+        try {
+            return vocabulary.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new RecipeException(field + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package io.lttricks.core.run;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.lttricks.core.cam.GeneratedSet;
+import io.lttricks.core.data.FileImages;
+import io.lttricks.core.data.InMemoryImages;
+import io.lttricks.core.data.LabeledImages;
+import io.lttricks.core.eval.StageEvaluation;
+import io.lttricks.core.model.Backbone;
+import io.lttricks.core.model.Backbones;
+import io.lttricks.core.plan.TrainPlan;
+import io.lttricks.core.train.Checkpoint;
+import io.lttricks.core.transform.ImageTransform;
+import io.lttricks.core.train.RunLayout;
+import io.lttricks.core.train.StageTrainer;
+import io.lttricks.core.train.TrainListener;
+import io.lttricks.core.transform.Transforms;
+import io.lttricks.core.util.Progress;
+import io.lttricks.core.util.Seeds;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * One training stage, done the same way by {@code lt train} ({@link TrainingRun}) and by the
+ * trainer service: the training set (plus a cam stage's generated images, with the original class
+ * counts kept for weights and class-first sampling), the network (from a checkpoint or the
+ * official initialisation, seeded by the run seed and the stage), the trainer, evaluation between
+ * epochs when the plan asks for it, and resuming from a checkpoint.
+ */
+public final class StageRunner {
+
+    /**
+     * What a stage trains on and from.
+     *
+     * @param test       the test set (evaluation between epochs; may be null when the plan has none)
+     * @param generated  a cam stage's output directory whose images join the training set, or null
+     * @param weights    the checkpoint the weights start from, or null for the initialisation
+     * @param resumeFrom this stage's own checkpoint to continue from, or null
+     */
+    public record Inputs(TrainPlan plan, int stageIndex, String runName, String backbone, long seed, LabeledImages train,
+                         LabeledImages test, Path generated, Path weights, Path resumeFrom) {
+    }
+
+    /**
+     * @param loaderThreads      threads preparing batches (0: 1 for images in memory, all cores for files)
+     * @param maxBatchesPerEpoch cap on steps per epoch (0 = none): for benchmarks and smoke tests
+     * @param evalBatchSize      images per forward pass when evaluating
+     */
+    public record Options(int loaderThreads, int maxBatchesPerEpoch, int evalBatchSize) {
+        public static final Options DEFAULTS = new Options(0, 0, 256);
+    }
+
+    private StageRunner() {
+    }
+
+    /** Trains the stage into {@code dir}; returns its final checkpoint. */
+    public static Path train(Inputs in, RunLayout.Stage dir, TrainListener listener, Options options, NDManager manager)
+            throws IOException {
+        LabeledImages stageTrain = in.train();
+        int[] reference = null;
+        if (in.generated() != null) {
+            stageTrain = join(in.train(), GeneratedSet.images(in.generated()));
+            reference = in.train().classCounts();
+            listener.onNote("stage " + in.plan().name() + ": training on " + in.train().size() + " original + "
+                    + (stageTrain.size() - in.train().size()) + " generated images");
+        }
+        Path start = in.resumeFrom() != null ? in.resumeFrom() : in.weights();
+        if (start != null) {
+            listener.onNote("stage " + in.plan().name() + ": weights from " + start);
+        }
+        Backbone model = model(in.backbone(), in.train(), manager, start, in.seed(), in.stageIndex());
+        StageTrainer.Builder trainer = StageTrainer.builder(in.plan(), model, manager)
+                .setData(stageTrain, Transforms.train(model, in.train()))
+                .setSeed(in.seed(), in.stageIndex())
+                .setOutput(in.runName(), dir)
+                .optReferenceCounts(reference)
+                .optListener(listener)
+                .optLoaderThreads(loaderThreads(stageTrain, options.loaderThreads()))
+                .optMaxBatchesPerEpoch(options.maxBatchesPerEpoch());
+        if (in.test() != null) {
+            trainer.optEvaluator(StageEvaluation.betweenEpochs(manager, in.test(), in.train().classCounts(), in.plan(),
+                    options.evalBatchSize()));
+        }
+        return trainer.build().run(in.resumeFrom());
+    }
+
+    /**
+     * A stage's network for training set {@code train}: weights from checkpoint {@code weights}, or
+     * the official initialisation seeded from the run seed and the stage index; initialised on
+     * {@code manager}.
+     */
+    public static Backbone model(String backbone, LabeledImages train, NDManager manager, Path weights, long seed,
+                                 int stageIndex) throws IOException {
+        Backbone model = Backbones.create(backbone, train.numClasses());
+        ImageTransform t = Transforms.train(model, train);
+        if (weights != null) {
+            Checkpoint.loadInto(weights, model, manager);
+        } else {
+            Engine.getInstance().setRandomSeed(Seeds.stream(seed, "init", stageIndex).nextInt() & 0x7fffffff);
+        }
+        model.initialize(manager, DataType.FLOAT32, new Shape(1, t.channels(), t.height(), t.width()));
+        return model;
+    }
+
+    /** Batch-preparing threads: as configured, else 1 for images in memory and all cores for image files. */
+    public static int loaderThreads(LabeledImages images, int configured) {
+        if (configured > 0) {
+            return configured;
+        }
+        return images instanceof InMemoryImages ? 1 : Runtime.getRuntime().availableProcessors();
+    }
+
+    /** The training set with generated images appended (decoded into memory when the originals are). */
+    public static LabeledImages join(LabeledImages train, FileImages generated) throws IOException {
+        if (train instanceof InMemoryImages mem) {
+            return mem.concat(generated.toMemory(mem.height(), mem.width(),
+                    Runtime.getRuntime().availableProcessors(), Progress.SILENT));
+        }
+        if (train instanceof FileImages files) {
+            return files.concat(generated);
+        }
+        throw new IllegalArgumentException("cannot join generated images to " + train.getClass().getSimpleName());
+    }
+}

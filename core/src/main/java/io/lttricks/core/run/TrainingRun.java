@@ -1,0 +1,188 @@
+package io.lttricks.core.run;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.lttricks.core.cam.CamMethod;
+import io.lttricks.core.run.CamStage;
+import io.lttricks.core.cam.GeneratedSet;
+import io.lttricks.core.data.DatasetSpec;
+import io.lttricks.core.data.Datasets;
+import io.lttricks.core.data.LabeledImages;
+import io.lttricks.core.eval.EvaluationReport;
+import io.lttricks.core.eval.StageEvaluation;
+import io.lttricks.core.model.Backbone;
+import io.lttricks.core.plan.CamPlan;
+import io.lttricks.core.recipe.Recipe;
+import io.lttricks.core.recipe.Recipes;
+import io.lttricks.core.plan.StagePlan;
+import io.lttricks.core.plan.TrainPlan;
+import io.lttricks.core.train.RunLayout;
+import io.lttricks.core.train.StageTrainer;
+import io.lttricks.core.util.Progress;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A recipe run end to end in one directory ({@link RunLayout}): data, every stage in order, an
+ * evaluation of each training stage's final model, and the run's report. Rerunning with
+ * {@code resume} continues where the directory left off: finished stages are kept, an unfinished
+ * one restarts from its last checkpoint.
+ */
+public final class TrainingRun {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /**
+     * @param loaderThreads      threads preparing batches (0: 1 for in-memory images, all cores otherwise)
+     * @param maxBatchesPerEpoch cap on steps per epoch (0 = none): for benchmarks and smoke tests
+     */
+    public record Options(Path dataDir, boolean download, int loaderThreads, int evalBatchSize, int maxBatchesPerEpoch) {
+        public static Options defaults(Path dataDir) {
+            return new Options(dataDir, true, 0, 256, 0);
+        }
+
+        StageRunner.Options stage() {
+            return new StageRunner.Options(loaderThreads, maxBatchesPerEpoch, evalBatchSize);
+        }
+    }
+
+    /** The reports of every training stage, and of the run (the last training stage). */
+    public record Result(Path runDir, Map<String, EvaluationReport> stageReports, EvaluationReport report) {
+    }
+
+    private final Recipes.Resolved resolved;
+    private final RunLayout layout;
+    private final RunListener listener;
+    private final Progress progress;
+    private final Options options;
+
+    public TrainingRun(Recipes.Resolved resolved, Path runDir, RunListener listener, Progress progress, Options options) {
+        this.resolved = resolved;
+        this.layout = new RunLayout(runDir);
+        this.listener = listener;
+        this.progress = progress;
+        this.options = options;
+    }
+
+    /** Reads the recipe a run directory was started with. */
+    public static Recipes.Resolved readRunRecipe(Path runDir) throws IOException {
+        Path f = new RunLayout(runDir).recipe();
+        if (!Files.isRegularFile(f)) {
+            throw new IOException(runDir + " is not a run directory (no " + RunLayout.RECIPE + ")");
+        }
+        return Recipes.resolve(Recipes.parseJson(Files.readString(f)));
+    }
+
+    public Result run(boolean resume) throws IOException {
+        Path recipeFile = layout.recipe();
+        if (Files.exists(recipeFile) && !resume) {
+            throw new IOException(layout.root() + " already holds a run: resume it with --resume, or choose another --out");
+        }
+        Files.createDirectories(layout.root());
+        if (!Files.exists(recipeFile)) {
+            Files.writeString(recipeFile, Recipes.toJson(resolved.recipe()), StandardCharsets.UTF_8);
+        }
+        Recipe recipe = resolved.recipe();
+        long seed = recipe.seedOrDefault();
+
+        Path manifestFile = layout.manifest();
+        DatasetSpec spec = recipe.dataset();
+        if (Files.exists(manifestFile) && spec.manifest() == null) {
+            spec = spec.withManifest(manifestFile.toString());
+        }
+        Datasets.Loaded data = new Datasets(options.dataDir(), options.download(), progress).load(spec);
+        data.notes().forEach(listener::onNote);
+        if (!Files.exists(manifestFile)) {
+            data.manifest().write(manifestFile);
+        }
+        LabeledImages train = data.train();
+        listener.onNote(String.format(Locale.ROOT, "training set: %d images in %d classes, counts %s; test set: %d images",
+                train.size(), train.numClasses(), brief(train.classCounts()), data.test().size()));
+
+        Device device = Engine.getInstance().defaultDevice();
+        listener.onNote("device: " + device + " (" + Engine.getInstance().getEngineName() + " "
+                + Engine.getInstance().getVersion() + ")");
+        Map<String, EvaluationReport> reports = new LinkedHashMap<>();
+        Map<String, Path> generatedSets = new LinkedHashMap<>();
+        Path previousFinal = null;
+        EvaluationReport last = null;
+        List<StagePlan> stages = resolved.stages();
+        for (int i = 0; i < stages.size(); i++) {
+            RunLayout.Stage dir = layout.stage(i, stages.get(i).name());
+            if (stages.get(i) instanceof CamPlan plan) {
+                generatedSets.put(plan.name(), generate(plan, dir, previousFinal, train, seed, device));
+            } else if (stages.get(i) instanceof TrainPlan plan) {
+                EvaluationReport report = trainStage(plan, i, dir, previousFinal, generatedSets, data, seed, device);
+                reports.put(plan.name(), report);
+                listener.onStageEnd(plan.name(), report, dir.report());
+                last = report;
+                previousFinal = dir.finalCheckpoint();
+            }
+        }
+        writeReport(layout.root(), last);
+        return new Result(layout.root(), reports, last);
+    }
+
+    private Path generate(CamPlan plan, RunLayout.Stage dir, Path previousFinal, LabeledImages train, long seed,
+                          Device device) throws IOException {
+        Path model = plan.init().isPrevious() ? previousFinal : Path.of(plan.init().checkpoint());
+        Path out = dir.generated();
+        listener.onNote("stage " + plan.name() + ": " + (plan.method() == CamMethod.CAM
+                ? "CAM-based sampling from " + model + ", foreground >= " + plan.thresholdFactor() + " x mean"
+                : "ImageTrans (whole-image transformations)") + " -> " + out);
+        long t0 = System.nanoTime();
+        GeneratedSet.Manifest m = CamStage.run(plan, model, train, seed, out, device, progress);
+        listener.onNote(String.format(Locale.ROOT, "stage %s: %d images generated, per class %s (%.1f s)",
+                plan.name(), m.images().size(), brief(m.perClass()), (System.nanoTime() - t0) / 1e9));
+        return out;
+    }
+
+    private EvaluationReport trainStage(TrainPlan plan, int index, RunLayout.Stage dir, Path previousFinal,
+                                        Map<String, Path> generatedSets, Datasets.Loaded data, long seed, Device device)
+            throws IOException {
+        Path finalCkpt = dir.finalCheckpoint();
+        LabeledImages train = data.train();
+        try (NDManager manager = NDManager.newBaseManager(device)) {
+            if (!Files.exists(finalCkpt)) {
+                Path weights = plan.init().isScratch() ? null
+                        : plan.init().isPrevious() ? previousFinal : Path.of(plan.init().checkpoint());
+                StageRunner.train(new StageRunner.Inputs(plan, index, resolved.recipe().name(),
+                                resolved.recipe().backbone(), seed, train, data.test(),
+                                plan.generated() == null ? null : generatedSets.get(plan.generated()), weights,
+                                StageTrainer.latestCheckpoint(dir)),
+                        dir, listener, options.stage(), manager);
+            }
+            Path reportFile = dir.report();
+            if (Files.exists(reportFile) && Files.getLastModifiedTime(reportFile).compareTo(
+                    Files.getLastModifiedTime(finalCkpt)) >= 0) {
+                return JSON.readValue(reportFile.toFile(), EvaluationReport.class);
+            }
+            Backbone model = StageRunner.model(resolved.recipe().backbone(), train, manager, finalCkpt, seed, index);
+            EvaluationReport report = StageEvaluation.finalModel(model, manager, data.test(), train.classCounts(), plan,
+                    options.evalBatchSize(), progress).withBestTestEpoch(StageTrainer.testErrors(dir));
+            writeReport(dir.path(), report);
+            return report;
+        }
+    }
+
+    public static void writeReport(Path dir, EvaluationReport report) throws IOException {
+        Files.createDirectories(dir);
+        JSON.writeValue(dir.resolve(RunLayout.REPORT_JSON).toFile(), report);
+        Files.writeString(dir.resolve(RunLayout.REPORT_TEXT), report.table(), StandardCharsets.UTF_8);
+    }
+
+    private static String brief(int[] counts) {
+        if (counts.length <= 12) {
+            return java.util.Arrays.toString(counts);
+        }
+        return "[" + counts[0] + ", " + counts[1] + ", ..., " + counts[counts.length - 1] + "]";
+    }
+}

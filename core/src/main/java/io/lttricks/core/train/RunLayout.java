@@ -1,0 +1,105 @@
+package io.lttricks.core.train;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Every file of a run, named in one place. A run directory on disk and a run's prefix in the
+ * object store have the same layout (the services' {@code Keys} prefix these names):
+ *
+ * <pre>
+ * recipe.json                the resolved recipe (what runs)
+ * manifest.json              the long-tailed training set, image by image
+ * report.json, report.txt    the run's result: the last training stage's evaluation
+ * NN-STAGE/                  one directory per stage, NN its position from 01
+ *   history.jsonl            one line per epoch
+ *   checkpoints/epoch-EEEE.ckpt periodic checkpoints (the last two)
+ *   final.ckpt               the stage's final model
+ *   report.json, report.txt  its evaluation
+ *   generated/               a cam stage's images and generated.json
+ * </pre>
+ */
+public record RunLayout(Path root) {
+    public static final String RECIPE = "recipe.json";
+    public static final String MANIFEST = "manifest.json";
+    public static final String REPORT_JSON = "report.json";
+    public static final String REPORT_TEXT = "report.txt";
+    public static final String HISTORY = "history.jsonl";
+    public static final String CHECKPOINTS = "checkpoints";
+    public static final String FINAL_CHECKPOINT = "final.ckpt";
+    public static final String GENERATED = "generated";
+    private static final Pattern PERIODIC = Pattern.compile("epoch-\\d{4,}\\.ckpt");
+
+    /** The directory name of stage {@code index} (0-based): {@code 01-name}. */
+    public static String stageDirName(int index, String name) {
+        return String.format(Locale.ROOT, "%02d-%s", index + 1, name);
+    }
+
+    /** The file name of the periodic checkpoint after {@code epoch}. */
+    public static String periodicCheckpointName(int epoch) {
+        return String.format(Locale.ROOT, "epoch-%04d.ckpt", epoch);
+    }
+
+    /** Whether a file name is a periodic checkpoint's. */
+    public static boolean isPeriodicCheckpoint(String fileName) {
+        return PERIODIC.matcher(fileName).matches();
+    }
+
+    public Path recipe() {
+        return root.resolve(RECIPE);
+    }
+
+    public Path manifest() {
+        return root.resolve(MANIFEST);
+    }
+
+    public Path report() {
+        return root.resolve(REPORT_JSON);
+    }
+
+    public Stage stage(int index, String name) {
+        return new Stage(root.resolve(stageDirName(index, name)));
+    }
+
+    /** One stage's directory. */
+    public record Stage(Path path) {
+        public Path history() {
+            return path.resolve(HISTORY);
+        }
+
+        public Path checkpoints() {
+            return path.resolve(CHECKPOINTS);
+        }
+
+        public Path periodicCheckpoint(int epoch) {
+            return checkpoints().resolve(periodicCheckpointName(epoch));
+        }
+
+        public Path finalCheckpoint() {
+            return path.resolve(FINAL_CHECKPOINT);
+        }
+
+        public Path report() {
+            return path.resolve(REPORT_JSON);
+        }
+
+        public Path generated() {
+            return path.resolve(GENERATED);
+        }
+
+        /** The periodic checkpoints present, oldest first. */
+        public List<Path> periodicCheckpoints() throws IOException {
+            if (!Files.isDirectory(checkpoints())) {
+                return List.of();
+            }
+            try (Stream<Path> s = Files.list(checkpoints())) {
+                return s.filter(p -> isPeriodicCheckpoint(p.getFileName().toString())).sorted().toList();
+            }
+        }
+    }
+}
