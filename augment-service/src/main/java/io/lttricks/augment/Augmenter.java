@@ -10,7 +10,6 @@ import io.lttricks.core.data.LabeledImages;
 import io.lttricks.core.data.LongTailManifest;
 import io.lttricks.core.model.Backbone;
 import io.lttricks.core.train.Checkpoint;
-import io.lttricks.core.transform.Transforms;
 import io.lttricks.core.util.Progress;
 import io.lttricks.platform.DataAccess;
 import io.lttricks.platform.GeneratedSets;
@@ -132,7 +131,8 @@ final class Augmenter implements AutoCloseable {
 
 
     private static GeneratedSet.Manifest header(CamJob job, CamPlan plan, LongTailManifest lt) {
-        return new GeneratedSet.Manifest(GeneratedSet.FORMAT, plan.method().recipeName(), plan.thresholdFactor(),
+        return new GeneratedSet.Manifest(GeneratedSet.FORMAT, plan.method().recipeName(), plan.preset().recipeName(),
+                plan.thresholdFactor(),
                 plan.paste().recipeName(), seed(job), job.getCheckpointKey(), lt.classes(), plan.perClass(lt.counts()),
                 List.of());
     }
@@ -164,8 +164,8 @@ final class Augmenter implements AutoCloseable {
             model = Checkpoint.loadModel(data.fetch(job.getCheckpointKey()), manager);
             loadedCheckpoint = job.getCheckpointKey();
         }
-        return new CamGenerator(cam ? model : null, manager, train, cam ? Transforms.test(model, train) : null,
-                plan.perClass(train.classCounts()), plan.generatorOptions(seed(job)));
+        return new CamGenerator(cam ? model : null, manager, train, plan.perClass(train.classCounts()),
+                plan.generatorOptions(seed(job)));
     }
 
     private void completed(CamJob job, CamPlan plan, String manifestKey, long images) {

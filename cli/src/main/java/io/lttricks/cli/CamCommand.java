@@ -47,13 +47,19 @@ final class CamCommand {
                 description = "cam (CAM-based sampling) or image_trans (the same transformations on the whole image). Default: ${DEFAULT-VALUE}.")
         String method;
 
-        @Option(names = "--threshold-factor", defaultValue = "1.0", paramLabel = "F",
-                description = "Foreground = map >= F x mean(map); 1.0 as the paper (default), 0.75 as the official code.")
-        double thresholdFactor;
+        @Option(names = "--preset", defaultValue = "paper", paramLabel = "paper|official",
+                description = "paper: the method as the paper's text describes it (default); official: as the official"
+                        + " script ran it (maps of a training-augmented copy, its box, threshold 0.75, the object moved,"
+                        + " JPEG).")
+        String preset;
 
-        @Option(names = "--paste", defaultValue = "over", paramLabel = "over|move",
-                description = "over: the transformed foreground over the untouched original (the paper; default);"
-                        + " move: the region it left filled from the transformed image (the official code).")
+        @Option(names = "--threshold-factor", paramLabel = "F",
+                description = "Foreground = map >= F x mean(map); default the preset's: 1.0 (paper), 0.75 (official).")
+        Double thresholdFactor;
+
+        @Option(names = "--paste", paramLabel = "over|move",
+                description = "over: the transformed foreground over the untouched original (paper preset);"
+                        + " move: the region it left filled from the transformed image (official preset).")
         String paste;
 
         @Option(names = "--counts", defaultValue = "cifar", paramLabel = "cifar|threshold",
@@ -80,7 +86,8 @@ final class CamCommand {
         DataOptions data;
 
         CamPlan plan() {
-            StageRecipe stage = StageRecipe.empty("cam").with("method", method).with("threshold_factor", thresholdFactor)
+            StageRecipe stage = StageRecipe.empty("cam").with("method", method).with("preset", preset)
+                    .with("threshold_factor", thresholdFactor)
                     .with("counts", counts).with("threshold", threshold).with("batch_size", batchSize)
                     .with("paste", paste);
             return Recipes.resolveCamStage(stage);
@@ -166,8 +173,7 @@ final class CamCommand {
             boolean useCam = plan.needsModel();
             try (NDManager manager = NDManager.newBaseManager(Engine.getInstance().defaultDevice())) {
                 Backbone model = useCam ? Checkpoint.loadModel(src.checkpoint(), manager) : null;
-                CamGenerator gen = new CamGenerator(model, manager, train, model == null ? null : Transforms.test(model, train),
-                        counts, plan.generatorOptions(cam.seed));
+                CamGenerator gen = new CamGenerator(model, manager, train, counts, plan.generatorOptions(cam.seed));
                 List<Long> ks = new ArrayList<>();
                 long offset = 0;
                 int shown = 0;

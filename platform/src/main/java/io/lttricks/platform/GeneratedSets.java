@@ -7,7 +7,6 @@ import io.lttricks.core.cam.CamGenerator;
 import io.lttricks.core.cam.GeneratedSet;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,7 +15,6 @@ import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
-import javax.imageio.ImageIO;
 
 /**
  * Generated sets in object storage: each shard is one zip (its PNGs in the set's layout and
@@ -34,19 +32,19 @@ public final class GeneratedSets {
         this.platform = platform;
     }
 
-    /** A shard's zip: the images as PNG under their set paths, and their manifest entries. */
+    /** A shard's zip: the images in their format (PNG, or JPEG for the official preset) under their set paths, and their manifest entries. */
     public static byte[] shardZip(List<String> classes, List<CamGenerator.Generated> images) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         List<GeneratedSet.Entry> entries = new ArrayList<>();
         try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
             for (CamGenerator.Generated g : images) {
-                String path = GeneratedSet.relativePath(classes, g.label(), g.index());
+                String path = GeneratedSet.relativePath(classes, g);
                 entries.add(new GeneratedSet.Entry(g.index(), path, g.label(), g.sourceId(), g.transform(),
                         g.foregroundPixels()));
                 ZipEntry e = new ZipEntry(path);
                 e.setTime(0);
                 zip.putNextEntry(e);
-                ImageIO.write(g.image().toBufferedImage(), "png", new NonClosing(zip));
+                zip.write(g.encode());
                 zip.closeEntry();
             }
             ZipEntry e = new ZipEntry(ENTRIES);
@@ -78,8 +76,9 @@ public final class GeneratedSets {
             all.addAll(entries(key));
         }
         all.sort(Comparator.comparingLong(GeneratedSet.Entry::index));
-        GeneratedSet.Manifest m = new GeneratedSet.Manifest(header.format(), header.method(), header.thresholdFactor(),
-                header.paste(), header.seed(), header.checkpoint(), header.classes(), header.perClass(), all);
+        GeneratedSet.Manifest m = new GeneratedSet.Manifest(header.format(), header.method(), header.preset(),
+                header.thresholdFactor(), header.paste(), header.seed(), header.checkpoint(), header.classes(),
+                header.perClass(), all);
         platform.store().put(Keys.generatedManifest(generatedPrefix), JSON.writeValueAsBytes(m), "application/json");
         return m;
     }
@@ -116,21 +115,5 @@ public final class GeneratedSets {
         return dir;
     }
 
-    /** Lets ImageIO write into a zip entry without closing the zip. */
-    private static final class NonClosing extends java.io.FilterOutputStream {
-        NonClosing(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-        }
-
-        @Override
-        public void close() throws IOException {
-            flush();
-        }
-    }
 
 }

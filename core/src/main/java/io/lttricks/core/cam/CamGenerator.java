@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDManager;
 import io.lttricks.core.data.LabeledImages;
 import io.lttricks.core.data.RgbImage;
 import io.lttricks.core.model.Backbone;
-import io.lttricks.core.transform.ImageTransform;
+import io.lttricks.core.transform.Transforms;
 import io.lttricks.core.util.Progress;
 import io.lttricks.core.util.Seeds;
 import java.io.IOException;
@@ -27,6 +27,11 @@ import java.util.stream.IntStream;
  *
  * <p>Generated image k (k = 0, 1, ... over the classes in order) depends only on the seed, k and
  * the model: any range of k can be generated on its own (shards) and gives the same images.
+ *
+ * <p>Maps are kept at the feature map's resolution and put onto each source image at its own
+ * size when the image is made, so images of any size (ImageNet-LT, iNaturalist) get their
+ * foreground where the object is. Where the paper's text and the official script differ, the
+ * {@link CamPreset} decides.
  */
 public final class CamGenerator {
 
@@ -34,9 +39,10 @@ public final class CamGenerator {
      * @param thresholdFactor foreground = map >= factor * mean(map); 1.0 as the paper, 0.75 as the official code
      * @param batchSize       images per forward pass
      * @param paste           OVER the untouched original (the paper) or MOVE the object (the official code)
+     * @param preset          the paper's method or the official script's (view, box, draws, file format)
      */
     public record Options(CamMethod method, double thresholdFactor, long seed, int batchSize,
-                          CamPaste paste) {
+                          CamPaste paste, CamPreset preset) {
         public Options {
             if (!(thresholdFactor > 0)) {
                 throw new IllegalArgumentException("threshold factor must be > 0, got " + thresholdFactor);
@@ -56,7 +62,11 @@ public final class CamGenerator {
      * @param foregroundPixels size of the source's foreground
      */
     public record Generated(long index, int label, int source, String sourceId, RgbImage image,
-                            ForegroundTransform transform, int foregroundPixels) {
+                            ForegroundTransform transform, int foregroundPixels, ImageFormat format) {
+        /** The image as its file holds it. */
+        public byte[] encode() throws IOException {
+            return format.encode(image);
+        }
     }
 
     private final LabeledImages train;
@@ -67,22 +77,31 @@ public final class CamGenerator {
     private final ClassActivationMaps cams;
 
     /**
-     * @param model     the first-stage model (null for ImageTrans, which needs none)
-     * @param normalise the model's test transform
-     * @param perClass  images to generate per class (see {@link GenerationCounts})
+     * @param model    the first-stage model (null for ImageTrans, which needs none)
+     * @param perClass images to generate per class (see {@link GenerationCounts})
      */
-    public CamGenerator(Backbone model, NDManager manager, LabeledImages train, ImageTransform normalise,
-                        int[] perClass, Options options) {
-        if (perClass.length != train.numClasses()) {
-            throw new IllegalArgumentException("counts for " + perClass.length + " classes, data has " + train.numClasses());
-        }
+    public CamGenerator(Backbone model, NDManager manager, LabeledImages train, int[] perClass, Options options) {
+        this(model == null ? null : maps(model, manager, train, options), train, perClass, options);
         if (options.method() == CamMethod.CAM && model == null) {
             throw new IllegalArgumentException("CAM-based sampling needs the first stage's model");
+        }
+    }
+
+    /** The maps the preset asks for: of the whole image (paper), or of a training-augmented copy (official). */
+    private static ClassActivationMaps maps(Backbone model, NDManager manager, LabeledImages train, Options options) {
+        return options.preset() == CamPreset.OFFICIAL
+                ? new ClassActivationMaps(model, manager, Transforms.train(model, train), options.seed())
+                : new ClassActivationMaps(model, manager, Transforms.whole(model, train));
+    }
+
+    CamGenerator(ClassActivationMaps cams, LabeledImages train, int[] perClass, Options options) {
+        if (perClass.length != train.numClasses()) {
+            throw new IllegalArgumentException("counts for " + perClass.length + " classes, data has " + train.numClasses());
         }
         this.train = train;
         this.perClass = perClass.clone();
         this.options = options;
-        this.cams = model == null ? null : new ClassActivationMaps(model, manager, normalise);
+        this.cams = cams;
         int c = train.numClasses();
         int[] sizes = train.classCounts();
         members = new int[c][];
@@ -165,12 +184,13 @@ public final class CamGenerator {
             labels[i] = labelOf(ks[i]);
             sources[i] = sourceOf(ks[i]);
         }
-        Map<Integer, boolean[]> masks = foregrounds(labels, sources, progress);
+        Maps maps = maps(sources, progress);
         Generated[] out = new Generated[n];
         try {
             IntStream.range(0, n).parallel().forEach(i -> {
                 try {
-                    out[i] = make(ks[i], labels[i], sources[i], masks.get(sources[i]));
+                    RgbImage img = train.image(sources[i]);
+                    out[i] = make(ks[i], labels[i], sources[i], img, foreground(maps, sources[i], img));
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -197,39 +217,36 @@ public final class CamGenerator {
             labels[i] = labelOf(ks[i]);
             sources[i] = sourceOf(ks[i]);
         }
-        Map<Integer, float[]> maps = new HashMap<>();
-        Map<Integer, boolean[]> masks = foregrounds(labels, sources, Progress.SILENT, maps);
+        Maps maps = maps(sources, Progress.SILENT);
         List<Explained> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            out.add(new Explained(train.image(sources[i]), maps.get(sources[i]), masks.get(sources[i]),
-                    make(ks[i], labels[i], sources[i], masks.get(sources[i]))));
+            RgbImage img = train.image(sources[i]);
+            float[] cam = maps == null ? null : ClassActivationMaps.onImage(maps.raw().get(sources[i]), maps.height(),
+                    maps.width(), img.width(), img.height());
+            boolean[] fg = foreground(maps, sources[i], img);
+            out.add(new Explained(img, cam, fg, make(ks[i], labels[i], sources[i], img, fg)));
         }
         return out;
     }
 
-    private Map<Integer, boolean[]> foregrounds(int[] labels, int[] sources, Progress progress) throws IOException {
-        return foregrounds(labels, sources, progress, null);
+    /** Raw maps (feature-map resolution) of the distinct sources of a range; null for ImageTrans. */
+    private record Maps(Map<Integer, float[]> raw, int height, int width) {
     }
 
-    /** The foreground mask of every distinct source in the range, from batched forward passes. */
-    private Map<Integer, boolean[]> foregrounds(int[] labels, int[] sources, Progress progress,
-                                                Map<Integer, float[]> keepMaps) throws IOException {
-        Map<Integer, boolean[]> masks = new HashMap<>();
+    /** The maps of every distinct source in the range, from batched forward passes. */
+    private Maps maps(int[] sources, Progress progress) throws IOException {
+        if (options.method() == CamMethod.IMAGE_TRANS) {
+            return null;
+        }
+        Map<Integer, float[]> raw = new HashMap<>();
         LinkedHashSet<Integer> distinct = new LinkedHashSet<>();
         for (int s : sources) {
             distinct.add(s);
         }
         List<Integer> todo = new ArrayList<>(distinct);
-        if (options.method() == CamMethod.IMAGE_TRANS) {
-            for (int s : todo) {
-                RgbImage img = train.image(s);
-                boolean[] all = new boolean[img.width() * img.height()];
-                Arrays.fill(all, true);
-                masks.put(s, all);
-            }
-            return masks;
-        }
         int bs = options.batchSize();
+        int fh = 0;
+        int fw = 0;
         for (int start = 0; start < todo.size(); start += bs) {
             int end = Math.min(todo.size(), start + bs);
             int[] idx = new int[end - start];
@@ -238,31 +255,44 @@ public final class CamGenerator {
                 idx[k - start] = todo.get(k);
                 cls[k - start] = train.label(todo.get(k));
             }
-            float[][] maps = cams.compute(train, idx, cls);
+            ClassActivationMaps.Raw r = cams.raw(train, idx, cls);
+            fh = r.height();
+            fw = r.width();
             for (int k = 0; k < idx.length; k++) {
-                masks.put(idx[k], ClassActivationMaps.foreground(maps[k], options.thresholdFactor()));
-                if (keepMaps != null) {
-                    keepMaps.put(idx[k], maps[k]);
-                }
+                raw.put(idx[k], r.maps()[k]);
             }
             progress.update("class activation maps", end, todo.size(), "img");
         }
-        return masks;
+        return new Maps(raw, fh, fw);
     }
 
-    private Generated make(long k, int label, int source, boolean[] fg) throws IOException {
-        RgbImage img = train.image(source);
+    /** A source's foreground at its own size: the map put onto the image and thresholded; all of it for ImageTrans. */
+    private boolean[] foreground(Maps maps, int source, RgbImage img) {
+        if (maps == null) {
+            boolean[] all = new boolean[img.width() * img.height()];
+            Arrays.fill(all, true);
+            return all;
+        }
+        return ClassActivationMaps.foreground(ClassActivationMaps.onImage(maps.raw().get(source), maps.height(),
+                maps.width(), img.width(), img.height()), options.thresholdFactor());
+    }
+
+    private Generated make(long k, int label, int source, RgbImage img, boolean[] fg) {
         int w = img.width();
         int h = img.height();
         SplittableRandom rng = Seeds.stream(options.seed(), "cam-transform", k);
         int choice = rng.nextInt(3);
-        int[] box = ForegroundTransform.boundingBox(fg, w, h);
+        boolean official = options.preset() == CamPreset.OFFICIAL;
+        int[] box = official ? ForegroundTransform.officialBox(fg, w, h) : ForegroundTransform.boundingBox(fg, w, h);
         if (box == null) {
             box = new int[] {0, 0, w - 1, h - 1};
         }
         ForegroundTransform t = switch (choice) {
-            case 0 -> new ForegroundTransform.RotateScale(-45 + 90 * rng.nextDouble(), 0.8 + 0.4 * rng.nextDouble(),
-                    (box[0] + box[2]) / 2.0, (box[1] + box[3]) / 2.0);
+            case 0 -> official
+                    ? new ForegroundTransform.RotateScale(rng.nextInt(-45, 45), rng.nextInt(80, 120) / 100.0,
+                            (box[0] + box[2]) / 2.0, (box[1] + box[3]) / 2.0)
+                    : new ForegroundTransform.RotateScale(-45 + 90 * rng.nextDouble(), 0.8 + 0.4 * rng.nextDouble(),
+                            (box[0] + box[2]) / 2.0, (box[1] + box[3]) / 2.0);
             case 1 -> options.method() == CamMethod.IMAGE_TRANS
                     ? new ForegroundTransform.Translate(rng.nextInt(-w / 8, w / 8 + 1), rng.nextInt(-h / 8, h / 8 + 1))
                     : new ForegroundTransform.Translate(rng.nextInt(-box[0], w - box[2]), rng.nextInt(-box[1], h - box[3]));
@@ -274,6 +304,7 @@ public final class CamGenerator {
                 fgPixels++;
             }
         }
-        return new Generated(k, label, source, train.id(source), t.apply(img, fg, options.paste()).image(), t, fgPixels);
+        return new Generated(k, label, source, train.id(source), t.apply(img, fg, options.paste()).image(), t, fgPixels,
+                official ? ImageFormat.JPEG : ImageFormat.PNG);
     }
 }

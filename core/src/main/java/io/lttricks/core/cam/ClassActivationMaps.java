@@ -9,6 +9,7 @@ import ai.djl.util.PairList;
 import io.lttricks.core.data.LabeledImages;
 import io.lttricks.core.model.Backbone;
 import io.lttricks.core.transform.ImageTransform;
+import io.lttricks.core.util.Seeds;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.util.SplittableRandom;
@@ -19,25 +20,42 @@ import java.util.SplittableRandom;
  * min-max normalised, resized to the image size bilinearly (half-pixel centres, as OpenCV's
  * INTER_LINEAR that the official code uses). Values lie in [0, 1].
  *
- * <p>The maps are computed on the un-augmented, normalised image (the official code passes the
- * image through the training augmentation first, so its map is of a randomly cropped and flipped
- * copy; we take the map of the image that is then transformed).
+ * <p>The network sees each image through a <em>view</em>: by default the whole image as the
+ * network takes it ({@link io.lttricks.core.transform.Transforms#whole}), so the map, resized to the
+ * original image's own size, lies on it exactly, whatever that size (CIFAR's 32 x 32, an ImageNet
+ * photo of 500 x 375). The official script's view is a training-augmented copy (a random crop and
+ * flip drawn per image, here from {@code viewSeed}); its map is resized onto the unaugmented image
+ * all the same, so it is shifted (and sometimes mirrored) against the object ({@link CamPreset}).
  */
 public final class ClassActivationMaps {
-    private final Backbone model;
-    private final NDManager manager;
-    private final ImageTransform normalise;
-    private final ParameterStore ps;
+    /** The weighted feature maps of a batch of view inputs (n images of {@code view}'s shape). */
+    @FunctionalInterface
+    interface MapFunction {
+        Raw maps(float[] inputs, int n, ImageTransform view, int[] classes);
+    }
+
+    private final MapFunction function;
+    private final ImageTransform view;
+    private final Long viewSeed;
 
     /**
-     * @param model     a trained model (the first stage's), initialised on {@code manager}
-     * @param normalise the test-time transform of the model's data (no randomness)
+     * @param model    a trained model (the first stage's), initialised on {@code manager}
+     * @param view     what the network sees of each image (deterministic unless {@code viewSeed} is set)
+     * @param viewSeed null for a deterministic view; else the seed of each image's random view draw
      */
-    public ClassActivationMaps(Backbone model, NDManager manager, ImageTransform normalise) {
-        this.model = model;
-        this.manager = manager;
-        this.normalise = normalise;
-        this.ps = new ParameterStore(manager, false);
+    public ClassActivationMaps(Backbone model, NDManager manager, ImageTransform view, Long viewSeed) {
+        this(forward(model, manager), view, viewSeed);
+    }
+
+    /** Maps of the whole images (no random view): the paper's method, and previews and tests. */
+    public ClassActivationMaps(Backbone model, NDManager manager, ImageTransform view) {
+        this(model, manager, view, null);
+    }
+
+    ClassActivationMaps(MapFunction function, ImageTransform view, Long viewSeed) {
+        this.function = function;
+        this.view = view;
+        this.viewSeed = viewSeed;
     }
 
     /** Maps at the feature map's resolution, before normalisation: [n][fh * fw]. */
@@ -45,53 +63,66 @@ public final class ClassActivationMaps {
     }
 
     /**
-     * The maps of {@code images[indices[k]]} for class {@code classes[k]}, each as height * width
-     * floats (row-major) at the network input's size.
+     * The maps of {@code images[indices[k]]} for class {@code classes[k]}, each min-max normalised
+     * and resized to that image's own size: height * width floats, row-major.
      */
     public float[][] compute(LabeledImages images, int[] indices, int[] classes) throws IOException {
         Raw raw = raw(images, indices, classes);
         float[][] out = new float[indices.length][];
         for (int k = 0; k < out.length; k++) {
-            float[] cam = raw.maps()[k];
-            minMax(cam);
-            out[k] = resizeBilinear(cam, raw.height(), raw.width(), normalise.height(), normalise.width());
+            var img = images.image(indices[k]);
+            out[k] = onImage(raw.maps()[k], raw.height(), raw.width(), img.width(), img.height());
         }
         return out;
     }
 
+    /** A raw map min-max normalised and resized to an image of {@code w} x {@code h}. */
+    public static float[] onImage(float[] raw, int fh, int fw, int w, int h) {
+        float[] cam = raw.clone();
+        minMax(cam);
+        return resizeBilinear(cam, fh, fw, h, w);
+    }
+
     /** The weighted sums of the last feature maps, one batched forward pass. */
     public Raw raw(LabeledImages images, int[] indices, int[] classes) throws IOException {
-        io.lttricks.core.train.GradMode.disableOnThisThread();
         int n = indices.length;
-        int per = normalise.floatsPerImage();
+        int per = view.floatsPerImage();
         float[] x = new float[n * per];
-        SplittableRandom unused = new SplittableRandom(0);
+        SplittableRandom fixed = new SplittableRandom(0);
         for (int k = 0; k < n; k++) {
-            normalise.apply(images, indices[k], unused, x, k * per);
+            SplittableRandom rng = viewSeed == null ? fixed : Seeds.stream(viewSeed, "cam-view", indices[k]);
+            view.apply(images, indices[k], rng, x, k * per);
         }
-        try (NDManager sm = manager.newSubManager()) {
-            NDArray input = sm.create(FloatBuffer.wrap(x),
-                    new Shape(n, normalise.channels(), normalise.height(), normalise.width()));
-            PairList<String, Object> params = new PairList<>();
-            params.add(Backbone.WITH_FEATURES, Boolean.TRUE);
-            NDArray features = model.forward(ps, new NDList(input), false, params).get(1);   // [n, K, fh, fw]
-            NDArray weight = model.classifier().getParameters().get("weight").getArray();  // [C, K]
-            long[] cls = new long[n];
-            for (int k = 0; k < n; k++) {
-                cls[k] = classes[k];
+        return function.maps(x, n, view, classes);
+    }
+
+    private static MapFunction forward(Backbone model, NDManager manager) {
+        ParameterStore ps = new ParameterStore(manager, false);
+        return (x, n, view, classes) -> {
+            io.lttricks.core.train.GradMode.disableOnThisThread();
+            try (NDManager sm = manager.newSubManager()) {
+                NDArray input = sm.create(FloatBuffer.wrap(x), new Shape(n, view.channels(), view.height(), view.width()));
+                PairList<String, Object> params = new PairList<>();
+                params.add(Backbone.WITH_FEATURES, Boolean.TRUE);
+                NDArray features = model.forward(ps, new NDList(input), false, params).get(1);   // [n, K, fh, fw]
+                NDArray weight = model.classifier().getParameters().get("weight").getArray();  // [C, K]
+                long[] cls = new long[n];
+                for (int k = 0; k < n; k++) {
+                    cls[k] = classes[k];
+                }
+                NDArray rows = weight.get(sm.create(cls));                                       // [n, K]
+                Shape fs = features.getShape();
+                NDArray cams = features.mul(rows.reshape(n, fs.get(1), 1, 1)).sum(new int[] {1}); // [n, fh, fw]
+                int fh = (int) fs.get(2);
+                int fw = (int) fs.get(3);
+                float[] flat = cams.toFloatArray();
+                float[][] maps = new float[n][];
+                for (int k = 0; k < n; k++) {
+                    maps[k] = java.util.Arrays.copyOfRange(flat, k * fh * fw, (k + 1) * fh * fw);
+                }
+                return new Raw(maps, fh, fw);
             }
-            NDArray rows = weight.get(sm.create(cls));                                       // [n, K]
-            Shape fs = features.getShape();
-            NDArray cams = features.mul(rows.reshape(n, fs.get(1), 1, 1)).sum(new int[] {1}); // [n, fh, fw]
-            int fh = (int) fs.get(2);
-            int fw = (int) fs.get(3);
-            float[] flat = cams.toFloatArray();
-            float[][] maps = new float[n][];
-            for (int k = 0; k < n; k++) {
-                maps[k] = java.util.Arrays.copyOfRange(flat, k * fh * fw, (k + 1) * fh * fw);
-            }
-            return new Raw(maps, fh, fw);
-        }
+        };
     }
 
     /** (v - min) / (max - min) in place; all zeros when the map is flat. */

@@ -126,6 +126,45 @@ public sealed interface ForegroundTransform {
         }
     }
 
+    /**
+     * The official script's "box" {xmin, ymin, xmax, ymax}: its loops record the first row (column)
+     * that holds foreground and stop at the second one, so xmax/ymax are the second such column/row
+     * (usually xmin + 1), or -1 when there is only one. The rotation centre and the translation
+     * range of the official preset come from it. Null when the mask is empty.
+     */
+    static int[] officialBox(boolean[] mask, int w, int h) {
+        int[] rows = firstTwo(h, y -> {
+            for (int x = 0; x < w; x++) {
+                if (mask[y * w + x]) {
+                    return true;
+                }
+            }
+            return false;
+        });
+        int[] cols = firstTwo(w, x -> {
+            for (int y = 0; y < h; y++) {
+                if (mask[y * w + x]) {
+                    return true;
+                }
+            }
+            return false;
+        });
+        return rows[0] < 0 ? null : new int[] {cols[0], rows[0], cols[1], rows[1]};
+    }
+
+    private static int[] firstTwo(int n, java.util.function.IntPredicate any) {
+        int first = -1;
+        for (int i = 0; i < n; i++) {
+            if (any.test(i)) {
+                if (first >= 0) {
+                    return new int[] {first, i};
+                }
+                first = i;
+            }
+        }
+        return new int[] {first, -1};
+    }
+
     /** Bounding box {xmin, ymin, xmax, ymax} of a mask, or null when it is empty. */
     static int[] boundingBox(boolean[] mask, int w, int h) {
         int xmin = w;

@@ -47,13 +47,14 @@ public final class GeneratedSet {
      * The manifest.
      *
      * @param method          cam or image_trans
+     * @param preset          paper or official (null in sets written before presets)
      * @param thresholdFactor foreground threshold factor
      * @param paste           over (the paper) or move (the official code)
      * @param checkpoint      the model the maps came from
      * @param perClass        images generated per class
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Manifest(String format, String method, double thresholdFactor, String paste, long seed,
+    public record Manifest(String format, String method, String preset, double thresholdFactor, String paste, long seed,
                            String checkpoint,
                            List<String> classes, int[] perClass, List<Entry> images) {
     }
@@ -64,16 +65,18 @@ public final class GeneratedSet {
         return name.isEmpty() || name.startsWith(".") ? "class_" + label : name;
     }
 
-    public static String relativePath(List<String> classes, int label, long k) {
-        return classDir(classes, label) + "/" + String.format(Locale.ROOT, "%08d.png", k);
+    /** Where generated image k lies in a set: its class's directory, its index, the format's extension. */
+    public static String relativePath(List<String> classes, CamGenerator.Generated g) {
+        return classDir(classes, g.label()) + "/" + String.format(Locale.ROOT, "%08d.%s", g.index(),
+                g.format().extension());
     }
 
-    /** Writes the images as PNG (lossless), in parallel; returns their manifest entries. */
+    /** Writes the images in their format (PNG, or the official preset's JPEG), in parallel; returns their entries. */
     public static List<Entry> writeImages(Path dir, List<String> classes, List<CamGenerator.Generated> images,
                                           Progress progress) throws IOException {
         List<Entry> entries = new ArrayList<>(images.size());
         for (CamGenerator.Generated g : images) {
-            entries.add(new Entry(g.index(), relativePath(classes, g.label(), g.index()), g.label(), g.sourceId(),
+            entries.add(new Entry(g.index(), relativePath(classes, g), g.label(), g.sourceId(),
                     g.transform(), g.foregroundPixels()));
         }
         for (int c = 0; c < classes.size(); c++) {
@@ -85,7 +88,7 @@ public final class GeneratedSet {
                 Path file = dir.resolve(entries.get(i).path());
                 try {
                     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-                    ImageIO.write(images.get(i).image().toBufferedImage(), "png", tmp.toFile());
+                    Files.write(tmp, images.get(i).encode());
                     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);

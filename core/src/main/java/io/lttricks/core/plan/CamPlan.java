@@ -3,6 +3,7 @@ package io.lttricks.core.plan;
 import io.lttricks.core.cam.CamCounts;
 import io.lttricks.core.cam.CamMethod;
 import io.lttricks.core.cam.CamPaste;
+import io.lttricks.core.cam.CamPreset;
 
 /**
  * A CAM-based sampling stage, resolved: new images of every class from a model's class
@@ -11,9 +12,10 @@ import io.lttricks.core.cam.CamPaste;
  * @param init            the model: {@code previous} (the last training stage's) or a checkpoint
  * @param thresholdFactor foreground = map >= factor x mean (1.0 as the paper, 0.75 as the official code)
  * @param threshold       with {@link CamCounts#THRESHOLD}: 100 for ImageNet-LT, 50 for iNaturalist
+ * @param preset          the paper's method or the official script's ({@link CamPreset})
  */
 public record CamPlan(String name, Init init, int batchSize, CamMethod method, double thresholdFactor,
-                      CamCounts counts, int threshold, CamPaste paste) implements StagePlan {
+                      CamCounts counts, int threshold, CamPaste paste, CamPreset preset) implements StagePlan {
 
     /** Images per class to generate for training classes of the given sizes. */
     public int[] perClass(int[] trainCounts) {
@@ -22,13 +24,14 @@ public record CamPlan(String name, Init init, int batchSize, CamMethod method, d
 
     /** The generator's settings for this stage. */
     public io.lttricks.core.cam.CamGenerator.Options generatorOptions(long seed) {
-        return new io.lttricks.core.cam.CamGenerator.Options(method, thresholdFactor, seed, batchSize, paste);
+        return new io.lttricks.core.cam.CamGenerator.Options(method, thresholdFactor, seed, batchSize, paste, preset);
     }
 
     @Override
     public String describe() {
-        return "stage " + name + ": " + (method == CamMethod.CAM ? "CAM-based sampling (foreground >= "
-                + StagePlan.fmt(thresholdFactor) + " x mean, " + paste.recipeName() + ")" : "ImageTrans")
+        return "stage " + name + ": " + (method == CamMethod.CAM ? "CAM-based sampling (" + preset.recipeName()
+                + " preset, foreground >= " + StagePlan.fmt(thresholdFactor) + " x mean, " + paste.recipeName() + ")"
+                : "ImageTrans (" + preset.recipeName() + " preset)")
                 + " from " + (init.isPrevious() ? "the previous stage's model" : init) + ", " + counts.recipeName()
                 + " counts" + (counts == CamCounts.THRESHOLD ? " (threshold " + threshold + ")" : "");
     }

@@ -34,6 +34,10 @@ import java.util.List;
  * @param paste           cam stage: {@code over} (the transformed foreground over the untouched
  *                        original, as the paper describes; default) or {@code move} (the region the
  *                        foreground left is filled from the transformed image, as the official code)
+ * @param preset          cam stage: {@code paper} (the method as the paper's text describes it; default) or
+ *                        {@code official} (as the official script ran it: maps of a training-augmented
+ *                        copy, its box, threshold 0.75, the object moved, JPEG); threshold_factor and
+ *                        paste, when given, override the preset's
  * @param checkpointEvery save a checkpoint every this many epochs (the last epoch always)
  * @param evalEvery       evaluate the model on the test set every this many epochs after
  *                        {@code eval_from} (and after the last epoch), for the best-test-epoch
@@ -68,6 +72,7 @@ public record StageRecipe(
         String counts,
         Integer threshold,
         String paste,
+        String preset,
         @JsonProperty("checkpoint_every") Integer checkpointEvery,
         @JsonProperty("eval_every") Integer evalEvery,
         @JsonProperty("eval_from") Integer evalFrom) {

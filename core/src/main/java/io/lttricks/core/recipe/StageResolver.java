@@ -3,6 +3,7 @@ package io.lttricks.core.recipe;
 import io.lttricks.core.cam.CamCounts;
 import io.lttricks.core.cam.CamMethod;
 import io.lttricks.core.cam.CamPaste;
+import io.lttricks.core.cam.CamPreset;
 import io.lttricks.core.loss.Drw;
 import io.lttricks.core.loss.LossKind;
 import io.lttricks.core.loss.LossPlan;
@@ -65,8 +66,9 @@ final class StageResolver {
     private CamPlan cam(StageRecipe s, String name, String at, boolean trainedBefore) {
         CamMethod method = term(CamMethod.VOCABULARY, s.method(), CamMethod.CAM, at + ".method");
         CamCounts counts = term(CamCounts.VOCABULARY, s.counts(), CamCounts.CIFAR, at + ".counts");
-        CamPaste paste = term(CamPaste.VOCABULARY, s.paste(), CamPaste.OVER, at + ".paste");
-        double factor = s.thresholdFactor() != null ? s.thresholdFactor() : 1.0;
+        CamPreset preset = term(CamPreset.VOCABULARY, s.preset(), CamPreset.PAPER, at + ".preset");
+        CamPaste paste = term(CamPaste.VOCABULARY, s.paste(), preset.defaultPaste(), at + ".paste");
+        double factor = s.thresholdFactor() != null ? s.thresholdFactor() : preset.defaultThresholdFactor();
         if (!(factor > 0)) {
             throw new RecipeException(at + ".threshold_factor: must be > 0, got " + factor);
         }
@@ -89,7 +91,7 @@ final class StageResolver {
             }
             checkpoint(init, at);
         }
-        return new CamPlan(name, init, batch, method, factor, counts, threshold, paste);
+        return new CamPlan(name, init, batch, method, factor, counts, threshold, paste, preset);
     }
 
     private TrainPlan train(StageRecipe s, String name, String at, int index, boolean trainedBefore,

@@ -8,7 +8,6 @@ import io.lttricks.core.cam.CamGenerator;
 import io.lttricks.core.cam.GeneratedSet;
 import io.lttricks.core.plan.CamPlan;
 import io.lttricks.core.train.Checkpoint;
-import io.lttricks.core.transform.Transforms;
 import io.lttricks.core.util.Progress;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,8 +36,7 @@ public final class CamStage {
         int[] perClass = plan.perClass(train.classCounts());
         try (NDManager manager = NDManager.newBaseManager(device)) {
             Backbone model = plan.needsModel() ? Checkpoint.loadModel(checkpoint, manager) : null;
-            CamGenerator gen = new CamGenerator(model, manager, train,
-                    model == null ? null : Transforms.test(model, train), perClass, plan.generatorOptions(seed));
+            CamGenerator gen = new CamGenerator(model, manager, train, perClass, plan.generatorOptions(seed));
             List<GeneratedSet.Entry> entries = new ArrayList<>();
             long total = gen.total();
             for (long from = 0; from < total; from += CHUNK) {
@@ -48,7 +46,7 @@ public final class CamStage {
                 progress.update("CAM-based sampling", to, total, "img");
             }
             GeneratedSet.Manifest m = new GeneratedSet.Manifest(GeneratedSet.FORMAT, plan.method().recipeName(),
-                    plan.thresholdFactor(), plan.paste().recipeName(), seed, checkpoint == null ? null : checkpoint.toString(),
+                    plan.preset().recipeName(), plan.thresholdFactor(), plan.paste().recipeName(), seed, checkpoint == null ? null : checkpoint.toString(),
                     train.classNames(), perClass, entries);
             GeneratedSet.writeManifest(outDir, m);
             return m;

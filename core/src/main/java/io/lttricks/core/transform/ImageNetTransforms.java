@@ -25,6 +25,15 @@ public final class ImageNetTransforms {
         return new Train(size);
     }
 
+    /**
+     * The whole image resized to {@code size} x {@code size} (aspect not kept, nothing cropped), so
+     * that a map over this input covers the whole original image: the view class activation maps
+     * are computed on.
+     */
+    public static ImageTransform whole(int size) {
+        return new Whole(size);
+    }
+
     public static ImageTransform test(int size, int resize) {
         return new Test(size, resize);
     }
@@ -131,6 +140,30 @@ public final class ImageNetTransforms {
             int cx = (rw - size) / 2;
             int cy = (rh - size) / 2;
             write(resized.getSubimage(cx, cy, size, size), false, dst, offset);
+        }
+    }
+
+    private record Whole(int size) implements ImageTransform {
+        @Override
+        public int channels() {
+            return 3;
+        }
+
+        @Override
+        public int height() {
+            return size;
+        }
+
+        @Override
+        public int width() {
+            return size;
+        }
+
+        @Override
+        public void apply(LabeledImages images, int index, SplittableRandom rng, float[] dst, int offset)
+                throws IOException {
+            BufferedImage img = images.image(index).toBufferedImage();
+            write(resize(img, 0, 0, img.getWidth(), img.getHeight(), size, size), false, dst, offset);
         }
     }
 }

@@ -27,6 +27,18 @@ public final class Transforms {
         return ImageNetTransforms.test(IMAGENET_SIZE, IMAGENET_RESIZE);
     }
 
+    /**
+     * The whole image as the network takes it, nothing cropped: CIFAR's test transform (the image
+     * is the input), the ImageNet layouts' image resized to 224 x 224. A map computed on it maps
+     * back onto the whole original image by a plain resize.
+     */
+    public static ImageTransform whole(Backbone backbone, LabeledImages images) {
+        if (Backbones.isCifarLayout(backbone)) {
+            return CifarTransforms.test(requireInMemory(images, backbone));
+        }
+        return ImageNetTransforms.whole(IMAGENET_SIZE);
+    }
+
     private static InMemoryImages requireInMemory(LabeledImages images, Backbone backbone) {
         if (images instanceof InMemoryImages m) {
             return m;

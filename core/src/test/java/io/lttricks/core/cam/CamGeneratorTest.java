@@ -48,8 +48,8 @@ class CamGeneratorTest {
             model = Backbones.create("resnet20", data.numClasses());
             model.initialize(m, DataType.FLOAT32, new Shape(1, 3, 32, 32));
         }
-        return new CamGenerator(model, m, data, model == null ? null : Transforms.test(model, data),
-                GenerationCounts.cifar(data.classCounts()), new CamGenerator.Options(method, 1.0, seed, 64, CamPaste.OVER));
+        return new CamGenerator(model, m, data, GenerationCounts.cifar(data.classCounts()),
+                new CamGenerator.Options(method, 1.0, seed, 64, CamPaste.OVER, CamPreset.PAPER));
     }
 
     /** Any range generates the images the whole run generates; the same seed, the same images. */
@@ -124,7 +124,7 @@ class CamGeneratorTest {
             CamGenerator gen = generator(data, m, CamMethod.CAM, 2);
             List<CamGenerator.Generated> images = gen.generate(0, gen.total(), Progress.SILENT);
             List<GeneratedSet.Entry> entries = GeneratedSet.writeImages(tmp, data.classNames(), images, Progress.SILENT);
-            GeneratedSet.writeManifest(tmp, new GeneratedSet.Manifest(GeneratedSet.FORMAT, "cam", 1.0, "over", 2, "x.ckpt",
+            GeneratedSet.writeManifest(tmp, new GeneratedSet.Manifest(GeneratedSet.FORMAT, "cam", "paper", 1.0, "over", 2, "x.ckpt",
                     data.classNames(), gen.perClass(), entries));
             byte[] before = Files.readAllBytes(tmp.resolve(entries.get(3).path()));
             GeneratedSet.writeImages(tmp, data.classNames(), images, Progress.SILENT);

@@ -162,4 +162,24 @@ class ForegroundTransformTest {
         assertArrayEquals(new int[] {3, 5, 12, 20}, ForegroundTransform.boundingBox(fg, W, H));
         assertEquals(null, ForegroundTransform.boundingBox(new boolean[W * H], W, H));
     }
+
+    /** The official script's loops stop at the second row/column that holds foreground. */
+    @Test
+    void officialBoxIsTheFirstTwoRowsAndColumns() {
+        int w = 10;
+        int h = 8;
+        boolean[] m = new boolean[w * h];
+        for (int y = 2; y <= 5; y++) {
+            for (int x = 3; x <= 7; x++) {
+                m[y * w + x] = true;
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {3, 2, 7, 5}, ForegroundTransform.boundingBox(m, w, h));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {3, 2, 4, 3}, ForegroundTransform.officialBox(m, w, h));
+        boolean[] one = new boolean[w * h];
+        one[4 * w + 6] = true;
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {6, 4, -1, -1}, ForegroundTransform.officialBox(one, w, h),
+                "a single row and column leave the maxima at -1, as the script's loops do");
+        org.junit.jupiter.api.Assertions.assertNull(ForegroundTransform.officialBox(new boolean[w * h], w, h));
+    }
 }

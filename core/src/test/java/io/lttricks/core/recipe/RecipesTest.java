@@ -167,7 +167,8 @@ class RecipesTest {
             assertEquals(p, Recipes.fromJson(Recipes.toJson(p), StagePlan.class));
         }
         CamPlan cam = (CamPlan) r.stages().get(1);
-        assertEquals(new CamPlan("cam", Init.PREVIOUS, 256, CamMethod.CAM, 0.75, CamCounts.THRESHOLD, 50, CamPaste.MOVE),
+        assertEquals(new CamPlan("cam", Init.PREVIOUS, 256, CamMethod.CAM, 0.75, CamCounts.THRESHOLD, 50, CamPaste.MOVE,
+                io.lttricks.core.cam.CamPreset.PAPER),
                 cam);
     }
 
