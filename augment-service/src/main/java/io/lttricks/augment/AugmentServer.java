@@ -47,9 +47,9 @@ public final class AugmentServer implements AutoCloseable {
     public AugmentServer(Platform platform, boolean withGrpc) throws IOException {
         this.augmenter = new Augmenter(platform);
         this.planner = new JobWorker<>(platform.config(), Topics.AUGMENT_JOBS, Topics.GROUP_AUGMENT_PLANNER,
-                CamJob.parser(), (key, job) -> augmenter.plan(job)).start();
+                CamJob.parser(), (key, job) -> augmenter.plan(job), (key, job, last) -> augmenter.giveUp(job, last)).start();
         this.shards = new JobWorker<>(platform.config(), Topics.SHARD_JOBS, Topics.GROUP_AUGMENT, ShardJob.parser(),
-                (key, job) -> augmenter.shard(job)).start();
+                (key, job) -> augmenter.shard(job), (key, job, last) -> augmenter.giveUp(job.getStage(), last)).start();
         this.grpc = withGrpc ? new GrpcServer(platform.config().grpcPort(), List.of(new Api(platform))) : null;
     }
 

@@ -13,6 +13,7 @@ import io.lttricks.core.train.Checkpoint;
 import io.lttricks.core.util.Progress;
 import io.lttricks.platform.DataAccess;
 import io.lttricks.platform.GeneratedSets;
+import io.lttricks.platform.JobWorker;
 import io.lttricks.platform.Keys;
 import io.lttricks.platform.Platform;
 import io.lttricks.platform.RecipeMapper;
@@ -57,8 +58,8 @@ final class Augmenter implements AutoCloseable {
         this.sets = new GeneratedSets(platform);
     }
 
-    /** Splits a stage into shard jobs. */
-    void plan(CamJob job) {
+    /** Splits a stage into shard jobs. A transient failure asks for a retry, any other fails the stage. */
+    void plan(CamJob job) throws JobWorker.Retry {
         CamPlan plan = null;
         try {
             plan = stage(job);
@@ -90,12 +91,16 @@ final class Augmenter implements AutoCloseable {
             }
             LOG.info("run {} stage {}: {} images in {} shards", job.getRunId(), plan.name(), total, shards);
         } catch (IOException | RuntimeException e) {
+            JobWorker.Retry.throwIfTransient(e);
             fail(job, plan == null ? "cam" : plan.name(), e);
         }
     }
 
-    /** Generates and stores one shard; completes the set if it was the last one. */
-    void shard(ShardJob job) {
+    /**
+     * Generates and stores one shard; completes the set if it was the last one. A transient failure
+     * asks for a retry, any other fails the stage.
+     */
+    void shard(ShardJob job) throws JobWorker.Retry {
         CamJob stageJob = job.getStage();
         CamPlan plan = null;
         try {
@@ -125,6 +130,7 @@ final class Augmenter implements AutoCloseable {
                 completed(stageJob, plan, Keys.generatedManifest(stageJob.getOutputPrefix()), m.images().size());
             }
         } catch (IOException | RuntimeException e) {
+            JobWorker.Retry.throwIfTransient(e);
             fail(stageJob, plan == null ? "cam" : plan.name(), e);
         }
     }
@@ -171,6 +177,17 @@ final class Augmenter implements AutoCloseable {
     private void completed(CamJob job, CamPlan plan, String manifestKey, long images) {
         platform.bus().event(RunEvent.newBuilder().setRunId(job.getRunId()).setStage(plan.name())
                 .setCompleted(StageCompleted.newBuilder().setOutputKey(manifestKey).setItems(images)));
+    }
+
+    /** Reports a stage whose job failed transiently on every attempt as failed, with the last reason. */
+    void giveUp(CamJob job, JobWorker.Retry last) {
+        String stage = "cam";
+        try {
+            stage = stage(job).name();
+        } catch (RuntimeException e) {
+            // The stage keeps the generic name.
+        }
+        fail(job, stage, last);
     }
 
     private void fail(CamJob job, String stage, Exception e) {

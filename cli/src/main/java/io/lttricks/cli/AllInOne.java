@@ -94,12 +94,12 @@ public final class AllInOne implements AutoCloseable {
     }
 
     private void startServices(Ports ports, int augmentWorkers, Path dataDir) throws IOException {
-        ObjectStore store = new ObjectStore(config);
+        ObjectStore store = ObjectStore.connect(config);
         parts.add(0, store);
         store.ensureBucket();
         Topics.ensure(config);
         seedDatasets(store, dataDir);
-        EventBus bus = new EventBus(config, "lt-up");
+        EventBus bus = EventBus.connect(config, "lt-up");
         parts.add(0, bus);
         SamplerServer sampler = new SamplerServer(new Platform(config.withGrpcPort(ports.sampler())
                 .withInstance("lt-up-sampler"), store, bus));

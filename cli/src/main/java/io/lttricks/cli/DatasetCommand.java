@@ -163,7 +163,7 @@ final class DatasetCommand {
             checkTarGz(archive);
             Config config = Config.from(env, 0);
             String key = Keys.DATASETS + name;
-            try (ObjectStore store = new ObjectStore(config)) {
+            try (ObjectStore store = ObjectStore.connect(config)) {
                 store.ensureBucket();
                 if (store.exists(key) && !replace) {
                     throw new IllegalStateException(store.uri(key) + " already exists; pass --replace to overwrite it");

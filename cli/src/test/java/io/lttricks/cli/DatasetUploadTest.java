@@ -67,7 +67,7 @@ class DatasetUploadTest {
     }
 
     static byte[] stored(String key) throws IOException {
-        try (ObjectStore store = new ObjectStore(Config.from(env, 0))) {
+        try (ObjectStore store = ObjectStore.connect(Config.from(env, 0))) {
             return store.get(key);
         }
     }
@@ -106,7 +106,7 @@ class DatasetUploadTest {
         Path good = tarGz("good.tar.gz", "x");
         assertTrue(assertThrows(IllegalArgumentException.class, () -> upload(good, "good.zip", false).call())
                 .getMessage().contains(".tar.gz"));
-        try (ObjectStore store = new ObjectStore(Config.from(env, 0))) {
+        try (ObjectStore store = ObjectStore.connect(Config.from(env, 0))) {
             store.ensureBucket();
             assertTrue(store.list("datasets/").stream().noneMatch(k -> k.contains("plain") || k.contains("text") || k.contains("good")),
                     "nothing was stored: " + store.list("datasets/"));

@@ -165,7 +165,7 @@ class ServicesIntegrationTest {
         byte[] shardBefore;
         byte[] manifestBefore;
         try (AllInOne all = AllInOne.start(state, tmp.resolve("no-data"), AllInOne.Ports.ANY, 2, env);
-             ObjectStore store = new ObjectStore(all.config())) {
+             ObjectStore store = ObjectStore.connect(all.config())) {
             store.put("datasets/mini-cifar.tar.gz", dataset, "application/gzip");
             awaitGroupMembers(all.config(), Topics.GROUP_AUGMENT, 2);
             ManagedChannel channel = ManagedChannelBuilder.forTarget(all.samplerTarget()).usePlaintext().build();
@@ -345,7 +345,7 @@ class ServicesIntegrationTest {
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.GROUP_ID_CONFIG, "it-redeliver-" + topic + "-" + System.nanoTime()),
                 new StringDeserializer(), new ByteArrayDeserializer());
-             EventBus bus = new EventBus(config, "it")) {
+             EventBus bus = EventBus.connect(config, "it")) {
             c.subscribe(List.of(topic));
             long deadline = System.currentTimeMillis() + 20_000;
             while (System.currentTimeMillis() < deadline) {

@@ -8,8 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lttricks.platform.Config;
 import io.lttricks.platform.EventBus;
+import io.lttricks.platform.KafkaEventBus;
+import io.lttricks.platform.KafkaRunStateStore;
 import io.lttricks.platform.ObjectStore;
 import io.lttricks.platform.RunStateStore;
+import io.lttricks.platform.S3ObjectStore;
 import io.lttricks.platform.Topics;
 import io.lttricks.proto.v1.RunStatus;
 import java.nio.file.Path;
@@ -34,9 +37,9 @@ class EmbeddedInfraTest {
                         Config.S3_SECRET_KEY, "sk-secret",
                         Config.TOPIC_PARTITIONS, "2"), 0);
                 Topics.ensure(config);
-                try (ObjectStore store = new ObjectStore(config);
-                     EventBus bus = new EventBus(config, "test");
-                     RunStateStore runs = new RunStateStore(config, bus)) {
+                try (ObjectStore store = new S3ObjectStore(config);
+                     EventBus bus = new KafkaEventBus(config, "test");
+                     RunStateStore runs = new KafkaRunStateStore(config, bus)) {
                     store.ensureBucket();
                     if (round == 0) {
                         store.put("runs/r1/a.txt", "hello".getBytes(), "text/plain");

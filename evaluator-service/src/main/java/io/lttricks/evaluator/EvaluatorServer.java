@@ -39,21 +39,28 @@ public final class EvaluatorServer implements AutoCloseable {
     public EvaluatorServer(Platform platform) throws IOException {
         ReportMaker reports = new ReportMaker(platform);
         this.worker = new JobWorker<>(platform.config(), Topics.EVAL_JOBS, Topics.GROUP_EVALUATOR, EvalJob.parser(),
-                (key, job) -> evaluate(platform, reports, job)).start();
+                (key, job) -> evaluate(platform, reports, job),
+                (key, job, last) -> fail(platform, job, last.getMessage())).start();
         this.grpc = new GrpcServer(platform.config().grpcPort(), List.of(new Api(platform, reports)));
     }
 
-    private static void evaluate(Platform platform, ReportMaker reports, EvalJob job) {
+    /** Evaluates a finished stage; a transient failure asks for a retry, any other fails the stage. */
+    private static void evaluate(Platform platform, ReportMaker reports, EvalJob job) throws JobWorker.Retry {
         try {
             Metrics m = reports.evaluate(RecipeMapper.fromProto(job.getRecipe()).dataset(), job.getManifestKey(),
                     job.getCheckpointKey(), job.getReportPrefix());
             platform.bus().event(RunEvent.newBuilder().setRunId(job.getRunId()).setStage(job.getStage())
                     .setEvaluation(EvaluationCompleted.newBuilder().setMetrics(m).setCheckpointKey(job.getCheckpointKey())));
         } catch (IOException | RuntimeException e) {
-            LOG.error("evaluation of {} failed: {}", job.getCheckpointKey(), e.toString());
-            platform.bus().event(RunEvent.newBuilder().setRunId(job.getRunId()).setStage(job.getStage())
-                    .setFailed(StageFailed.newBuilder().setReason("evaluation: " + e.getMessage()).setPermanent(true)));
+            JobWorker.Retry.throwIfTransient(e);
+            fail(platform, job, e.getMessage());
         }
+    }
+
+    private static void fail(Platform platform, EvalJob job, String reason) {
+        LOG.error("evaluation of {} failed: {}", job.getCheckpointKey(), reason);
+        platform.bus().event(RunEvent.newBuilder().setRunId(job.getRunId()).setStage(job.getStage())
+                .setFailed(StageFailed.newBuilder().setReason("evaluation: " + reason).setPermanent(true)));
     }
 
     public int port() {

@@ -29,39 +29,70 @@ import org.slf4j.LoggerFactory;
  * runs (minutes or hours for a training stage) the worker pauses its partitions and keeps polling,
  * so the group keeps it as a member; the offset is committed only when the job has finished, so a
  * job whose worker dies is delivered again (jobs are idempotent). Jobs waiting on the topic are the
- * queue.
+ * queue. A job whose handler asks for a retry is tried again after a pause, a few times, and then
+ * reported failed ({@link JobAttempts}).
  *
  * @param <T> the job message
  */
 public final class JobWorker<T extends com.google.protobuf.Message> implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JobWorker.class);
 
-    /** What a worker does with a job. Throwing {@link Retry} redelivers it; other exceptions drop it. */
+    /**
+     * What a worker does with a job. Throwing {@link Retry} has it tried again after a pause (see
+     * {@link JobAttempts}); other exceptions drop it, so a handler reports its own failures.
+     */
     @FunctionalInterface
     public interface Handler<T> {
         void handle(String key, T job) throws Exception;
     }
 
-    /** Asks for the job to be delivered again after a pause (the failure may pass). */
+    /** What a worker does with a job that asked for a retry on every attempt: report it failed, with the reason. */
+    @FunctionalInterface
+    public interface GiveUp<T> {
+        void giveUp(String key, T job, Retry last) throws Exception;
+    }
+
+    /**
+     * Asks for the job to be tried again after a pause: the failure may pass (storage or the broker
+     * could not be reached; see {@link TransientFailure}). The job must be idempotent, as every job is.
+     */
     public static final class Retry extends Exception {
         public Retry(String message, Throwable cause) {
             super(message, cause);
+        }
+
+        /** Asks for a retry when {@code e} is a transient failure; else returns, for the caller to report it. */
+        public static void throwIfTransient(Throwable e) throws Retry {
+            if (TransientFailure.in(e)) {
+                throw new Retry(String.valueOf(e.getMessage()), e);
+            }
         }
     }
 
     private final KafkaConsumer<String, byte[]> consumer;
     private final String topic;
     private final Parser<T> parser;
-    private final Handler<T> handler;
+    private final JobAttempts<T> attempts;
     private final ExecutorService executor;
     private final Thread loop;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private volatile boolean busy;
 
+    /** A worker whose jobs are tried again while they ask for it, then logged as failed. */
     public JobWorker(Config config, String topic, String group, Parser<T> parser, Handler<T> handler) {
+        this(config, topic, group, parser, new JobAttempts<>(handler, (key, job, last) -> { },
+                JobAttempts.RetryPolicy.DEFAULT));
+    }
+
+    /** A worker whose jobs are tried again while they ask for it (default policy), then given up. */
+    public JobWorker(Config config, String topic, String group, Parser<T> parser, Handler<T> handler, GiveUp<T> giveUp) {
+        this(config, topic, group, parser, new JobAttempts<>(handler, giveUp, JobAttempts.RetryPolicy.DEFAULT));
+    }
+
+    public JobWorker(Config config, String topic, String group, Parser<T> parser, JobAttempts<T> attempts) {
         this.topic = topic;
         this.parser = parser;
-        this.handler = handler;
+        this.attempts = attempts;
         this.consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap(),
                 ConsumerConfig.GROUP_ID_CONFIG, group,
@@ -134,11 +165,8 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
         }
         busy = true;
         consumer.pause(consumer.assignment());
-        Future<?> f = executor.submit(() -> {
-            handler.handle(record.key(), job);
-            return null;
-        });
-        boolean retry = false;
+        Future<JobAttempts.Outcome> f = executor.submit(() -> attempts.run(record.key(), job));
+        JobAttempts.Outcome outcome;
         try {
             while (!f.isDone()) {
                 consumer.poll(Duration.ofMillis(200));   // heartbeats; partitions are paused
@@ -147,14 +175,10 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
                     return;
                 }
             }
-            f.get();
+            outcome = f.get();
         } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof Retry r) {
-                LOG.warn("job at {}@{} will be retried: {}", tp, record.offset(), r.getMessage());
-                retry = true;
-            } else {
-                LOG.error("job at {}@{} failed: {}", tp, record.offset(), e.getCause().toString(), e.getCause());
-            }
+            LOG.error("job at {}@{} failed: {}", tp, record.offset(), e.getCause().toString(), e.getCause());
+            outcome = JobAttempts.Outcome.FAILED;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
@@ -163,9 +187,10 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
         } finally {
             busy = false;
         }
-        if (retry) {
+        if (outcome == JobAttempts.Outcome.UNREPORTED) {
+            // Its failure could not be reported (the broker is gone too): take it again from the start, later.
             consumer.seek(tp, record.offset());
-            sleep(2000);
+            sleep(30_000);
         } else {
             commit(tp, record.offset());
         }

@@ -10,11 +10,11 @@ public record Platform(Config config, ObjectStore store, EventBus bus) implement
 
     /** Connects to the configured storage and Kafka, creating the bucket and topics when missing. */
     public static Platform open(Config config, String service) throws IOException {
-        ObjectStore store = new ObjectStore(config);
+        ObjectStore store = ObjectStore.connect(config);
         try {
             store.ensureBucket();
             Topics.ensure(config);
-            return new Platform(config, store, new EventBus(config, service));
+            return new Platform(config, store, EventBus.connect(config, service));
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e;

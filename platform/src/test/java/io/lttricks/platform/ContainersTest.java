@@ -40,7 +40,7 @@ class ContainersTest {
 
     @Test
     void objectStoreWorksAgainstMinio() throws Exception {
-        try (ObjectStore store = new ObjectStore(config())) {
+        try (ObjectStore store = new S3ObjectStore(config())) {
             store.ensureBucket();
             store.put("runs/t/x.bin", new byte[] {1, 2, 3}, "application/octet-stream");
             assertArrayEquals(new byte[] {1, 2, 3}, store.get("runs/t/x.bin"));
@@ -54,8 +54,8 @@ class ContainersTest {
         Config config = config();
         Topics.ensure(config);
         List<String> seen = new CopyOnWriteArrayList<>();
-        try (EventBus bus = new EventBus(config, "test");
-             RunStateStore runs = new RunStateStore(config, bus);
+        try (EventBus bus = new KafkaEventBus(config, "test");
+             RunStateStore runs = new KafkaRunStateStore(config, bus);
              JobWorker<DatasetJob> worker = new JobWorker<>(config, Topics.DATASET_JOBS, "test-group", DatasetJob.parser(),
                      (key, job) -> seen.add(job.getRunId())).start()) {
             bus.publish(Topics.DATASET_JOBS, "r1", DatasetJob.newBuilder().setRunId("r1").build());

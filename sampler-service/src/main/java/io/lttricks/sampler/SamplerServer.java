@@ -4,6 +4,7 @@ import io.lttricks.core.data.DatasetSpec;
 import io.lttricks.platform.Config;
 import io.lttricks.platform.GrpcServer;
 import io.lttricks.platform.JobWorker;
+import io.lttricks.platform.KafkaRunStateStore;
 import io.lttricks.platform.Platform;
 import io.lttricks.platform.RecipeMapper;
 import io.lttricks.platform.RunStateStore;
@@ -33,15 +34,17 @@ public final class SamplerServer implements AutoCloseable {
 
     public SamplerServer(Platform platform) throws IOException {
         DatasetBuilder builder = new DatasetBuilder(platform);
-        this.runs = new RunStateStore(platform.config(), platform.bus());
+        this.runs = new KafkaRunStateStore(platform.config(), platform.bus());
         this.coordinator = new RunCoordinator(platform, runs).start();
         this.datasets = new JobWorker<>(platform.config(), Topics.DATASET_JOBS, Topics.GROUP_DATASET, DatasetJob.parser(),
-                (key, job) -> buildDataset(platform, builder, job)).start();
+                (key, job) -> buildDataset(platform, builder, job),
+                (key, job, last) -> failDataset(platform, job, last.getMessage())).start();
         this.grpc = new GrpcServer(platform.config().grpcPort(),
                 List.of(new SamplerServiceImpl(platform, builder), new RunServiceImpl(platform, runs)));
     }
 
-    private static void buildDataset(Platform platform, DatasetBuilder builder, DatasetJob job) {
+    /** Builds a run's training set; a transient failure asks for a retry, any other fails the run. */
+    private static void buildDataset(Platform platform, DatasetBuilder builder, DatasetJob job) throws JobWorker.Retry {
         try {
             DatasetSpec spec = RecipeMapper.fromProto(job.getRecipe()).dataset();
             DatasetInfo info = builder.build(spec, job.getManifestKey());
@@ -49,10 +52,15 @@ public final class SamplerServer implements AutoCloseable {
                     .setManifestKey(info.getManifestKey()).addAllClasses(info.getClassesList())
                     .addAllCounts(info.getCountsList())));
         } catch (IOException | RuntimeException e) {
-            LOG.error("training set of run {} failed: {}", job.getRunId(), e.toString());
-            platform.bus().event(RunEvent.newBuilder().setRunId(job.getRunId()).setStage("dataset")
-                    .setFailed(StageFailed.newBuilder().setReason("training set: " + e.getMessage()).setPermanent(true)));
+            JobWorker.Retry.throwIfTransient(e);
+            failDataset(platform, job, e.getMessage());
         }
+    }
+
+    private static void failDataset(Platform platform, DatasetJob job, String reason) {
+        LOG.error("training set of run {} failed: {}", job.getRunId(), reason);
+        platform.bus().event(RunEvent.newBuilder().setRunId(job.getRunId()).setStage("dataset")
+                .setFailed(StageFailed.newBuilder().setReason("training set: " + reason).setPermanent(true)));
     }
 
     public int port() {

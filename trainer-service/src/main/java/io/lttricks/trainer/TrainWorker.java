@@ -11,6 +11,7 @@ import io.lttricks.core.train.ResidentMemory;
 import io.lttricks.core.train.TrainListener;
 import io.lttricks.platform.DataAccess;
 import io.lttricks.platform.GeneratedSets;
+import io.lttricks.platform.JobWorker;
 import io.lttricks.platform.Keys;
 import io.lttricks.platform.Platform;
 import io.lttricks.platform.RecipeMapper;
@@ -53,7 +54,11 @@ final class TrainWorker {
         this.data = new DataAccess(platform);
     }
 
-    void handle(TrainJob job) {
+    /**
+     * Runs the stage. A transient failure (storage or the broker unreachable) asks for a retry: the
+     * stage then resumes from its last stored checkpoint. Any other failure fails the stage.
+     */
+    void handle(TrainJob job) throws JobWorker.Retry {
         String stage = "?";
         try {
             TrainPlan plan = RecipeMapper.plan(job.getPlanJson(), job.getRecipe(), job.getStageIndex(), TrainPlan.class);
@@ -61,14 +66,26 @@ final class TrainWorker {
             run(job, RecipeMapper.fromProto(job.getRecipe()), plan);
         } catch (CancellationException e) {
             LOG.warn("stage {} of run {} stopped: the run was cancelled", stage, job.getRunId());
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            fail(job, stage, e.getMessage(), true);
-        } catch (IOException | UncheckedIOException e) {
-            fail(job, stage, e.getMessage(), true);
-        } catch (RuntimeException e) {
-            LOG.error("stage {} of run {} broke", stage, job.getRunId(), e);
-            fail(job, stage, e.toString(), true);
+        } catch (IOException | RuntimeException e) {
+            JobWorker.Retry.throwIfTransient(e);
+            boolean expected = e instanceof IOException || e instanceof UncheckedIOException
+                    || e instanceof IllegalArgumentException || e instanceof IllegalStateException;
+            if (!expected) {
+                LOG.error("stage {} of run {} broke", stage, job.getRunId(), e);
+            }
+            fail(job, stage, expected ? e.getMessage() : e.toString(), true);
         }
+    }
+
+    /** Reports a stage whose every attempt failed transiently as failed, with the last reason. */
+    void giveUp(TrainJob job, JobWorker.Retry last) {
+        String stage = "?";
+        try {
+            stage = RecipeMapper.plan(job.getPlanJson(), job.getRecipe(), job.getStageIndex(), TrainPlan.class).name();
+        } catch (RuntimeException e) {
+            // The stage stays unnamed in the event.
+        }
+        fail(job, stage, last.getMessage(), true);
     }
 
     private void fail(TrainJob job, String stage, String reason, boolean permanent) {

@@ -5,6 +5,7 @@ import io.grpc.stub.StreamObserver;
 import io.lttricks.platform.Config;
 import io.lttricks.platform.GrpcServer;
 import io.lttricks.platform.JobWorker;
+import io.lttricks.platform.KafkaRunStateStore;
 import io.lttricks.platform.Keys;
 import io.lttricks.platform.Platform;
 import io.lttricks.core.plan.TrainPlan;
@@ -37,10 +38,10 @@ public final class TrainerServer implements AutoCloseable {
     private final GrpcServer grpc;
 
     public TrainerServer(Platform platform) throws IOException {
-        this.runs = new RunStateStore(platform.config(), platform.bus());
+        this.runs = new KafkaRunStateStore(platform.config(), platform.bus());
         TrainWorker trainer = new TrainWorker(platform, runs);
         this.worker = new JobWorker<>(platform.config(), Topics.TRAIN_JOBS, Topics.GROUP_TRAINER, TrainJob.parser(),
-                (key, job) -> trainer.handle(job)).start();
+                (key, job) -> trainer.handle(job), (key, job, last) -> trainer.giveUp(job, last)).start();
         this.grpc = new GrpcServer(platform.config().grpcPort(), List.of(new Api(platform)));
     }
 

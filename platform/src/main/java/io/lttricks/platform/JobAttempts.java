@@ -1,0 +1,110 @@
+package io.lttricks.platform;
+
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one job to its end, as a {@link JobWorker} does with each job it receives: the handler, and
+ * while it asks for a retry ({@link JobWorker.Retry}: storage or the broker could not be reached),
+ * the handler again after a pause that doubles each time, up to the policy's number of attempts;
+ * then the give-up callback, which reports the job failed with the last reason ("failed N times,
+ * the last: ..."). Free of Kafka, so
+ * that services test their handlers with it.
+ *
+ * @param <T> the job message
+ */
+public final class JobAttempts<T> {
+    private static final Logger LOG = LoggerFactory.getLogger(JobAttempts.class);
+
+    /** How a job ended. */
+    public enum Outcome {
+        /** The handler returned. */
+        DONE,
+        /** Every attempt asked for a retry; the give-up callback reported the job failed. */
+        GAVE_UP,
+        /** Every attempt asked for a retry and the give-up callback failed too: nobody heard of it. */
+        UNREPORTED,
+        /** The handler threw something other than a retry: the job is dropped (handlers report their own failures). */
+        FAILED
+    }
+
+    /**
+     * How often, and after how long, a job that asks for a retry is tried again: {@code attempts} in
+     * all, pausing {@code firstPause} after the first failed one, twice as long after each next one,
+     * never longer than {@code maxPause}.
+     */
+    public record RetryPolicy(int attempts, Duration firstPause, Duration maxPause) {
+        /** 5 attempts, pauses of 2, 4, 8 and 16 s: a storage or broker restart passes, a lasting outage fails the job in 30 s. */
+        public static final RetryPolicy DEFAULT = new RetryPolicy(5, Duration.ofSeconds(2), Duration.ofSeconds(30));
+
+        public RetryPolicy {
+            if (attempts < 1) {
+                throw new IllegalArgumentException("attempts must be >= 1, got " + attempts);
+            }
+        }
+
+        /** The pause after failed attempt {@code attempt} (counting from 1). */
+        public Duration pause(int attempt) {
+            Duration p = firstPause.multipliedBy(1L << Math.min(attempt - 1, 30));
+            return p.compareTo(maxPause) > 0 || p.isNegative() ? maxPause : p;
+        }
+    }
+
+    /** Waits between attempts (tests pass one that records instead of sleeping). */
+    @FunctionalInterface
+    public interface Pause {
+        void sleep(Duration d) throws InterruptedException;
+    }
+
+    private final JobWorker.Handler<T> handler;
+    private final JobWorker.GiveUp<T> giveUp;
+    private final RetryPolicy policy;
+    private final Pause pause;
+
+    public JobAttempts(JobWorker.Handler<T> handler, JobWorker.GiveUp<T> giveUp, RetryPolicy policy) {
+        this(handler, giveUp, policy, d -> Thread.sleep(d.toMillis()));
+    }
+
+    public JobAttempts(JobWorker.Handler<T> handler, JobWorker.GiveUp<T> giveUp, RetryPolicy policy, Pause pause) {
+        this.handler = handler;
+        this.giveUp = giveUp;
+        this.policy = policy;
+        this.pause = pause;
+    }
+
+    /**
+     * Runs the job (see the class comment).
+     *
+     * @throws InterruptedException when interrupted (the worker is closing): the job has not ended
+     */
+    public Outcome run(String key, T job) throws InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                handler.handle(key, job);
+                return Outcome.DONE;
+            } catch (JobWorker.Retry r) {
+                if (attempt >= policy.attempts()) {
+                    LOG.error("job {} failed {} times, giving up: {}", key, attempt, r.getMessage());
+                    try {
+                        giveUp.giveUp(key, job, new JobWorker.Retry("failed " + attempt + " times, the last: "
+                                + r.getMessage(), r.getCause()));
+                        return Outcome.GAVE_UP;
+                    } catch (Exception e) {
+                        LOG.error("job {}: could not report its failure: {}", key, e.toString());
+                        return Outcome.UNREPORTED;
+                    }
+                }
+                Duration p = policy.pause(attempt);
+                LOG.warn("job {}: attempt {} of {} failed, trying again in {} s: {}", key, attempt, policy.attempts(),
+                        p.toMillis() / 1000.0, r.getMessage());
+                pause.sleep(p);
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                LOG.error("job {} failed: {}", key, e.toString(), e);
+                return Outcome.FAILED;
+            }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package io.lttricks.platform.testing;
+
+import io.lttricks.platform.Config;
+import io.lttricks.platform.EventBus;
+import io.lttricks.platform.ObjectStore;
+import io.lttricks.platform.Platform;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** A {@link Platform} on in-memory storage and bus, for tests of a service's logic without Kafka or S3. */
+public final class TestPlatform {
+    private TestPlatform() {
+    }
+
+    /** A configuration with its work and data directories under {@code dir}, instance {@code instance}. */
+    public static Config config(Path dir, String instance) {
+        return Config.from(Map.of(
+                Config.WORK_DIR, dir.resolve("work").toString(),
+                Config.DATA_DIR, dir.resolve("data").toString(),
+                Config.INSTANCE, instance,
+                Config.KAFKA_BOOTSTRAP, "in-memory:0",
+                Config.S3_ENDPOINT, "http://in-memory"), 0);
+    }
+
+    public static Platform of(Path dir, String instance, ObjectStore store, EventBus bus) {
+        return new Platform(config(dir, instance), store, bus);
+    }
+}
