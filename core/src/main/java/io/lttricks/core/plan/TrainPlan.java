@@ -19,11 +19,12 @@ import io.lttricks.core.plan.Sgd;
  * @param drw             deferred re-weighting, or null
  * @param generated       the cam stage whose images join the training set, or null
  * @param checkpointEvery a checkpoint every this many epochs (and after the last)
+ * @param colourJitter    ImageNet layouts: colour jitter in the training augmentation (ImageNet-LT's config)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TrainPlan(String name, Init init, StageRole role, int batchSize, int epochs, LrSchedule lr, Sgd sgd,
                         LossPlan loss, SamplerKind sampler, Drs drs, Drw drw, Mixup mixup, String generated,
-                        int checkpointEvery, EvalPlan eval) implements StagePlan {
+                        int checkpointEvery, EvalPlan eval, boolean colourJitter) implements StagePlan {
 
     public TrainPlan {
         if (mixup == null) {
@@ -54,6 +55,9 @@ public record TrainPlan(String name, Init init, StageRole role, int batchSize, i
         }
         if (generated != null) {
             sb.append(", with the images of ").append(generated);
+        }
+        if (colourJitter) {
+            sb.append(", colour jitter");
         }
         if (eval.every() > 0) {
             sb.append(", test set every ").append(eval.every()).append(" epochs after ").append(eval.from());

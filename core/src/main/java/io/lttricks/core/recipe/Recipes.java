@@ -146,7 +146,8 @@ public final class Recipes {
             throw new RecipeException("backbone: " + e.getMessage());
         }
         List<StageRecipe> stages = recipe.stages().isEmpty() ? List.of(StageRecipe.empty("train")) : recipe.stages();
-        StageResolver resolver = new StageResolver(profile, ds.name().toLowerCase(Locale.ROOT), mixable, checkpoints);
+        StageResolver resolver = new StageResolver(profile, ScheduleFamily.of(ds.name(), backbone),
+                ds.name().toLowerCase(Locale.ROOT), mixable, checkpoints);
         List<StagePlan> plans = new ArrayList<>();
         Set<String> names = new HashSet<>();
         boolean trainedBefore = false;
@@ -175,7 +176,8 @@ public final class Recipes {
 
     /** A cam stage on its own (the model comes from elsewhere, e.g. the command line). */
     public static CamPlan resolveCamStage(StageRecipe stage) {
-        StageResolver resolver = new StageResolver(Profile.PAPER, "", Set.of(), CheckpointCheck.NONE);
+        StageResolver resolver = new StageResolver(Profile.PAPER, ScheduleFamily.CIFAR, "", Set.of(),
+                CheckpointCheck.NONE);
         return (CamPlan) resolver.resolve(stage.with("type", "cam").with("init", "previous"), 0, true, Set.of());
     }
 }

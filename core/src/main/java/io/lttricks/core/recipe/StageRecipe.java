@@ -38,6 +38,8 @@ import java.util.List;
  *                        {@code official} (as the official script ran it: maps of a training-augmented
  *                        copy, its box, threshold 0.75, the object moved, JPEG); threshold_factor and
  *                        paste, when given, override the preset's
+ * @param colourJitter    ImageNet layouts: colour jitter in training (default: on for ImageNet-LT, as its
+ *                        official config; off elsewhere)
  * @param checkpointEvery save a checkpoint every this many epochs (the last epoch always)
  * @param evalEvery       evaluate the model on the test set every this many epochs after
  *                        {@code eval_from} (and after the last epoch), for the best-test-epoch
@@ -73,6 +75,7 @@ public record StageRecipe(
         Integer threshold,
         String paste,
         String preset,
+        @JsonProperty("colour_jitter") Boolean colourJitter,
         @JsonProperty("checkpoint_every") Integer checkpointEvery,
         @JsonProperty("eval_every") Integer evalEvery,
         @JsonProperty("eval_from") Integer evalFrom) {

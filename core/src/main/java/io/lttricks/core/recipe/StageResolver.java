@@ -33,12 +33,15 @@ import io.lttricks.core.plan.CamPlan;
  */
 final class StageResolver {
     private final Profile profile;
+    private final ScheduleFamily family;
     private final String dataset;
     private final Set<MixLocation> mixable;
     private final CheckpointCheck checkpoints;
 
-    StageResolver(Profile profile, String dataset, Set<MixLocation> mixable, CheckpointCheck checkpoints) {
+    StageResolver(Profile profile, ScheduleFamily family, String dataset, Set<MixLocation> mixable,
+                  CheckpointCheck checkpoints) {
         this.profile = profile;
+        this.family = family;
         this.dataset = dataset;
         this.mixable = mixable;
         this.checkpoints = checkpoints;
@@ -108,19 +111,20 @@ final class StageResolver {
             throw new RecipeException(at + ".generated: '" + s.generated() + "' is not an earlier cam stage"
                     + (camStages.isEmpty() ? " (the recipe has none before this stage)" : "; earlier cam stages: " + camStages));
         }
-        Profile.Shape shape = profile.shape(role, s.epochs());
+        Mixup mixup = mixup(s.mixup(), at);
+        Profile.Shape shape = profile.shape(family, role, mixup.enabled(), s.epochs());
         int epochs = shape.epochs();
         if (epochs < 1) {
             throw new RecipeException(at + ".epochs: must be >= 1, got " + epochs);
         }
-        int batch = s.batchSize() != null ? s.batchSize() : 128;
+        int batch = s.batchSize() != null ? s.batchSize() : family.batchSize();
         if (batch < 2) {
             throw new RecipeException(at + ".batch_size: must be >= 2 (batch norm needs two images), got " + batch);
         }
         LrSchedule lr = schedule(s, shape, epochs, at);
         Sgd sgd = new Sgd(s.momentum() != null ? s.momentum() : Sgd.PAPER.momentum(),
                 s.nesterov() != null ? s.nesterov() : Sgd.PAPER.nesterov(),
-                s.weightDecay() != null ? s.weightDecay() : Sgd.PAPER.weightDecay());
+                s.weightDecay() != null ? s.weightDecay() : family.weightDecay());
         if (sgd.momentum() < 0 || sgd.momentum() >= 1) {
             throw new RecipeException(at + ".momentum: must lie in [0, 1), got " + sgd.momentum());
         }
@@ -129,7 +133,7 @@ final class StageResolver {
         }
         LossPlan loss = loss(s.loss(), at);
         SamplerKind sampler = term(SamplerKind.VOCABULARY, s.sampler(), SamplerKind.INSTANCE, at + ".sampler");
-        int deferredStart = shape.deferredStart();
+        int deferredStart = role == StageRole.MAIN ? shape.deferredStart() : 0;
         Drs drs = null;
         if (s.drs() != null) {
             SamplerKind after = term(SamplerKind.VOCABULARY, s.drs().sampler(), SamplerKind.CLASS_BALANCED,
@@ -154,21 +158,21 @@ final class StageResolver {
             }
             drw = new Drw(start, weights, beta);
         }
-        Mixup mixup = mixup(s.mixup(), at);
         int checkpointEvery = s.checkpointEvery() != null ? s.checkpointEvery() : (epochs >= 50 ? 5 : 1);
         if (checkpointEvery < 1) {
             throw new RecipeException(at + ".checkpoint_every: must be >= 1");
         }
         EvalPlan eval = eval(s, lr, epochs, at);
+        boolean jitter = s.colourJitter() != null ? s.colourJitter() : family.colourJitter();
         return new TrainPlan(name, init, role, batch, epochs, lr, sgd, loss, sampler, drs, drw, mixup, s.generated(),
-                checkpointEvery, eval);
+                checkpointEvery, eval, jitter);
     }
 
     private static LrSchedule schedule(StageRecipe s, Profile.Shape shape, int epochs, String at) {
         List<Integer> milestones = s.milestones() != null ? s.milestones() : shape.milestones();
         int warmup = s.warmupEpochs() != null ? s.warmupEpochs() : shape.warmupEpochs();
         double lr = s.lr() != null ? s.lr() : shape.lr();
-        double decay = s.lrDecay() != null ? s.lrDecay() : 0.01;
+        double decay = s.lrDecay() != null ? s.lrDecay() : shape.lrDecay();
         if (!(lr > 0)) {
             throw new RecipeException(at + ".lr: must be > 0, got " + lr);
         }

@@ -73,7 +73,7 @@ public final class StageRunner {
         }
         Backbone model = model(in.backbone(), in.train(), manager, start, in.seed(), in.stageIndex());
         StageTrainer.Builder trainer = StageTrainer.builder(in.plan(), model, manager)
-                .setData(stageTrain, Transforms.train(model, in.train()))
+                .setData(stageTrain, Transforms.train(model, in.train(), in.plan().colourJitter()))
                 .setSeed(in.seed(), in.stageIndex())
                 .setOutput(in.runName(), dir)
                 .optReferenceCounts(reference)

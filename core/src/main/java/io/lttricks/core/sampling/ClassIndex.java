@@ -56,6 +56,26 @@ final class ClassIndex {
         return members[c].length;
     }
 
+    /** The largest reference count. */
+    int referenceMax() {
+        int max = 0;
+        for (int n : reference) {
+            max = Math.max(max, n);
+        }
+        return max;
+    }
+
+    /** The smallest reference count of a class that has images. */
+    int referenceMinNonEmpty() {
+        int min = Integer.MAX_VALUE;
+        for (int c = 0; c < reference.length; c++) {
+            if (reference[c] > 0 && count(c) > 0) {
+                min = Math.min(min, reference[c]);
+            }
+        }
+        return min;
+    }
+
     int minNonEmpty() {
         int min = Integer.MAX_VALUE;
         for (int[] m : members) {

@@ -11,10 +11,12 @@ import io.lttricks.core.util.Vocabulary;
 public enum SamplerKind implements Term {
     INSTANCE(Info.of("instance", "instance-balanced: every image once an epoch, shuffled", "default", "none"),
             c -> new InstanceSampler(c.labels(), c.numClasses())),
-    RANDOM_UNDER(Info.of("random_under", "random under-sampling: each class cut to n_min images", "under", "rus"),
-            c -> new RandomUnderSampler(c.labels(), c.numClasses(), c.seed())),
-    RANDOM_OVER(Info.of("random_over", "random over-sampling: each class filled up to n_max images", "over", "ros"),
-            c -> new RandomOverSampler(c.labels(), c.numClasses(), c.seed())),
+    RANDOM_UNDER(Info.of("random_under", "random under-sampling: rounds of n_min images of every class, drawn afresh,"
+            + " for an epoch of the original length", "under", "rus"),
+            c -> new RandomUnderSampler(c.labels(), c.numClasses(), c.referenceCounts())),
+    RANDOM_OVER(Info.of("random_over", "random over-sampling: every class filled up to n_max with replicas drawn"
+            + " afresh each epoch", "over", "ros"),
+            c -> new RandomOverSampler(c.labels(), c.numClasses(), c.referenceCounts())),
     CLASS_BALANCED(Info.of("class_balanced", "class-balanced: a class uniformly, then one of its images", "balance",
             "balanced", "cbs"),
             c -> new ClassBalancedSampler(c.labels(), c.numClasses(), c.referenceCounts())),
@@ -30,11 +32,11 @@ public enum SamplerKind implements Term {
      * What a sampler is built from.
      *
      * @param totalEpochs     the stage's length (progressive sampling)
-     * @param seed            fixes the replicas / removals of random over- and under-sampling
-     * @param referenceCounts for class-first samplers (class-balanced, square-root, progressive): the
-     *                        class sizes that set the shares and the epoch length, e.g. the original
-     *                        counts when generated images join the training set (null: the data's
-     *                        own). Instance, over- and under-sampling work on the data as it is.
+     * @param seed            the stage's sampler seed, for samplers that fix a draw for a whole stage (none
+     *                        of the paper's: random over- and under-sampling draw afresh every epoch)
+     * @param referenceCounts the class sizes that set class shares, n_min / n_max and the epoch length, e.g.
+     *                        the original counts when generated images join the training set (null:
+     *                        the data's own). Instance sampling works on the data as it is.
      */
     public record Context(int[] labels, int numClasses, int totalEpochs, long seed, int[] referenceCounts) {
     }

@@ -12,7 +12,9 @@ import java.util.SplittableRandom;
  * The ImageNet augmentation of Goyal et al., as the paper uses it for ImageNet-LT and iNaturalist:
  * training takes a random crop of 8%-100% of the area with aspect ratio in [3/4, 4/3] (Szegedy et
  * al.), resized to 224x224, flipped with probability 1/2; test images are resized so the shorter
- * edge is 256, then centre-cropped to 224. Normalised with the ImageNet mean and std.
+ * edge is 256, then centre-cropped to 224. Normalised with the ImageNet mean and std. ImageNet-LT's
+ * official config adds colour jitter to training (torchvision's {@code ColorJitter(0.4, 0.4, 0.4,
+ * 0)}: brightness, contrast and saturation factors uniform in [0.6, 1.4], applied in a random order).
  */
 public final class ImageNetTransforms {
     public static final float[] MEAN = {0.485f, 0.456f, 0.406f};
@@ -22,7 +24,12 @@ public final class ImageNetTransforms {
     }
 
     public static ImageTransform train(int size) {
-        return new Train(size);
+        return new Train(size, false);
+    }
+
+    /** Training with colour jitter (ImageNet-LT's official augmentation). */
+    public static ImageTransform train(int size, boolean colourJitter) {
+        return new Train(size, colourJitter);
     }
 
     /**
@@ -55,6 +62,60 @@ public final class ImageNetTransforms {
         }
     }
 
+    /**
+     * Colour jitter in place, as torchvision's {@code ColorJitter(0.4, 0.4, 0.4, 0)}: brightness
+     * (scale), contrast (blend with the mean grey level) and saturation (blend with each pixel's
+     * grey), each with a factor uniform in [0.6, 1.4], in a random order, clamped after each step.
+     */
+    static void jitter(BufferedImage img, SplittableRandom rng) {
+        int w = img.getWidth();
+        int h = img.getHeight();
+        int n = w * h;
+        int[] px = img.getRGB(0, 0, w, h, null, 0, w);
+        float[] r = new float[n];
+        float[] g = new float[n];
+        float[] b = new float[n];
+        for (int i = 0; i < n; i++) {
+            r[i] = ((px[i] >>> 16) & 0xff) / 255f;
+            g[i] = ((px[i] >>> 8) & 0xff) / 255f;
+            b[i] = (px[i] & 0xff) / 255f;
+        }
+        int[] order = {0, 1, 2};
+        for (int i = 2; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        for (int op : order) {
+            float f = (float) (0.6 + 0.8 * rng.nextDouble());
+            float mean = 0;
+            if (op == 1) {
+                for (int i = 0; i < n; i++) {
+                    mean += grey(r[i], g[i], b[i]) / n;
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                float base = op == 0 ? 0 : op == 1 ? mean : grey(r[i], g[i], b[i]);
+                r[i] = clamp(base + f * (r[i] - base));
+                g[i] = clamp(base + f * (g[i] - base));
+                b[i] = clamp(base + f * (b[i] - base));
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            px[i] = Math.round(r[i] * 255) << 16 | Math.round(g[i] * 255) << 8 | Math.round(b[i] * 255);
+        }
+        img.setRGB(0, 0, w, h, px, 0, w);
+    }
+
+    private static float grey(float r, float g, float b) {
+        return 0.299f * r + 0.587f * g + 0.114f * b;
+    }
+
+    private static float clamp(float v) {
+        return v < 0 ? 0 : v > 1 ? 1 : v;
+    }
+
     static BufferedImage resize(BufferedImage src, int sx, int sy, int sw, int sh, int w, int h) {
         BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = out.createGraphics();
@@ -64,7 +125,7 @@ public final class ImageNetTransforms {
         return out;
     }
 
-    private record Train(int size) implements ImageTransform {
+    private record Train(int size, boolean colourJitter) implements ImageTransform {
         @Override
         public int channels() {
             return 3;
@@ -107,7 +168,11 @@ public final class ImageNetTransforms {
                 }
             }
             boolean flip = rng.nextBoolean();
-            write(resize(img, cx, cy, cw, ch, size, size), flip, dst, offset);
+            BufferedImage crop = resize(img, cx, cy, cw, ch, size, size);
+            if (colourJitter) {
+                jitter(crop, rng);
+            }
+            write(crop, flip, dst, offset);
         }
     }
 

@@ -14,10 +14,15 @@ public final class Transforms {
     }
 
     public static ImageTransform train(Backbone backbone, LabeledImages images) {
+        return train(backbone, images, false);
+    }
+
+    /** @param colourJitter ImageNet layouts only: ImageNet-LT's colour jitter */
+    public static ImageTransform train(Backbone backbone, LabeledImages images, boolean colourJitter) {
         if (Backbones.isCifarLayout(backbone)) {
             return CifarTransforms.train(requireInMemory(images, backbone));
         }
-        return ImageNetTransforms.train(IMAGENET_SIZE);
+        return ImageNetTransforms.train(IMAGENET_SIZE, colourJitter);
     }
 
     public static ImageTransform test(Backbone backbone, LabeledImages images) {

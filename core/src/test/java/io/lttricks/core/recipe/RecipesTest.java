@@ -96,6 +96,47 @@ class RecipesTest {
         assertEquals(new Mixup(MixLocation.POOL, 2.0), two.mixup());
     }
 
+    /** The official mixup configs train 400 epochs, decays at 320 and 360 (5 warm-up epochs). */
+    @Test
+    void aMainStageWithMixupRunsTheMixupConfigsLength() {
+        TrainPlan p = train("dataset: {name: cifar10}\nstages: [{mixup: input}]", 0);
+        assertEquals(400, p.epochs());
+        assertEquals(new LrSchedule(0.1, 5, List.of(320, 360), 0.01), p.lr());
+        TrainPlan q = train("dataset: {name: cifar10}\nprofile: quick\nstages: [{mixup: pool}]", 0);
+        assertEquals(60, q.epochs());
+        assertEquals(List.of(48, 54), q.lr().milestones());
+        TrainPlan first = train("dataset: {name: cifar10}\nstages: [{role: first_stage, mixup: input}]", 0);
+        assertEquals(160, first.epochs(), "the two-stage split keeps its 160 epochs");
+    }
+
+    /** ImageNet-LT and iNaturalist get their official configs' schedules, not CIFAR's. */
+    @Test
+    void largeDataSetsGetTheirOfficialSchedules() {
+        String lt = "dataset: {name: imagenet_lt, source: x, train_list: a, test_list: b}\nbackbone: resnet10\n";
+        TrainPlan p = train(lt + "stages: [{loss: CE}]", 0);
+        assertEquals(100, p.epochs());
+        assertEquals(512, p.batchSize());
+        assertEquals(new LrSchedule(0.2, 0, List.of(60, 80), 0.1), p.lr());
+        assertEquals(1e-4, p.sgd().weightDecay());
+        assertTrue(p.colourJitter(), "ImageNet-LT's config adds colour jitter");
+        assertEquals(60, train(lt + "stages: [{drs: {}}]", 0).drs().startEpoch(), "DRS after the first decay");
+        Recipes.Resolved bag = resolve(lt + "stages: [{name: a, role: first_stage, mixup: input},"
+                + " {name: b, role: deferred, mixup: input, sampler: class_balanced}, {name: c, role: finetune}]");
+        assertEquals(new LrSchedule(0.2, 0, List.of(120), 0.1), ((TrainPlan) bag.stages().get(0)).lr());
+        assertEquals(160, ((TrainPlan) bag.stages().get(0)).epochs());
+        assertEquals(new LrSchedule(0.002, 0, List.of(40), 0.1), ((TrainPlan) bag.stages().get(1)).lr());
+        assertEquals(new LrSchedule(0.002, 0, List.of(8, 16), 0.1), ((TrainPlan) bag.stages().get(2)).lr());
+        TrainPlan inat = train("dataset: {name: inat2018, source: x, train_list: a, test_list: b}\nbackbone: resnet50\n"
+                + "stages: [{loss: CE}]", 0);
+        assertEquals(128, inat.batchSize());
+        assertEquals(new LrSchedule(0.2, 0, List.of(60, 80), 0.1), inat.lr());
+        assertFalse(inat.colourJitter());
+        TrainPlan quick = train(lt + "profile: quick\nstages: [{loss: CE}]", 0);
+        assertEquals(15, quick.epochs());
+        assertEquals(List.of(9, 12), quick.lr().milestones());
+        assertFalse(train("dataset: {name: cifar10}\nstages: [{loss: CE}]", 0).colourJitter());
+    }
+
     /** The official configs' defaults: CB beta 0.9999 on CIFAR-10, 0.9 on CIFAR-100; focal gamma 2, CB_Focal 1. */
     @Test
     void lossDefaultsFollowTheOfficialConfigsPerDataSet() {

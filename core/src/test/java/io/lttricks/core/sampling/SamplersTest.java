@@ -2,6 +2,7 @@ package io.lttricks.core.sampling;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -105,15 +106,23 @@ class SamplersTest {
         }
     }
 
+    static int[] perClass(int[] order, int[] labels, int classes) {
+        int[] per = new int[classes];
+        for (int i : order) {
+            per[labels[i]]++;
+        }
+        return per;
+    }
+
+    /** Every class filled to n_max, every original image kept, replicas drawn afresh each epoch. */
     @Test
-    void randomOverSamplingFillsEveryClassToNmax() {
-        Sampler s = new RandomOverSampler(LABELS, C, 5);
+    void randomOverSamplingFillsEveryClassToNmaxAfreshEachEpoch() {
+        Sampler s = new RandomOverSampler(LABELS, C);
         int[] order = s.epoch(1, new SplittableRandom(1));
         assertEquals(C * COUNTS[0], order.length);
-        int[] per = new int[C];
+        int[] per = perClass(order, LABELS, C);
         boolean[] seen = new boolean[N];
         for (int i : order) {
-            per[LABELS[i]]++;
             seen[i] = true;
         }
         for (int c = 0; c < C; c++) {
@@ -122,27 +131,77 @@ class SamplersTest {
         for (boolean b : seen) {
             assertTrue(b, "every original image is kept");
         }
-        int[] again = s.epoch(2, new SplittableRandom(2));
         int[] a = order.clone();
-        int[] b = again.clone();
+        int[] b = s.epoch(2, new SplittableRandom(2));
         Arrays.sort(a);
         Arrays.sort(b);
-        assertArrayEquals(a, b, "the replicas are drawn once; epochs only reorder them");
+        assertFalse(Arrays.equals(a, b), "another epoch replicates other images");
+        assertArrayEquals(order, s.epoch(1, new SplittableRandom(1)), "deterministic for a generator state");
     }
 
+    /**
+     * Rounds of n_min images per class, drawn afresh, until the epoch is as long as the training set:
+     * the schedule keeps its steps, every minority image is in every round.
+     */
     @Test
-    void randomUnderSamplingCutsEveryClassToNmin() {
-        Sampler s = new RandomUnderSampler(LABELS, C, 5);
+    void randomUnderSamplingDrawsBalancedRoundsForAFullEpoch() {
+        RandomUnderSampler s = new RandomUnderSampler(LABELS, C);
+        int nMin = COUNTS[C - 1];
+        assertEquals(nMin, s.perClassPerRound());
         int[] order = s.epoch(1, new SplittableRandom(1));
-        assertEquals(C * COUNTS[C - 1], order.length);
-        int[] per = new int[C];
-        for (int i : order) {
-            per[LABELS[i]]++;
+        assertEquals(N, order.length, "an epoch as long as the training set");
+        int round = C * nMin;
+        int[] first = Arrays.copyOf(order, round);
+        int[] per = perClass(first, LABELS, C);
+        for (int c = 0; c < C; c++) {
+            assertEquals(nMin, per[c], "a round holds n_min of every class");
         }
+        assertEquals(round, Arrays.stream(first).distinct().count(), "no image twice within a round");
+        int[] second = Arrays.copyOfRange(order, round, 2 * round);
+        int[] a = first.clone();
+        int[] b = second.clone();
+        Arrays.sort(a);
+        Arrays.sort(b);
+        assertFalse(Arrays.equals(a, b), "each round removes other majority images");
+        java.util.Set<Integer> minority = new java.util.HashSet<>();
+        for (int i : second) {
+            if (LABELS[i] == C - 1) {
+                minority.add(i);
+            }
+        }
+        assertEquals(nMin, minority.size(), "every minority image in every round");
+    }
+
+    /**
+     * With a cam stage's images (every class's pool at n_max + n_min, reference counts the
+     * original ones), over-sampling trains on every pool image each epoch, under-sampling on
+     * rounds of the original n_min per class: CAM-based over- and under-sampling differ.
+     */
+    @Test
+    void camBasedOverAndUnderSamplingDiffer() {
+        int[] pool = new int[C];
+        int total = 0;
+        for (int c = 0; c < C; c++) {
+            pool[c] = COUNTS[0] + COUNTS[C - 1];
+            total += pool[c];
+        }
+        int[] labels = new int[total];
+        int k = 0;
+        for (int c = 0; c < C; c++) {
+            for (int i = 0; i < pool[c]; i++) {
+                labels[k++] = c;
+            }
+        }
+        int[] over = new RandomOverSampler(labels, C, COUNTS).epoch(1, new SplittableRandom(3));
+        int[] under = new RandomUnderSampler(labels, C, COUNTS).epoch(1, new SplittableRandom(3));
+        assertEquals(total, over.length, "over-sampling: every pool image once, nothing to replicate");
+        assertEquals(total, Arrays.stream(over).distinct().count());
+        assertEquals(N, under.length, "under-sampling: the original epoch length");
+        int[] firstRound = Arrays.copyOf(under, C * COUNTS[C - 1]);
+        int[] per = perClass(firstRound, labels, C);
         for (int c = 0; c < C; c++) {
             assertEquals(COUNTS[C - 1], per[c]);
         }
-        assertEquals(order.length, Arrays.stream(order).distinct().count(), "no image twice");
     }
 
     @Test
