@@ -1,12 +1,12 @@
 package io.lttricks.sampler;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.lttricks.core.plan.CamPlan;
 import io.lttricks.core.plan.Init;
 import io.lttricks.core.plan.TrainPlan;
 import io.lttricks.core.plan.StagePlan;
+import io.lttricks.platform.EventBus;
 import io.lttricks.platform.Keys;
-import io.lttricks.platform.Platform;
+import io.lttricks.platform.ObjectStore;
 import io.lttricks.platform.RecipeMapper;
 import io.lttricks.platform.RunStateStore;
 import io.lttricks.platform.Topics;
@@ -21,84 +21,38 @@ import io.lttricks.proto.v1.StagePhase;
 import io.lttricks.proto.v1.StageQueued;
 import io.lttricks.proto.v1.StageStatus;
 import io.lttricks.proto.v1.TrainJob;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Moves runs forward. Reads {@link Topics#EVENTS} as the consumer group
- * {@value Topics#GROUP_COORDINATOR}: a run's events share a partition, so each run has one
- * coordinator at a time, and replicas of the sampler service share the runs. For every event it
- * updates the run's state (written durably before the event's offset is committed) and, when a
- * stage has finished, puts the next stage's job on its topic. Dispatch only moves a stage from
- * pending to queued, so an event seen twice (after a restart) does not dispatch twice; and jobs are
- * idempotent besides.
+ * Moves runs forward: the state machine of a run, fed one {@link RunEvent} at a time (by
+ * {@link CoordinatorLoop}, which reads {@link Topics#EVENTS}; by tests, directly). For every event
+ * it updates the run's state and, when a stage has finished, puts the next stage's job on its
+ * topic, and an evaluation job after every training stage.
+ *
+ * <p>An event may come twice (after a restart, or when handling it failed half-way and it is
+ * handled again), so handling one twice changes nothing: dispatch only moves a stage from pending
+ * to queued; a stage's completion is recorded after its evaluation job is published, and a
+ * completion seen again still dispatches whatever is pending. Jobs are idempotent besides.
  */
-final class RunCoordinator implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(RunCoordinator.class);
+final class RunCoordinator {
     /** Progress is written to the run state at most this often; watchers read events directly. */
     private static final long PROGRESS_STATE_INTERVAL_MS = 5_000;
 
-    private final Platform platform;
+    private final EventBus bus;
+    private final ObjectStore store;
     private final RunStateStore runs;
-    private final KafkaConsumer<String, byte[]> consumer;
-    private final Thread loop;
-    private final AtomicBoolean running = new AtomicBoolean(true);
     private final Map<String, Long> lastProgressWrite = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, List<StagePlan>> plans = new java.util.concurrent.ConcurrentHashMap<>();
 
-    RunCoordinator(Platform platform, RunStateStore runs) {
-        this.platform = platform;
+    /** @param store only to name its bucket (checkpoint references are keys of it) */
+    RunCoordinator(EventBus bus, ObjectStore store, RunStateStore runs) {
+        this.bus = bus;
+        this.store = store;
         this.runs = runs;
-        this.consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, platform.config().kafkaBootstrap(),
-                ConsumerConfig.GROUP_ID_CONFIG, Topics.GROUP_COORDINATOR,
-                ConsumerConfig.CLIENT_ID_CONFIG, "lt-coordinator-" + platform.config().instance(),
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                new StringDeserializer(), new ByteArrayDeserializer());
-        this.loop = new Thread(this::run, "lt-coordinator");
-        this.loop.setDaemon(true);
     }
 
-    RunCoordinator start() {
-        loop.start();
-        return this;
-    }
-
-    private void run() {
-        consumer.subscribe(List.of(Topics.EVENTS));
-        try {
-            while (running.get()) {
-                var records = consumer.poll(Duration.ofMillis(300));
-                for (ConsumerRecord<String, byte[]> r : records) {
-                    try {
-                        handle(RunEvent.parseFrom(r.value()));
-                    } catch (InvalidProtocolBufferException e) {
-                        LOG.warn("skipping an unreadable event at offset {}", r.offset());
-                    } catch (RuntimeException e) {
-                        LOG.error("event of run {} could not be handled: {}", r.key(), e.toString(), e);
-                    }
-                }
-                if (!records.isEmpty()) {
-                    consumer.commitSync();
-                }
-            }
-        } catch (org.apache.kafka.common.errors.WakeupException e) {
-            // closing
-        } finally {
-            consumer.close(Duration.ofSeconds(2));
-        }
-    }
-
+    /** Handles one event of a run; exceptions (a failed publication or state write) leave it to be handled again. */
     void handle(RunEvent e) {
         RunStatus run = runs.get(e.getRunId()).orElse(null);
         if (run == null) {
@@ -156,7 +110,7 @@ final class RunCoordinator implements AutoCloseable {
         if (!run.getManifestKey().isEmpty() || run.getPhase() != RunPhase.RUN_QUEUED || run.getMessage().startsWith("building")) {
             return;
         }
-        platform.bus().publish(Topics.DATASET_JOBS, run.getRunId(), DatasetJob.newBuilder().setRunId(run.getRunId())
+        bus.publish(Topics.DATASET_JOBS, run.getRunId(), DatasetJob.newBuilder().setRunId(run.getRunId())
                 .setRecipe(run.getRecipe()).setManifestKey(Keys.manifest(run.getRunId())).build());
         runs.put(run.toBuilder().setMessage("building the long-tailed training set").build());
     }
@@ -176,19 +130,25 @@ final class RunCoordinator implements AutoCloseable {
 
     private void completed(RunStatus run, RunEvent e) {
         int index = indexOf(run, e.getStage());
-        if (index < 0 || run.getStages(index).getPhase() == StagePhase.STAGE_SUCCEEDED) {
+        if (index < 0) {
             return;
+        }
+        if (run.getStages(index).getPhase() == StagePhase.STAGE_SUCCEEDED) {
+            // Seen before; what came after recording it may not have happened: dispatch does nothing twice.
+            dispatchNext(run);
+            return;
+        }
+        StagePlan plan = plans(run).get(index);
+        if (plan instanceof TrainPlan) {
+            // Before the completion is recorded, so that handling this event again cannot skip it.
+            String prefix = Keys.stage(run.getRunId(), index, plan.name());
+            bus.publish(Topics.EVAL_JOBS, run.getRunId(), EvalJob.newBuilder().setRunId(run.getRunId())
+                    .setRecipe(run.getRecipe()).setStage(plan.name()).setCheckpointKey(e.getCompleted().getOutputKey())
+                    .setManifestKey(run.getManifestKey()).setReportPrefix(Keys.report(prefix)).build());
         }
         RunStatus done = runs.put(updateStage(run, e.getStage(), s -> s.setPhase(StagePhase.STAGE_SUCCEEDED)
                 .setOutputKey(e.getCompleted().getOutputKey()).setFinishedMs(e.getTimeMs())
                 .setDone(s.getTotal() > 0 ? s.getTotal() : e.getCompleted().getItems())));
-        StagePlan plan = plans(done).get(index);
-        if (plan instanceof TrainPlan) {
-            String prefix = Keys.stage(done.getRunId(), index, plan.name());
-            platform.bus().publish(Topics.EVAL_JOBS, done.getRunId(), EvalJob.newBuilder().setRunId(done.getRunId())
-                    .setRecipe(done.getRecipe()).setStage(plan.name()).setCheckpointKey(e.getCompleted().getOutputKey())
-                    .setManifestKey(done.getManifestKey()).setReportPrefix(Keys.report(prefix)).build());
-        }
         dispatchNext(done);
     }
 
@@ -208,7 +168,7 @@ final class RunCoordinator implements AutoCloseable {
             String topic;
             if (plan instanceof CamPlan cam) {
                 topic = Topics.AUGMENT_JOBS;
-                platform.bus().publish(topic, run.getRunId(), CamJob.newBuilder().setRunId(run.getRunId())
+                bus.publish(topic, run.getRunId(), CamJob.newBuilder().setRunId(run.getRunId())
                         .setRecipe(run.getRecipe()).setStageIndex(i).setPlanJson(RecipeMapper.toJson(cam))
                         .setManifestKey(run.getManifestKey())
                         .setCheckpointKey(cam.needsModel() ? weights(run, plans, i, cam.init()) : "")
@@ -220,7 +180,7 @@ final class RunCoordinator implements AutoCloseable {
                 if (train.generated() != null) {
                     generated = run.getStages(indexOf(run, train.generated())).getOutputKey();
                 }
-                platform.bus().publish(topic, run.getRunId(), TrainJob.newBuilder().setRunId(run.getRunId())
+                bus.publish(topic, run.getRunId(), TrainJob.newBuilder().setRunId(run.getRunId())
                         .setRecipe(run.getRecipe()).setStageIndex(i).setPlanJson(RecipeMapper.toJson(train))
                         .setManifestKey(run.getManifestKey())
                         .setInitKey(train.init().isScratch() ? "" : weights(run, plans, i, train.init()))
@@ -228,7 +188,7 @@ final class RunCoordinator implements AutoCloseable {
             }
             runs.put(updateStage(run, plan.name(), b -> b.setPhase(StagePhase.STAGE_QUEUED)
                     .setMessage("queued on " + topic)));
-            platform.bus().event(RunEvent.newBuilder().setRunId(run.getRunId()).setStage(plan.name())
+            bus.event(RunEvent.newBuilder().setRunId(run.getRunId()).setStage(plan.name())
                     .setQueued(StageQueued.newBuilder().setTopic(topic).setJobs(1)));
             return;
         }
@@ -238,7 +198,7 @@ final class RunCoordinator implements AutoCloseable {
     /** The checkpoint a stage starts from: the last training stage's final model, or an object reference. */
     private String weights(RunStatus run, List<StagePlan> plans, int index, Init init) {
         if (init.isCheckpoint()) {
-            return Keys.keyOf(init.checkpoint(), platform.store().bucket());
+            return Keys.keyOf(init.checkpoint(), store.bucket());
         }
         for (int j = index - 1; j >= 0; j--) {
             if (plans.get(j) instanceof TrainPlan) {
@@ -266,7 +226,7 @@ final class RunCoordinator implements AutoCloseable {
         plans.remove(run.getRunId());
         lastProgressWrite.remove(run.getRunId());
         runs.put(run.toBuilder().setPhase(phase).setMessage(message).build());
-        platform.bus().event(RunEvent.newBuilder().setRunId(run.getRunId())
+        bus.event(RunEvent.newBuilder().setRunId(run.getRunId())
                 .setFinished(RunFinished.newBuilder().setPhase(phase).setMessage(message)));
     }
 
@@ -290,16 +250,5 @@ final class RunCoordinator implements AutoCloseable {
             return run;
         }
         return run.toBuilder().setStages(i, f.apply(run.getStages(i).toBuilder())).build();
-    }
-
-    @Override
-    public void close() {
-        running.set(false);
-        consumer.wakeup();
-        try {
-            loop.join(5000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -63,15 +63,31 @@ final class RunServiceImpl extends RunServiceGrpc.RunServiceImplBase {
         String runId = name.replaceAll("[^A-Za-z0-9._-]", "_") + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
                 + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
+        RunStatus status = newRun(runId, resolved, platform.store().bucket(), request.getRequestId());
+        try {
+            platform.store().put(Keys.recipe(runId), Recipes.toJson(resolved.recipe()).getBytes(StandardCharsets.UTF_8),
+                    "application/json");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        RunStatus stored = runs.put(status);
+        platform.bus().event(RunEvent.newBuilder().setRunId(runId)
+                .setSubmitted(RunSubmitted.newBuilder().setRun(stored)));
+        response.onNext(stored);
+        response.onCompleted();
+    }
+
+    /** A submitted run's first state: queued, its stages pending, their plans as resolved now. */
+    static RunStatus newRun(String runId, Recipes.Resolved resolved, String bucket, String requestId) {
         RunStatus.Builder status = RunStatus.newBuilder()
                 .setRunId(runId)
-                .setName(name)
+                .setName(resolved.recipe().name() == null ? "run" : resolved.recipe().name())
                 .setPhase(RunPhase.RUN_QUEUED)
                 .setRecipe(RecipeMapper.toProto(resolved.recipe()))
                 .setSubmittedMs(System.currentTimeMillis())
-                .setBucket(platform.store().bucket())
+                .setBucket(bucket)
                 .setPrefix(Keys.run(runId))
-                .setRequestId(request.getRequestId())
+                .setRequestId(requestId)
                 .setMessage("submitted");
         for (StagePlan p : resolved.stages()) {
             status.addStages(StageStatus.newBuilder().setName(p.name())
@@ -79,17 +95,7 @@ final class RunServiceImpl extends RunServiceGrpc.RunServiceImplBase {
                     .setTotal(p instanceof TrainPlan t ? t.epochs() : 0));
             status.addStagePlans(RecipeMapper.toJson(p));
         }
-        try {
-            platform.store().put(Keys.recipe(runId), Recipes.toJson(resolved.recipe()).getBytes(StandardCharsets.UTF_8),
-                    "application/json");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        RunStatus stored = runs.put(status.build());
-        platform.bus().event(RunEvent.newBuilder().setRunId(runId)
-                .setSubmitted(RunSubmitted.newBuilder().setRun(stored)));
-        response.onNext(stored);
-        response.onCompleted();
+        return status.build();
     }
 
     /** A checkpoint a recipe names must be an object of this store. */

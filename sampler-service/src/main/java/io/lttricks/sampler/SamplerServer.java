@@ -28,14 +28,15 @@ public final class SamplerServer implements AutoCloseable {
     public static final String SERVICE = "sampler";
 
     private final RunStateStore runs;
-    private final RunCoordinator coordinator;
+    private final CoordinatorLoop coordinator;
     private final JobWorker<DatasetJob> datasets;
     private final GrpcServer grpc;
 
     public SamplerServer(Platform platform) throws IOException {
         DatasetBuilder builder = new DatasetBuilder(platform);
         this.runs = new KafkaRunStateStore(platform.config(), platform.bus());
-        this.coordinator = new RunCoordinator(platform, runs).start();
+        this.coordinator = new CoordinatorLoop(platform.config(), new RunCoordinator(platform.bus(), platform.store(), runs))
+                .start();
         this.datasets = new JobWorker<>(platform.config(), Topics.DATASET_JOBS, Topics.GROUP_DATASET, DatasetJob.parser(),
                 (key, job) -> buildDataset(platform, builder, job),
                 (key, job, last) -> failDataset(platform, job, last.getMessage())).start();
