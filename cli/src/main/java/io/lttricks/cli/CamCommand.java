@@ -44,10 +44,12 @@ final class CamCommand {
         Path model;
 
         @Option(names = "--method", defaultValue = "cam", paramLabel = "cam|image_trans",
+                completionCandidates = Vocabularies.CamMethods.class,
                 description = "cam (CAM-based sampling) or image_trans (the same transformations on the whole image). Default: ${DEFAULT-VALUE}.")
         String method;
 
         @Option(names = "--preset", defaultValue = "paper", paramLabel = "paper|official",
+                completionCandidates = Vocabularies.CamPresets.class,
                 description = "paper: the method as the paper's text describes it (default); official: as the official"
                         + " script ran it (maps of a training-augmented copy, its box, threshold 0.75, the object moved,"
                         + " JPEG).")

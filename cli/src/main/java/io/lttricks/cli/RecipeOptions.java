@@ -68,7 +68,8 @@ final class RecipeOptions {
     Double lr;
 
 
-    @Option(names = "--loss", paramLabel = "NAME", description = "CE, CS_CE, Focal, CB_Focal or CB_CE.")
+    @Option(names = "--loss", paramLabel = "NAME", completionCandidates = Vocabularies.Losses.class,
+            description = "Re-weighting: ${COMPLETION-CANDIDATES}.")
     String loss;
 
 
@@ -76,15 +77,18 @@ final class RecipeOptions {
     Double gamma;
 
 
-    @Option(names = "--beta", paramLabel = "B", description = "Class-balanced beta (default 0.9999).")
+    @Option(names = "--beta", paramLabel = "B",
+            description = "Class-balanced beta (default by data set: 0.9999 CIFAR-10, 0.9 CIFAR-100, else 0.999).")
     Double beta;
 
 
-    @Option(names = "--sampler", paramLabel = "NAME")
+    @Option(names = "--sampler", paramLabel = "NAME", completionCandidates = Vocabularies.Samplers.class,
+            description = "Re-sampling: ${COMPLETION-CANDIDATES}.")
     String sampler;
 
 
-    @Option(names = "--mixup", paramLabel = "WHERE", description = "input, layer1, layer2, layer3, pool, fc or none.")
+    @Option(names = "--mixup", paramLabel = "WHERE", completionCandidates = Vocabularies.MixLocations.class,
+            description = "Input or manifold mixup: ${COMPLETION-CANDIDATES}.")
     String mixup;
 
 
@@ -183,7 +187,7 @@ final class RecipeOptions {
         if (loss != null || gamma != null || beta != null) {
             LossSpec base = s.loss() != null ? s.loss() : LossSpec.of("CE");
             s = s.with("loss", new LossSpec(loss != null ? loss : base.name(), gamma != null ? gamma : base.gamma(),
-                    beta != null ? beta : base.beta()));
+                    beta != null ? beta : base.beta(), base.params()));
         }
         if (sampler != null) {
             s = s.with("sampler", sampler);

@@ -196,8 +196,11 @@ final class StageResolver {
         LossSpec given = spec != null ? spec : LossSpec.of("CE");
         LossKind kind = term(LossKind.VOCABULARY, given.name(), LossKind.CE, at + ".loss");
         Map<String, Double> values = new HashMap<>();
-        values.put("gamma", given.gamma());
-        values.put("beta", given.beta());
+        if (given.params() != null) {
+            values.putAll(given.params());
+        }
+        values.put("gamma", given.gamma() != null ? given.gamma() : values.get("gamma"));
+        values.put("beta", given.beta() != null ? given.beta() : values.get("beta"));
         try {
             return LossPlan.resolve(kind, values, dataset);
         } catch (IllegalArgumentException e) {
