@@ -22,7 +22,7 @@ import picocli.CommandLine.Command;
         },
         subcommands = {TrainCommand.class, EvalCommand.class, DatasetCommand.class, CamCommand.class,
             RunCommands.Up.class, RunCommands.Run.class, RunCommands.Submit.class, RunCommands.Watch.class,
-            RunCommands.Runs.class, RunCommands.Results.class, RunCommands.Cancel.class, BenchCommand.class, AugmentScalingBench.class,
+            RunCommands.Runs.class, RunCommands.Results.class, RunCommands.Cancel.class,
             CommandLine.HelpCommand.class})
 public final class Lt {
 

@@ -1,9 +1,13 @@
-package io.lttricks.cli;
+package io.lttricks.bench;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
+import io.lttricks.core.data.Datasets;
+import io.lttricks.core.recipe.Recipe;
 import io.lttricks.core.run.TrainingRun;
+import io.lttricks.core.train.RunLayout;
+import io.lttricks.core.util.Progress;
 import io.lttricks.embedded.EmbeddedKafka;
 import io.lttricks.embedded.EmbeddedS3;
 import io.lttricks.platform.Config;
@@ -20,12 +24,14 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import picocli.CommandLine.Command;
@@ -40,10 +46,12 @@ import picocli.CommandLine.Parameters;
  * a pod's CPU limit holds a JVM ({@code -XX:ActiveProcessorCount}, libtorch threads). A gRPC client
  * asks one replica to generate the set; the time is from the request to the set's manifest.
  */
-@Command(name = "bench-augment", hidden = true, mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "augment-scaling", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Times one CAM generation stage with 1, 2, ... augment-service replicas; used by bench/augment-scaling.")
 final class AugmentScalingBench implements Callable<Integer> {
     private static final Path TASKSET = Path.of("/usr/bin/taskset");
+    private static final String ACCESS_KEY = "lttricks-bench";
+    private static final String SECRET_KEY = "lttricks-bench-secret";
 
     @Parameters(index = "0", paramLabel = "RUN_DIR", description = "An lt train run directory: its last stage's final.ckpt"
             + " makes the maps, its manifest.json is the training set.")
@@ -66,36 +74,38 @@ final class AugmentScalingBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ModelSource model = ModelSource.resolve(runDir, null, null);
-        Path manifest = runDir.resolve("manifest.json");
+        RunLayout run = new RunLayout(runDir);
+        Path manifest = run.manifest();
         if (!Files.exists(manifest)) {
             throw new IllegalArgumentException(runDir + " has no manifest.json: give the directory of an lt train run");
         }
+        Path checkpoint = lastFinalCheckpoint(runDir);
+        Recipe recipe = TrainingRun.readRunRecipe(runDir).recipe();
         // Extract the data set into the shared cache now, so that no timed replica pays for it.
-        new io.lttricks.core.data.Datasets(data.dataDir(), false, io.lttricks.core.util.Progress.SILENT).load(model.dataset());
+        new Datasets(data.dataDir(), false, Progress.SILENT).load(recipe.dataset().withManifest(manifest.toString()));
         Path jar = Path.of(AugmentScalingBench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         Path state = Files.createTempDirectory("lt-bench-augment");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(state.resolve("kafka"), 0);
-             EmbeddedS3 s3 = EmbeddedS3.start(state.resolve("s3"), 0, AllInOne.ACCESS_KEY, AllInOne.SECRET_KEY)) {
+             EmbeddedS3 s3 = EmbeddedS3.start(state.resolve("s3"), 0, ACCESS_KEY, SECRET_KEY)) {
             Map<String, String> env = new HashMap<>(Map.of(
                     Config.KAFKA_BOOTSTRAP, kafka.bootstrapServers(),
                     Config.S3_ENDPOINT, s3.endpoint(),
-                    Config.S3_ACCESS_KEY, AllInOne.ACCESS_KEY,
-                    Config.S3_SECRET_KEY, AllInOne.SECRET_KEY,
+                    Config.S3_ACCESS_KEY, ACCESS_KEY,
+                    Config.S3_SECRET_KEY, SECRET_KEY,
                     Config.DATA_DIR, data.dataDir().toAbsolutePath().toString(),
                     Config.TOPIC_PARTITIONS, String.valueOf(Math.max(shards, 1))));
             Config config = Config.from(env, 0);
-            try (ObjectStore store = new ObjectStore(config)) {
+            try (ObjectStore store = ObjectStore.connect(config)) {
                 store.ensureBucket();
                 Topics.ensure(config);
                 store.putFile("bench/manifest.json", manifest, "application/json");
-                store.putFile("bench/first.ckpt", model.checkpoint(), "application/zip");
+                store.putFile("bench/first.ckpt", checkpoint, "application/zip");
             }
-            var dataset = RecipeMapper.toProto(TrainingRun.readRunRecipe(runDir).recipe()).getDataset();
+            var dataset = RecipeMapper.toProto(recipe).getDataset();
             int most = replicas.stream().mapToInt(Integer::intValue).max().orElse(1);
             System.out.printf("machine: %d cores; each replica %d CPU(s)%s; %d shards; model %s%n",
                     Runtime.getRuntime().availableProcessors(), cpus, Files.isExecutable(TASKSET)
-                            ? " (taskset)" : " (no taskset: thread counts only)", shards, model.checkpoint());
+                            ? " (taskset)" : " (no taskset: thread counts only)", shards, checkpoint);
             if (Files.isExecutable(TASKSET) && most * cpus > allowedCores().size()) {
                 System.out.printf("note: %d replicas x %d CPU(s) exceed the %d cores here: replicas share cores%n",
                         most, cpus, allowedCores().size());
@@ -120,7 +130,7 @@ final class AugmentScalingBench implements Callable<Integer> {
             }
         } finally {
             if (System.getenv("LT_BENCH_KEEP") == null) {
-                BenchCommand.deleteTree(state);
+                LtBench.deleteTree(state);
             } else {
                 System.out.println("kept " + state);
             }
@@ -232,6 +242,15 @@ final class AugmentScalingBench implements Callable<Integer> {
             }, () -> System.currentTimeMillis() > until);
         }
         byWorker.forEach((w, list) -> System.out.println("    " + w + ": shards " + String.join(" ", list)));
+    }
+
+    /** The final model of the run's last finished stage (stage directories sort by their position). */
+    private static Path lastFinalCheckpoint(Path runDir) throws IOException {
+        try (Stream<Path> dirs = Files.list(runDir)) {
+            return dirs.filter(Files::isDirectory).sorted(Comparator.reverseOrder())
+                    .map(d -> new RunLayout.Stage(d).finalCheckpoint()).filter(Files::exists).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException(runDir + " holds no finished stage (no final.ckpt)"));
+        }
     }
 
     private static String instance(String prefix, int replica) {

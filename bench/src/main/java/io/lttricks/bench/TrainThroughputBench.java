@@ -1,4 +1,4 @@
-package io.lttricks.cli;
+package io.lttricks.bench;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -15,7 +15,6 @@ import io.lttricks.core.eval.Evaluator;
 import io.lttricks.core.model.Backbone;
 import io.lttricks.core.model.Backbones;
 import io.lttricks.core.recipe.Recipes;
-import io.lttricks.core.plan.StagePlan;
 import io.lttricks.core.train.GradMode;
 import io.lttricks.core.transform.ImageTransform;
 import io.lttricks.core.train.SgdOptimizer;
@@ -42,9 +41,9 @@ import io.lttricks.core.plan.TrainPlan;
  * augmentation, mixup, forward, loss, backward, SGD) on CIFAR-10-LT, timed after a warm-up.
  * Prints one line of JSON.
  */
-@Command(name = "bench", hidden = true, mixinStandardHelpOptions = true,
+@Command(name = "train-throughput", mixinStandardHelpOptions = true,
         description = "Measures training (or evaluation) throughput; used by bench/train-throughput.")
-final class BenchCommand implements Callable<Integer> {
+final class TrainThroughputBench implements Callable<Integer> {
     @Option(names = "--config", defaultValue = "plain", description = "plain (instance sampling, CE) or mixup_cb (input mixup + class-balanced sampling), eval,"
             + " or phases (forward, backward and SGD timed apart on one fixed batch).")
     String config;
@@ -63,7 +62,7 @@ final class BenchCommand implements Callable<Integer> {
             + " the throughput is still timed on steps warmup+1..warmup+steps of epoch 1.")
     boolean fullEpochs;
 
-    @Option(names = "--batch-size", defaultValue = "128")
+    @Option(names = "--batch-size", defaultValue = "128", description = "Images per step.")
     int batchSize;
 
     @Mixin
@@ -71,6 +70,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!List.of("plain", "mixup_cb", "eval", "phases").contains(config)) {
+            throw new IllegalArgumentException("--config: plain, mixup_cb, eval or phases");
+        }
         DatasetSpec spec = DatasetSpec.cifar10(100);
         Datasets.Loaded loaded = new Datasets(data.dataDir(), !data.offline, Progress.SILENT).load(spec);
         if (config.equals("eval")) {
@@ -82,7 +84,7 @@ final class BenchCommand implements Callable<Integer> {
         String tricks = switch (config) {
             case "plain" -> "loss: CE, sampler: instance";
             case "mixup_cb" -> "loss: CE, sampler: class_balanced, mixup: {at: input, alpha: 1.0}";
-            default -> throw new IllegalArgumentException("--config: plain, mixup_cb, eval or phases");
+            default -> throw new IllegalStateException(config);
         };
         int perEpoch = warmup + steps;
         TrainPlan plan = (TrainPlan) Recipes.resolve(Recipes.parseYaml("dataset: {name: cifar10, imbalance: 100}\nprofile: paper\n"
@@ -116,7 +118,7 @@ final class BenchCommand implements Callable<Integer> {
                     .setOutput("bench", new RunLayout.Stage(dir)).optListener(timer)
                     .optMaxBatchesPerEpoch(fullEpochs ? 0 : perEpoch).build().run(null);
         } finally {
-            deleteTree(dir);
+            LtBench.deleteTree(dir);
         }
         double seconds = (marks[1] - marks[0]) / 1e9;
         System.out.printf(Locale.ROOT, "{\"config\": \"%s\", \"steps\": %d, \"batch\": %d, \"seconds\": %.3f,"
@@ -200,13 +202,5 @@ final class BenchCommand implements Callable<Integer> {
             r[i] = i;
         }
         return r;
-    }
-
-    static void deleteTree(Path dir) throws java.io.IOException {
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

@@ -1,0 +1,112 @@
+package io.lttricks.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The benchmark command runs the real paths on a tiny CIFAR-10-format data set and prints its JSON line. */
+class LtBenchTest {
+    @TempDir
+    static Path data;
+
+    @TempDir
+    Path tmp;
+
+    record Result(int code, String out, String err) {
+        String lastLine() {
+            String[] lines = out.strip().split("\n");
+            return lines[lines.length - 1];
+        }
+    }
+
+    static Result ltBench(String... args) {
+        PrintStream stdout = System.out;
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int code = LtBench.run(args);
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(stdout);
+            System.setErr(stderr);
+        }
+    }
+
+    /** CIFAR-10 binaries with 100 training images per class (IF 100 keeps at least one of each) and 10 test images. */
+    @BeforeAll
+    static void cifarBinaries() throws IOException {
+        Path dir = Files.createDirectories(data.resolve("cifar-10-batches-bin"));
+        Random random = new Random(7);
+        for (int batch = 1; batch <= 6; batch++) {
+            int images = batch <= 5 ? 200 : 100;
+            byte[] bytes = new byte[images * 3073];
+            random.nextBytes(bytes);
+            for (int i = 0; i < images; i++) {
+                bytes[i * 3073] = (byte) (i % 10);
+            }
+            Files.write(dir.resolve(batch <= 5 ? "data_batch_" + batch + ".bin" : "test_batch.bin"), bytes);
+        }
+    }
+
+    @Test
+    void helpNamesBothBenchmarks() {
+        Result r = ltBench("--help");
+        assertEquals(0, r.code());
+        assertTrue(r.out().contains("train-throughput") && r.out().contains("augment-scaling"), r.out());
+    }
+
+    @Test
+    void unknownConfigIsRefusedBeforeAnyWork() {
+        Result r = ltBench("train-throughput", "--config", "fast", "--data-dir", tmp.toString(), "--offline");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("--config: plain, mixup_cb, eval or phases"), r.err());
+    }
+
+    /** Runs train-throughput on the tiny data set with few, small steps; returns its last line. */
+    static String throughput(String config, String batchSize) {
+        Result r = ltBench("train-throughput", "--config", config, "--steps", "2", "--warmup", "1", "--batch-size", batchSize,
+                "--data-dir", data.toString(), "--offline");
+        assertEquals(0, r.code(), r.err());
+        return r.lastLine();
+    }
+
+    @Test
+    void trainingThroughputIsOneJsonLine() {
+        String line = throughput("mixup_cb", "8");
+        assertTrue(line.matches("\\{\"config\": \"mixup_cb\", \"steps\": 2, \"batch\": 8, .*"
+                + "\"images_per_second\": [0-9.]+, .*\"rss_per_epoch\": \\[[0-9]+\\]}"), line);
+    }
+
+    @Test
+    void phasesAreTimedApart() {
+        String line = throughput("phases", "4");
+        assertTrue(line.matches("\\{\"config\": \"phases\", \"forward_ms\": [0-9.]+, \"backward_ms\": [0-9.]+,"
+                + " \"optimizer_ms\": [0-9.]+, \"images_per_second\": [0-9.]+}"), line);
+    }
+
+    @Test
+    void evaluationCoversTheTestSet() {
+        String line = throughput("eval", "16");
+        assertTrue(line.matches("\\{\"config\": \"eval\", \"images\": 100, .*"), line);
+    }
+
+    @Test
+    void augmentScalingWantsARunDirectory() {
+        Result r = ltBench("augment-scaling", tmp.toString(), "--data-dir", data.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("has no manifest.json"), r.err());
+    }
+}
