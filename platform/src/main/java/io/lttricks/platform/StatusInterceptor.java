@@ -52,7 +52,7 @@ final class StatusInterceptor implements ServerInterceptor {
         if (cause instanceof ObjectStore.NoSuchObjectException) {
             return Status.NOT_FOUND.withDescription(cause.getMessage());
         }
-        if (cause instanceof IOException) {
+        if (cause instanceof IOException || TransientFailure.in(cause)) {
             return Status.UNAVAILABLE.withDescription(cause.getMessage());
         }
         return Status.INTERNAL.withDescription(cause.toString());

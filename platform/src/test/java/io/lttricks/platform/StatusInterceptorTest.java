@@ -1,0 +1,28 @@
+package io.lttricks.platform;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.grpc.Status;
+import io.lttricks.core.recipe.RecipeException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import org.junit.jupiter.api.Test;
+
+/** Exceptions out of a service method become the status codes the services document. */
+class StatusInterceptorTest {
+    static Status.Code code(Throwable e) {
+        return StatusInterceptor.toStatus(e).getCode();
+    }
+
+    @Test
+    void eachKindOfFailureHasItsCode() {
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(new RecipeException("stages[0].loss: unknown")));
+        assertEquals(Status.Code.NOT_FOUND, code(new UncheckedIOException(new ObjectStore.NoSuchObjectException("b", "k"))));
+        assertEquals(Status.Code.UNAVAILABLE, code(new UncheckedIOException(
+                new ObjectStore.UnavailableException("storage down", null))));
+        assertEquals(Status.Code.UNAVAILABLE, code(new UncheckedIOException(new IOException("storage says no"))));
+        assertEquals(Status.Code.UNAVAILABLE, code(new EventBus.UnavailableException("publishing timed out", null)),
+                "Kafka unreachable is UNAVAILABLE too");
+        assertEquals(Status.Code.INTERNAL, code(new IllegalStateException("a bug")));
+    }
+}
