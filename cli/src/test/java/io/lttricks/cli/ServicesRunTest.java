@@ -1,0 +1,111 @@
+package io.lttricks.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.lttricks.platform.Keys;
+import io.lttricks.platform.ObjectStore;
+import io.lttricks.platform.Topics;
+import io.lttricks.proto.v1.GetRunRequest;
+import io.lttricks.proto.v1.RunEvent;
+import io.lttricks.proto.v1.RunPhase;
+import io.lttricks.proto.v1.RunResults;
+import io.lttricks.proto.v1.ShardJob;
+import io.lttricks.proto.v1.StageResult;
+import io.lttricks.proto.v1.TrainJob;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * A recipe through all four services on the real broker and S3 server: data set, training, CAM
+ * generation by two augment workers, training on original + generated images, evaluations, ending
+ * in reports; and duplicate job deliveries change nothing.
+ */
+@ExtendWith(ServicesFixture.Resolver.class)
+class ServicesRunTest {
+    private final ServicesFixture system;
+
+    ServicesRunTest(ServicesFixture system) {
+        this.system = system;
+    }
+
+    @Test
+    void aRecipeRunsThroughAllFourServicesToItsReports() throws Exception {
+        assertEquals(HealthCheckResponse.ServingStatus.SERVING, HealthGrpc.newBlockingStub(system.channel())
+                .check(HealthCheckRequest.newBuilder().setService("lttricks.v1.RunService").build()).getStatus());
+        ServicesFixture.Finished run = system.pipeline();
+        assertEquals(run.runId(), system.submit(ServicesFixture.PIPELINE, "it-1").getRunId(), "same request id, same run");
+
+        ObjectStore store = system.store();
+        RunResults results = system.runs().results(GetRunRequest.newBuilder().setRunId(run.runId()).build());
+        assertEquals(List.of("first", "deferred"), results.getStagesList().stream().map(StageResult::getStage).toList());
+        for (StageResult s : results.getStagesList()) {
+            assertEquals(100, s.getMetrics().getImages());
+            for (String key : s.getMetrics().getPlotKeysList()) {
+                assertTrue(store.get(key).length > 1000, key);
+            }
+            assertTrue(new String(store.get(s.getMetrics().getTableKey())).contains("Top-1 error"));
+        }
+
+        // Every expected generated image exactly once, made by both augment workers.
+        String generated = Keys.generated(Keys.stage(run.runId(), 1, "cam"));
+        JsonNode manifest = new ObjectMapper().readTree(store.get(Keys.generatedManifest(generated)));
+        int expected = 0;
+        for (JsonNode n : manifest.get("perClass")) {
+            expected += n.asInt();
+        }
+        Set<Long> indices = new HashSet<>();
+        for (JsonNode e : manifest.get("images")) {
+            assertTrue(indices.add(e.get("index").asLong()), "image " + e.get("index") + " twice");
+        }
+        assertEquals(expected, indices.size());
+        assertEquals(expected - 1, indices.stream().mapToLong(Long::longValue).max().orElseThrow());
+        assertEquals(16, store.list(Keys.shards(generated)).size());
+        Set<String> workers = new HashSet<>();
+        for (RunEvent e : run.events()) {
+            if (e.hasShard()) {
+                workers.add(e.getShard().getWorker());
+            }
+        }
+        assertEquals(2, workers.size(), "both augment workers took shards: " + workers);
+        assertTrue(run.events().stream().anyMatch(e -> e.hasProgress() && e.getProgress().getEpochEnd()));
+        assertEquals(3, run.events().stream().filter(RunEvent::hasQueued).count(), "each stage queued once");
+    }
+
+    @Test
+    void aShardJobAndATrainingJobDeliveredAgainChangeNothing() throws Exception {
+        ServicesFixture.Finished run = system.pipeline();
+        ObjectStore store = system.store();
+        String generated = Keys.generated(Keys.stage(run.runId(), 1, "cam"));
+        byte[] shardBefore = store.get(Keys.shard(generated, 0, 16));
+        byte[] manifestBefore = store.get(Keys.generatedManifest(generated));
+        byte[] finalBefore = store.get(Keys.finalCheckpoint(Keys.stage(run.runId(), 0, "first")));
+        long since = System.currentTimeMillis();
+
+        system.redeliver(Topics.SHARD_JOBS, ShardJob.parser(),
+                j -> j.getStage().getRunId().equals(run.runId()) && j.getShard() == 0);
+        system.redeliver(Topics.TRAIN_JOBS, TrainJob.parser(), j -> j.getRunId().equals(run.runId()) && j.getStageIndex() == 0);
+        // Each redelivered job ends by announcing its stage complete again (the shard after rewriting the manifest).
+        system.awaitEvents(run.runId(), e -> e.hasCompleted() && e.getTimeMs() >= since && e.getStage().equals("cam"), 1,
+                Duration.ofMinutes(2));
+        system.awaitEvents(run.runId(), e -> e.hasCompleted() && e.getTimeMs() >= since && e.getStage().equals("first"), 1,
+                Duration.ofMinutes(2));
+
+        assertArrayEquals(shardBefore, store.get(Keys.shard(generated, 0, 16)));
+        assertArrayEquals(manifestBefore, store.get(Keys.generatedManifest(generated)));
+        assertArrayEquals(finalBefore, store.get(Keys.finalCheckpoint(Keys.stage(run.runId(), 0, "first"))));
+        assertEquals(RunPhase.RUN_SUCCEEDED, system.runs().get(GetRunRequest.newBuilder().setRunId(run.runId()).build())
+                .getPhase());
+        assertEquals(3, system.watch(run.runId()).stream().filter(RunEvent::hasQueued).count(), "no stage was dispatched again");
+    }
+}
