@@ -70,4 +70,9 @@ public record DatasetSpec(
         return new DatasetSpec(name, source, imbalance, profile, paretoAlpha, seed, newManifest, trainList, testList,
                 classNames);
     }
+
+    public DatasetSpec withName(String newName) {
+        return new DatasetSpec(newName, source, imbalance, profile, paretoAlpha, seed, manifest, trainList, testList,
+                classNames);
+    }
 }

@@ -54,6 +54,40 @@ public final class Datasets {
         };
     }
 
+    /**
+     * Why {@code spec} cannot be loaded here without more than this object may do (null when it can):
+     * CIFAR that is neither in the data directory nor downloadable, a source, list or manifest that
+     * does not exist. Reads nothing but file names.
+     */
+    public String unavailable(DatasetSpec spec) {
+        String name = spec.name() == null ? "" : spec.name().toLowerCase(Locale.ROOT);
+        if (spec.source() != null && !Files.exists(Path.of(spec.source()))) {
+            return "source " + spec.source() + " not found";
+        }
+        if (name.equals("cifar10") || name.equals("cifar100")) {
+            if (spec.source() != null || download) {
+                return null;
+            }
+            CifarBinary.Variant v = name.equals("cifar10") ? CifarBinary.Variant.CIFAR10 : CifarBinary.Variant.CIFAR100;
+            String jpeg = name.equals("cifar10") ? "cifar-10-jpeg" : "cifar-100-jpeg";
+            for (String f : List.of(v.directoryName, v.archiveName, jpeg, jpeg + ".tar.gz")) {
+                if (Files.exists(dataDir.resolve(f))) {
+                    return null;
+                }
+            }
+            return v + " is not in " + dataDir + " (and downloads are off)";
+        }
+        if (spec.source() == null) {
+            return "dataset '" + spec.name() + "' needs a source";
+        }
+        for (String list : new String[] {spec.trainList(), spec.testList()}) {
+            if (list != null && !Files.isRegularFile(Path.of(list))) {
+                return "list " + list + " not found";
+            }
+        }
+        return null;
+    }
+
     /** Only the full training set, as the source has it (no long-tail selection). */
     public LabeledImages loadFullTrain(DatasetSpec spec) throws IOException {
         return load(spec.withImbalance(null)).train();
