@@ -52,7 +52,10 @@ final class RunCoordinator {
         this.runs = runs;
     }
 
-    /** Handles one event of a run; exceptions (a failed publication or state write) leave it to be handled again. */
+    /**
+     * Handles one event of a run. An exception (a failed publication or state write) leaves the
+     * event half-handled; the loop hands it over again when the failure was transient.
+     */
     void handle(RunEvent e) {
         RunStatus run = runs.get(e.getRunId()).orElse(null);
         if (run == null) {
@@ -64,6 +67,10 @@ final class RunCoordinator {
         }
         if (isEnded(run) && !e.hasEvaluation()) {
             return;
+        }
+        if ((e.hasStarted() || e.hasProgress() || e.hasShard()) && indexOf(run, e.getStage()) >= 0
+                && run.getStages(indexOf(run, e.getStage())).getPhase() == StagePhase.STAGE_SUCCEEDED) {
+            return;   // a finished stage's job delivered again: its reports do not reopen it
         }
         switch (e.getKindCase()) {
             case SUBMITTED -> startDataset(run);

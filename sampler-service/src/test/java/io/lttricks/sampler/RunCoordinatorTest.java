@@ -276,6 +276,19 @@ class RunCoordinatorTest {
     }
 
     @Test
+    void aFinishedStagesJobDeliveredAgainDoesNotReopenIt() {
+        datasetReady();
+        completed("first", finalKey(0, "first"));
+        handle(event().setStage("first").setStarted(StageStarted.newBuilder().setWorker("trainer/b").setTotal(2)));
+        handle(event().setStage("first").setProgress(io.lttricks.proto.v1.TrainProgress.newBuilder().setEpoch(1)
+                .setEpochs(2).setEpochEnd(true)));
+        assertEquals(StagePhase.STAGE_SUCCEEDED, phase(0));
+        assertEquals("", state().getStages(0).getWorker(), "the late start was not recorded");
+        completed("first", finalKey(0, "first"));
+        assertEquals(List.of(1, 1, 1, 1, 2, 0), jobCounts(), "no second evaluation, no stage dispatched again");
+    }
+
+    @Test
     void theWholeLogReplayedChangesNothing() {
         runToTheEnd();
         List<Integer> before = jobCounts();
