@@ -53,6 +53,11 @@ record ModelSource(Path checkpoint, Checkpoint.Meta meta, Path runDir, DatasetSp
         return new ModelSource(ckpt, meta, runDir, spec);
     }
 
+    /** A checkpoint file, or the last finished stage's final model of a run directory. */
+    static Path checkpoint(Path target) throws IOException {
+        return Files.isDirectory(target) ? lastFinal(target) : target;
+    }
+
     private static Path lastFinal(Path runDir) throws IOException {
         try (Stream<Path> s = Files.list(runDir)) {
             return s.filter(Files::isDirectory).sorted(Comparator.reverseOrder())

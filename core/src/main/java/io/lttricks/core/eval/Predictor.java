@@ -1,0 +1,121 @@
+package io.lttricks.core.eval;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import io.lttricks.core.data.FileImages;
+import io.lttricks.core.data.InMemoryImages;
+import io.lttricks.core.data.LabeledImages;
+import io.lttricks.core.data.RgbImage;
+import io.lttricks.core.model.Backbone;
+import io.lttricks.core.model.Backbones;
+import io.lttricks.core.train.Checkpoint;
+import io.lttricks.core.transform.ImageTransform;
+import io.lttricks.core.transform.Transforms;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+
+/**
+ * A trained model applied to image files: the top classes of each, with their probabilities (softmax
+ * scores; sigmoid scores for models trained with a sigmoid loss, as the evaluation uses). Images go
+ * through the model's test transform: CIFAR-layout models take the image resized to 32 x 32, the
+ * ImageNet layouts resize the shorter side to 256 and crop the centre 224 x 224.
+ */
+public final class Predictor implements AutoCloseable {
+    /** One class and its score. */
+    public record Scored(String label, double probability) {
+    }
+
+    /** An image's top classes, best first. */
+    public record Prediction(String image, List<Scored> top) {
+    }
+
+    private final NDManager manager;
+    private final Backbone model;
+    private final Checkpoint.Meta meta;
+    private final boolean sigmoid;
+
+    public Predictor(Path checkpoint, NDManager parent) throws IOException {
+        this.manager = parent.newSubManager();
+        this.meta = Checkpoint.readMeta(checkpoint);
+        this.model = Checkpoint.loadModel(checkpoint, manager);
+        this.sigmoid = meta.plan() != null && meta.plan().loss().create().sigmoid();
+    }
+
+    public List<String> classes() {
+        return meta.classes();
+    }
+
+    /** The {@code k} best classes of every image, in the order given. */
+    public List<Prediction> predict(List<Path> images, int k) throws IOException {
+        if (k < 1) {
+            throw new IllegalArgumentException("top-k must be >= 1, got " + k);
+        }
+        int[] labels = new int[images.size()];
+        String[] paths = images.stream().map(p -> p.toAbsolutePath().toString()).toArray(String[]::new);
+        FileImages files = new FileImages(Path.of("/"), meta.classes(), paths, labels);
+        LabeledImages input = Backbones.isCifarLayout(model) ? resized(files, meta.inputShape().get(1).intValue(),
+                meta.inputShape().get(2).intValue()) : files;
+        ImageTransform transform = Transforms.test(model, input);
+        io.lttricks.core.train.GradMode.disableOnThisThread();
+        List<Prediction> out = new ArrayList<>();
+        int per = transform.floatsPerImage();
+        for (int start = 0; start < images.size(); start += 64) {
+            int n = Math.min(64, images.size() - start);
+            float[] x = new float[n * per];
+            for (int i = 0; i < n; i++) {
+                transform.apply(input, start + i, new SplittableRandom(0), x, i * per);
+            }
+            try (NDManager step = manager.newSubManager()) {
+                NDArray batch = step.create(FloatBuffer.wrap(x),
+                        new Shape(n, transform.channels(), transform.height(), transform.width()));
+                NDArray logits = model.forward(new ParameterStore(step, false), new NDList(batch), false).head();
+                float[] scores = (sigmoid ? logits.getNDArrayInternal().sigmoid() : logits.softmax(1)).toFloatArray();
+                int c = meta.classes().size();
+                for (int i = 0; i < n; i++) {
+                    int row = i;
+                    List<Scored> top = IntStream.range(0, c).boxed()
+                            .sorted(Comparator.comparingDouble((Integer j) -> -scores[row * c + j]))
+                            .limit(k).map(j -> new Scored(meta.classes().get(j), scores[row * c + j])).toList();
+                    out.add(new Prediction(images.get(start + i).toString(), top));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The images decoded and resized to {@code w} x {@code h} (a CIFAR-layout model's input). */
+    private static InMemoryImages resized(FileImages files, int h, int w) throws IOException {
+        byte[] pixels = new byte[files.size() * 3 * h * w];
+        for (int i = 0; i < files.size(); i++) {
+            BufferedImage src = files.image(i).toBufferedImage();
+            BufferedImage dst = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = dst.createGraphics();
+            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+            g.drawImage(src, 0, 0, w, h, null);
+            g.dispose();
+            System.arraycopy(RgbImage.from(dst).chw(), 0, pixels, i * 3 * h * w, 3 * h * w);
+        }
+        String[] ids = new String[files.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = files.id(i);
+        }
+        return new InMemoryImages(files.classNames(), h, w, pixels, files.labels(), ids, LabeledImages.IdKind.PATH);
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
