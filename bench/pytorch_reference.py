@@ -6,6 +6,12 @@ It does the same work as `lt bench`: ResNet-32 (option-A shortcuts, Kaiming init
 Nesterov momentum 0.9 and weight decay 2e-4, optionally input mixup (alpha 1) with class-balanced
 sampling; or forward-only evaluation of the 10,000 test images. Written for Debian's python3-torch
 (1.13) with PIL and numpy, no torchvision. Prints one line of JSON.
+
+--tuned is the best-tuned reference: the model and every input batch in channels-last memory
+format (torch.channels_last), as a user who tunes PyTorch for CPU would run it. The glibc allocator
+settings that lt uses (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_, MALLOC_TOP_PAD_) are read by
+glibc at process start, so the calling script (bench/train-throughput) sets them in this process's
+environment for the tuned run and leaves them unset for the plain one.
 """
 import argparse
 import io
@@ -102,12 +108,18 @@ def augment(batch, gen):
     return (out - MEAN) / STD
 
 
+def layout(args):
+    """The memory format of the model and the inputs: channels-last when tuned."""
+    return torch.channels_last if args.tuned else torch.contiguous_format
+
+
 def train(args):
     x, y = load(args.data, "train", 100)
     torch.manual_seed(0)
     gen = torch.Generator().manual_seed(0)
     rng = np.random.RandomState(0)
-    net = ResNet32()
+    fmt = layout(args)
+    net = ResNet32().to(memory_format=fmt)
     opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=2e-4)
     by_class = [torch.nonzero(y == c).flatten() for c in range(10)]
     n = len(y)
@@ -123,11 +135,11 @@ def train(args):
             idx = torch.stack([by_class[c][torch.randint(0, len(by_class[c]), (1,), generator=gen)][0] for c in cls])
         else:
             idx = order[(step * args.batch) % (n - args.batch):][:args.batch]
-        inputs, targets = augment(x[idx], gen), y[idx]
+        inputs, targets = augment(x[idx], gen).contiguous(memory_format=fmt), y[idx]
         if args.config == "mixup_cb":
             lam = float(rng.beta(1.0, 1.0))
             perm = torch.randperm(args.batch, generator=gen)
-            inputs = lam * inputs + (1 - lam) * inputs[perm]
+            inputs = (lam * inputs + (1 - lam) * inputs[perm]).contiguous(memory_format=fmt)
             out = net(inputs)
             loss = lam * F.cross_entropy(out, targets) + (1 - lam) * F.cross_entropy(out, targets[perm])
         else:
@@ -138,29 +150,32 @@ def train(args):
         loss.item()
     seconds = time.perf_counter() - start
     return {"config": args.config, "steps": args.steps, "batch": args.batch, "seconds": round(seconds, 3),
-            "images_per_second": round(args.steps * args.batch / seconds, 1), "threads": torch.get_num_threads()}
+            "images_per_second": round(args.steps * args.batch / seconds, 1), "threads": torch.get_num_threads(),
+            "tuned": args.tuned}
 
 
 def evaluate(args):
     x, _ = load(args.data, "test", None)
     torch.manual_seed(0)
-    net = ResNet32().eval()
+    fmt = layout(args)
+    net = ResNet32().to(memory_format=fmt).eval()
     with torch.no_grad():
-        net(((x[:args.batch].float() / 255) - MEAN) / STD)
+        net((((x[:args.batch].float() / 255) - MEAN) / STD).contiguous(memory_format=fmt))
         start = time.perf_counter()
         for i in range(0, len(x), args.batch):
-            net(((x[i:i + args.batch].float() / 255) - MEAN) / STD).argmax(1)
+            net((((x[i:i + args.batch].float() / 255) - MEAN) / STD).contiguous(memory_format=fmt)).argmax(1)
         seconds = time.perf_counter() - start
     return {"config": "eval", "images": len(x), "seconds": round(seconds, 3),
-            "images_per_second": round(len(x) / seconds, 1), "threads": torch.get_num_threads()}
+            "images_per_second": round(len(x) / seconds, 1), "threads": torch.get_num_threads(), "tuned": args.tuned}
 
 
 def phases(args):
     """Milliseconds per step of forward + loss, backward and SGD on one fixed random batch."""
     torch.manual_seed(0)
-    net = ResNet32().train()
+    fmt = layout(args)
+    net = ResNet32().to(memory_format=fmt).train()
     opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=2e-4)
-    x = torch.randn(args.batch, 3, 32, 32)
+    x = torch.randn(args.batch, 3, 32, 32).contiguous(memory_format=fmt)
     y = torch.randint(0, 10, (args.batch,))
     t = [0.0, 0.0, 0.0]
     for step in range(args.warmup + args.steps):
@@ -180,7 +195,7 @@ def phases(args):
         t[2] += t3 - t2
     ms = [round(v * 1000 / args.steps, 1) for v in t]
     return {"config": "phases", "forward_ms": ms[0], "backward_ms": ms[1], "optimizer_ms": ms[2],
-            "images_per_second": round(args.steps * args.batch / sum(t), 1)}
+            "images_per_second": round(args.steps * args.batch / sum(t), 1), "tuned": args.tuned}
 
 
 def main():
@@ -191,6 +206,8 @@ def main():
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--tuned", action="store_true",
+                   help="best-tuned reference: channels-last model and inputs (the caller sets lt's MALLOC_* variables)")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     run = {"eval": evaluate, "phases": phases}.get(args.config, train)
