@@ -2,6 +2,7 @@ package io.lttricks.core.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
@@ -143,6 +144,18 @@ public abstract class Backbone extends AbstractBlock {
 
     /** The places where manifold mixup may mix in this network. */
     public abstract java.util.Set<MixLocation> mixLocations();
+
+    /**
+     * An eval-mode copy of this network with batch norm folded into the convolutions, from the
+     * current weights and running statistics: what evaluation runs ({@link InferenceNetwork}).
+     * Its arrays live on a sub-manager of {@code manager}; close it when done.
+     */
+    public final InferenceNetwork inference(NDManager manager) {
+        return fold(new InferenceNetwork.Builder(manager));
+    }
+
+    /** The folded layers of this network, in forward order, ending with {@code builder.head(classifier())}. */
+    protected abstract InferenceNetwork fold(InferenceNetwork.Builder builder);
 
     /** Number of trainable parameters. */
     public long trainableParameterCount() {

@@ -105,6 +105,18 @@ public final class CifarResNet extends Backbone {
     }
 
     @Override
+    protected InferenceNetwork fold(InferenceNetwork.Builder builder) {
+        builder.stem(builder.fold(stem, stemBn), false);
+        for (List<BasicBlockA> stage : stages) {
+            for (BasicBlockA block : stage) {
+                builder.block(List.of(builder.fold(block.conv1, block.bn1), builder.fold(block.conv2, block.bn2)), null,
+                        block.reshape ? block.planes / 4 : 0);
+            }
+        }
+        return builder.head(fc);
+    }
+
+    @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         return new Shape[] {new Shape(inputShapes[0].get(0), numClasses)};
     }

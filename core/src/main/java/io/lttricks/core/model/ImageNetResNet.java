@@ -110,6 +110,26 @@ public final class ImageNetResNet extends Backbone {
     }
 
     @Override
+    protected InferenceNetwork fold(InferenceNetwork.Builder builder) {
+        builder.stem(builder.fold(stem, stemBn), true);
+        for (List<AbstractBlock> stage : stages) {
+            for (AbstractBlock block : stage) {
+                if (block instanceof Basic b) {
+                    builder.block(List.of(builder.fold(b.conv1, b.bn1), builder.fold(b.conv2, b.bn2)),
+                            b.downConv == null ? null : builder.fold(b.downConv, b.downBn), 0);
+                } else if (block instanceof Bottleneck b) {
+                    builder.block(List.of(builder.fold(b.conv1, b.bn1), builder.fold(b.conv2, b.bn2),
+                                    builder.fold(b.conv3, b.bn3)),
+                            b.downConv == null ? null : builder.fold(b.downConv, b.downBn), 0);
+                } else {
+                    throw new IllegalStateException("unknown block " + block);
+                }
+            }
+        }
+        return builder.head(fc);
+    }
+
+    @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         return new Shape[] {new Shape(inputShapes[0].get(0), numClasses)};
     }
