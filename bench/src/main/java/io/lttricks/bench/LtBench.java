@@ -20,7 +20,8 @@ import picocli.CommandLine.Command;
             "Benchmarks of lttricks (docs/PERFORMANCE.md); the scripts in bench/ run these and compare.",
             "Data: CIFAR-10 in --data-dir (or $LT_DATA_DIR, default ~/.lttricks/data)."
         },
-        subcommands = {TrainThroughputBench.class, AugmentScalingBench.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainThroughputBench.class, AugmentScalingBench.class, InputPipelineBench.class,
+            CommandLine.HelpCommand.class})
 public final class LtBench {
 
     public static void main(String[] args) {

@@ -65,7 +65,8 @@ class LtBenchTest {
     void helpNamesBothBenchmarks() {
         Result r = ltBench("--help");
         assertEquals(0, r.code());
-        assertTrue(r.out().contains("train-throughput") && r.out().contains("augment-scaling"), r.out());
+        assertTrue(r.out().contains("train-throughput") && r.out().contains("augment-scaling")
+                && r.out().contains("input-pipeline"), r.out());
     }
 
     @Test
@@ -101,6 +102,32 @@ class LtBenchTest {
     void evaluationCoversTheTestSet() {
         String line = throughput("eval", "16");
         assertTrue(line.matches("\\{\"config\": \"eval\", \"images\": 100, .*"), line);
+    }
+
+    /** input-pipeline over a tiny ImageFolder of JPEGs of several sizes, one of them greyscale. */
+    @Test
+    void inputPipelineIsOneJsonLine() throws IOException {
+        Random random = new Random(3);
+        for (int i = 0; i < 6; i++) {
+            int w = 300 + 20 * i;
+            int h = 240 - 10 * i;
+            java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(w, h,
+                    i == 0 ? java.awt.image.BufferedImage.TYPE_BYTE_GRAY : java.awt.image.BufferedImage.TYPE_3BYTE_BGR);
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    img.setRGB(x, y, random.nextInt(1 << 24));
+                }
+            }
+            Path f = Files.createDirectories(tmp.resolve(i % 2 == 0 ? "a" : "b")).resolve(i + ".jpg");
+            javax.imageio.ImageIO.write(img, "jpeg", f.toFile());
+        }
+        Result r = ltBench("input-pipeline", tmp.toString(), "--threads", "2", "--batch-size", "2", "--warmup", "1");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.lastLine().matches("\\{\"who\": \"lttricks\", \"threads\": 2, \"images\": 4, .*"
+                + "\"images_per_second\": [0-9.]+}"), r.lastLine());
+        Result d = ltBench("input-pipeline", tmp.toString(), "--decode-only", "--warmup", "1");
+        assertEquals(0, d.code(), d.err());
+        assertTrue(d.lastLine().contains("\"decode_only\": true, \"images\": 6"), d.lastLine());
     }
 
     @Test

@@ -1,7 +1,6 @@
 package io.lttricks.core.data;
 
 import io.lttricks.core.util.Progress;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -13,7 +12,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.ArrayList;
-import javax.imageio.ImageIO;
 
 /** Images stored as files (JPEG/PNG) under a root directory, decoded on demand. */
 public final class FileImages implements LabeledImages {
@@ -82,6 +80,15 @@ public final class FileImages implements LabeledImages {
         return decode(path(index));
     }
 
+    /**
+     * Decodes only the part of image {@code index} that {@code region} chooses from the image's
+     * width and height ({x, y, width, height}, inside the image; null for all of it): for random
+     * crops, which then cost less than decoding the whole image.
+     */
+    public RgbImage image(int index, java.util.function.BiFunction<Integer, Integer, int[]> region) throws IOException {
+        return ImageDecoder.decode(path(index), region::apply);
+    }
+
     @Override
     public FileImages subset(int[] indices) {
         String[] p = new String[indices.length];
@@ -110,19 +117,13 @@ public final class FileImages implements LabeledImages {
         return new FileImages(root, classNames, p, l);
     }
 
-    /** Decodes a JPEG or PNG file to RGB, with an error that names the file when it cannot. */
+    /**
+     * Decodes a JPEG or PNG file to RGB, with an error that names the file when it cannot.
+     * Greyscale and CMYK JPEGs come out as PIL's {@code convert("RGB")} gives them
+     * ({@link ImageDecoder}).
+     */
     public static RgbImage decode(Path file) throws IOException {
-        BufferedImage image;
-        try {
-            image = ImageIO.read(file.toFile());
-        } catch (IOException e) {
-            throw new IOException("cannot decode image " + file + ": " + e.getMessage()
-                    + " (CMYK JPEGs are not supported: convert them to RGB)", e);
-        }
-        if (image == null) {
-            throw new IOException("not a readable image (JPEG or PNG expected): " + file);
-        }
-        return RgbImage.from(image);
+        return ImageDecoder.decode(file);
     }
 
     /**

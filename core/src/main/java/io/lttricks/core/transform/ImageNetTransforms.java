@@ -1,10 +1,8 @@
 package io.lttricks.core.transform;
 
+import io.lttricks.core.data.FileImages;
 import io.lttricks.core.data.LabeledImages;
 import io.lttricks.core.data.RgbImage;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.util.SplittableRandom;
 
@@ -15,6 +13,11 @@ import java.util.SplittableRandom;
  * edge is 256, then centre-cropped to 224. Normalised with the ImageNet mean and std. ImageNet-LT's
  * official config adds colour jitter to training (torchvision's {@code ColorJitter(0.4, 0.4, 0.4,
  * 0)}: brightness, contrast and saturation factors uniform in [0.6, 1.4], applied in a random order).
+ *
+ * <p>All of it works on the decoded planes directly: the crop is resized by {@link Resample} (PIL's
+ * antialiased bilinear, as torchvision's PIL transforms), jitter and normalisation run on floats,
+ * and only the output window is computed (the test transform's resize-then-centre-crop costs the
+ * crop). docs/PERFORMANCE.md ("Input pipeline") has its speed against torchvision's DataLoader.
  */
 public final class ImageNetTransforms {
     public static final float[] MEAN = {0.485f, 0.456f, 0.406f};
@@ -45,41 +48,39 @@ public final class ImageNetTransforms {
         return new Test(size, resize);
     }
 
-    static void write(BufferedImage img, boolean flip, float[] dst, int offset) {
-        int h = img.getHeight();
-        int w = img.getWidth();
-        int plane = h * w;
-        int[] row = new int[w];
-        for (int y = 0; y < h; y++) {
-            img.getRGB(0, y, w, 1, row, 0, w);
-            for (int x = 0; x < w; x++) {
-                int p = row[flip ? w - 1 - x : x];
-                int o = offset + y * w + x;
-                dst[o] = (((p >>> 16) & 0xff) / 255f - MEAN[0]) / STD[0];
-                dst[o + plane] = (((p >>> 8) & 0xff) / 255f - MEAN[1]) / STD[1];
-                dst[o + 2 * plane] = ((p & 0xff) / 255f - MEAN[2]) / STD[2];
+    /**
+     * Writes 3 planes of size x size values in 0..255 into {@code dst} normalised, mirrored left
+     * to right when {@code flip}.
+     */
+    static void write(float[] planes, int size, boolean flip, float[] dst, int offset) {
+        int plane = size * size;
+        for (int c = 0; c < 3; c++) {
+            float scale = 1f / (255f * STD[c]);
+            float shift = MEAN[c] / STD[c];
+            int base = c * plane;
+            for (int y = 0; y < size; y++) {
+                int row = base + y * size;
+                int o = offset + row;
+                if (flip) {
+                    for (int x = 0; x < size; x++) {
+                        dst[o + x] = planes[row + size - 1 - x] * scale - shift;
+                    }
+                } else {
+                    for (int x = 0; x < size; x++) {
+                        dst[o + x] = planes[row + x] * scale - shift;
+                    }
+                }
             }
         }
     }
 
     /**
-     * Colour jitter in place, as torchvision's {@code ColorJitter(0.4, 0.4, 0.4, 0)}: brightness
-     * (scale), contrast (blend with the mean grey level) and saturation (blend with each pixel's
-     * grey), each with a factor uniform in [0.6, 1.4], in a random order, clamped after each step.
+     * Colour jitter in place on 3 planes of {@code n} values in 0..255, as torchvision's
+     * {@code ColorJitter(0.4, 0.4, 0.4, 0)}: brightness (scale), contrast (blend with the mean grey
+     * level) and saturation (blend with each pixel's grey), each with a factor uniform in [0.6, 1.4],
+     * in a random order, clamped to 0..255 after each step.
      */
-    static void jitter(BufferedImage img, SplittableRandom rng) {
-        int w = img.getWidth();
-        int h = img.getHeight();
-        int n = w * h;
-        int[] px = img.getRGB(0, 0, w, h, null, 0, w);
-        float[] r = new float[n];
-        float[] g = new float[n];
-        float[] b = new float[n];
-        for (int i = 0; i < n; i++) {
-            r[i] = ((px[i] >>> 16) & 0xff) / 255f;
-            g[i] = ((px[i] >>> 8) & 0xff) / 255f;
-            b[i] = (px[i] & 0xff) / 255f;
-        }
+    static void jitter(float[] p, int n, SplittableRandom rng) {
         int[] order = {0, 1, 2};
         for (int i = 2; i > 0; i--) {
             int j = rng.nextInt(i + 1);
@@ -89,23 +90,30 @@ public final class ImageNetTransforms {
         }
         for (int op : order) {
             float f = (float) (0.6 + 0.8 * rng.nextDouble());
-            float mean = 0;
-            if (op == 1) {
+            if (op == 0) {
+                for (int i = 0; i < 3 * n; i++) {
+                    p[i] = clamp(f * p[i]);
+                }
+            } else if (op == 1) {
+                double sum = 0;
                 for (int i = 0; i < n; i++) {
-                    mean += grey(r[i], g[i], b[i]) / n;
+                    sum += grey(p[i], p[n + i], p[2 * n + i]);
+                }
+                float mean = (float) (sum / n);
+                float add = (1 - f) * mean;
+                for (int i = 0; i < 3 * n; i++) {
+                    p[i] = clamp(add + f * p[i]);
+                }
+            } else {
+                float keep = 1 - f;
+                for (int i = 0; i < n; i++) {
+                    float add = keep * grey(p[i], p[n + i], p[2 * n + i]);
+                    p[i] = clamp(add + f * p[i]);
+                    p[n + i] = clamp(add + f * p[n + i]);
+                    p[2 * n + i] = clamp(add + f * p[2 * n + i]);
                 }
             }
-            for (int i = 0; i < n; i++) {
-                float base = op == 0 ? 0 : op == 1 ? mean : grey(r[i], g[i], b[i]);
-                r[i] = clamp(base + f * (r[i] - base));
-                g[i] = clamp(base + f * (g[i] - base));
-                b[i] = clamp(base + f * (b[i] - base));
-            }
         }
-        for (int i = 0; i < n; i++) {
-            px[i] = Math.round(r[i] * 255) << 16 | Math.round(g[i] * 255) << 8 | Math.round(b[i] * 255);
-        }
-        img.setRGB(0, 0, w, h, px, 0, w);
     }
 
     private static float grey(float r, float g, float b) {
@@ -113,16 +121,34 @@ public final class ImageNetTransforms {
     }
 
     private static float clamp(float v) {
-        return v < 0 ? 0 : v > 1 ? 1 : v;
+        return Math.max(0f, Math.min(255f, v)); // intrinsics: vectorised, no branches
     }
 
-    static BufferedImage resize(BufferedImage src, int sx, int sy, int sw, int sh, int w, int h) {
-        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = out.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-        g.drawImage(src, 0, 0, w, h, sx, sy, sx + sw, sy + sh, null);
-        g.dispose();
-        return out;
+    /**
+     * The random crop {x, y, w, h}: torchvision's RandomResizedCrop.get_params for its 10 attempts
+     * (area 8%-100%, aspect ratio 3/4-4/3, log-uniform), else the centred square of the shorter side.
+     */
+    static int[] crop(int w, int h, SplittableRandom rng) {
+        double area = (double) w * h;
+        int cw = Math.min(w, h);
+        int ch = cw;
+        int cx = (w - cw) / 2;
+        int cy = (h - ch) / 2;
+        for (int attempt = 0; attempt < 10; attempt++) {
+            double target = area * (0.08 + rng.nextDouble() * 0.92);
+            double logRatio = Math.log(3.0 / 4) + rng.nextDouble() * (Math.log(4.0 / 3) - Math.log(3.0 / 4));
+            double ratio = Math.exp(logRatio);
+            int tw = (int) Math.round(Math.sqrt(target * ratio));
+            int th = (int) Math.round(Math.sqrt(target / ratio));
+            if (tw > 0 && th > 0 && tw <= w && th <= h) {
+                cw = tw;
+                ch = th;
+                cx = rng.nextInt(w - tw + 1);
+                cy = rng.nextInt(h - th + 1);
+                break;
+            }
+        }
+        return new int[] {cx, cy, cw, ch};
     }
 
     private record Train(int size, boolean colourJitter) implements ImageTransform {
@@ -144,35 +170,23 @@ public final class ImageNetTransforms {
         @Override
         public void apply(LabeledImages images, int index, SplittableRandom rng, float[] dst, int offset)
                 throws IOException {
-            RgbImage rgb = images.image(index);
-            BufferedImage img = rgb.toBufferedImage();
-            int w = img.getWidth();
-            int h = img.getHeight();
-            double area = (double) w * h;
-            int cw = Math.min(w, h);
-            int ch = cw;
-            int cx = (w - cw) / 2;
-            int cy = (h - ch) / 2;
-            for (int attempt = 0; attempt < 10; attempt++) {
-                double target = area * (0.08 + rng.nextDouble() * 0.92);
-                double logRatio = Math.log(3.0 / 4) + rng.nextDouble() * (Math.log(4.0 / 3) - Math.log(3.0 / 4));
-                double ratio = Math.exp(logRatio);
-                int tw = (int) Math.round(Math.sqrt(target * ratio));
-                int th = (int) Math.round(Math.sqrt(target / ratio));
-                if (tw > 0 && th > 0 && tw <= w && th <= h) {
-                    cw = tw;
-                    ch = th;
-                    cx = rng.nextInt(w - tw + 1);
-                    cy = rng.nextInt(h - th + 1);
-                    break;
-                }
+            RgbImage img;
+            int[] box;
+            if (images instanceof FileImages files) {
+                // Decode only the crop: the same draws, made from the size in the file's header.
+                int[][] chosen = new int[1][];
+                img = files.image(index, (w, h) -> chosen[0] = crop(w, h, rng));
+                box = new int[] {0, 0, chosen[0][2], chosen[0][3]};
+            } else {
+                img = images.image(index);
+                box = crop(img.width(), img.height(), rng);
             }
             boolean flip = rng.nextBoolean();
-            BufferedImage crop = resize(img, cx, cy, cw, ch, size, size);
+            float[] crop = Resample.resize(img, box[0], box[1], box[2], box[3], size, size, 0, 0, size, size);
             if (colourJitter) {
-                jitter(crop, rng);
+                jitter(crop, size * size, rng);
             }
-            write(crop, flip, dst, offset);
+            write(crop, size, flip, dst, offset);
         }
     }
 
@@ -195,16 +209,15 @@ public final class ImageNetTransforms {
         @Override
         public void apply(LabeledImages images, int index, SplittableRandom rng, float[] dst, int offset)
                 throws IOException {
-            BufferedImage img = images.image(index).toBufferedImage();
-            int w = img.getWidth();
-            int h = img.getHeight();
+            RgbImage img = images.image(index);
+            int w = img.width();
+            int h = img.height();
             double scale = (double) resize / Math.min(w, h);
             int rw = Math.max(size, (int) Math.round(w * scale));
             int rh = Math.max(size, (int) Math.round(h * scale));
-            BufferedImage resized = ImageNetTransforms.resize(img, 0, 0, w, h, rw, rh);
             int cx = (rw - size) / 2;
             int cy = (rh - size) / 2;
-            write(resized.getSubimage(cx, cy, size, size), false, dst, offset);
+            write(Resample.resize(img, 0, 0, w, h, rw, rh, cx, cy, size, size), size, false, dst, offset);
         }
     }
 
@@ -227,8 +240,9 @@ public final class ImageNetTransforms {
         @Override
         public void apply(LabeledImages images, int index, SplittableRandom rng, float[] dst, int offset)
                 throws IOException {
-            BufferedImage img = images.image(index).toBufferedImage();
-            write(resize(img, 0, 0, img.getWidth(), img.getHeight(), size, size), false, dst, offset);
+            RgbImage img = images.image(index);
+            write(Resample.resize(img, 0, 0, img.width(), img.height(), size, size, 0, 0, size, size), size, false,
+                    dst, offset);
         }
     }
 }
