@@ -7,9 +7,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lttricks.core.data.DatasetSpec;
 import io.lttricks.core.data.Datasets;
 import io.lttricks.core.eval.EvaluationReport;
+import io.lttricks.core.eval.ReportPlots;
 import io.lttricks.core.model.Backbone;
 import io.lttricks.core.train.Checkpoint;
 import io.lttricks.core.eval.StageEvaluation;
+import io.lttricks.core.eval.TrainingCurves;
 import io.lttricks.core.util.Progress;
 import io.lttricks.platform.DataAccess;
 import io.lttricks.platform.Platform;
@@ -17,6 +19,7 @@ import io.lttricks.proto.v1.Metrics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Evaluates a stored checkpoint on its data set's test split and stores the report: JSON, a text
@@ -54,34 +57,46 @@ final class ReportMaker {
                 throw new IllegalArgumentException("checkpoint " + checkpointKey + " was trained on classes " + meta.classes()
                         + ", the test set has " + loaded.test().classNames());
             }
+            List<String> history = historyBeside(checkpointKey);
             report = StageEvaluation.finalModel(model, manager, loaded.test(), meta.trainCounts(), meta.plan(), 256,
-                    Progress.SILENT).withBestTestEpoch(testErrorsBeside(checkpointKey));
+                    Progress.SILENT).withBestTestEpoch(io.lttricks.core.train.StageTrainer.testErrors(history));
+            byte[] curves = TrainingCurves.render(meta.stage(), history);
+            if (curves != null) {
+                platform.store().put(curvesKey(reportPrefix), curves, "image/png");
+            }
         }
         platform.store().put(reportPrefix + "/report.txt", report.table().getBytes(StandardCharsets.UTF_8), "text/plain");
-        platform.store().put(reportPrefix + "/per-class.png", ReportPlots.perClass(report), "image/png");
-        platform.store().put(reportPrefix + "/confusion.png", ReportPlots.confusion(report), "image/png");
+        platform.store().put(reportPrefix + "/" + io.lttricks.core.train.RunLayout.PER_CLASS_PLOT, ReportPlots.perClass(report),
+                "image/png");
+        platform.store().put(reportPrefix + "/" + io.lttricks.core.train.RunLayout.CONFUSION_PLOT, ReportPlots.confusion(report),
+                "image/png");
         platform.store().put(jsonKey(reportPrefix), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(report),
                 "application/json");
         return metrics(report, reportPrefix);
     }
 
-    /** The test errors of the stage whose final checkpoint this is, from its stored history (else none). */
-    private java.util.SortedMap<Integer, Double> testErrorsBeside(String checkpointKey) throws IOException {
-        String suffix = "/final.ckpt";
+    /** The stored history of the stage whose final checkpoint this is (empty when there is none). */
+    private List<String> historyBeside(String checkpointKey) throws IOException {
+        String suffix = "/" + io.lttricks.core.train.RunLayout.FINAL_CHECKPOINT;
         if (checkpointKey.endsWith(suffix)) {
             String history = io.lttricks.platform.Keys.history(checkpointKey.substring(0, checkpointKey.length() - suffix.length()));
             if (platform.store().exists(history)) {
-                return io.lttricks.core.train.StageTrainer.testErrors(
-                        new String(platform.store().get(history), StandardCharsets.UTF_8).lines().toList());
+                return new String(platform.store().get(history), StandardCharsets.UTF_8).lines().toList();
             }
         }
-        return new java.util.TreeMap<>();
+        return List.of();
+    }
+
+    static String curvesKey(String prefix) {
+        return prefix + "/" + io.lttricks.core.train.RunLayout.CURVES;
     }
 
     static Metrics metrics(EvaluationReport r, String prefix) {
         Metrics.Builder m = Metrics.newBuilder().setTop1Error(r.top1Error()).setImages(r.images())
                 .setReportKey(jsonKey(prefix)).setTableKey(prefix + "/report.txt")
-                .addPlotKeys(prefix + "/per-class.png").addPlotKeys(prefix + "/confusion.png")
+                .addPlotKeys(prefix + "/" + io.lttricks.core.train.RunLayout.PER_CLASS_PLOT)
+                .addPlotKeys(prefix + "/" + io.lttricks.core.train.RunLayout.CONFUSION_PLOT)
+                .addPlotKeys(curvesKey(prefix))
                 .addAllClasses(r.classes());
         if (r.manyShot() != null) {
             m.setManyShot(r.manyShot());

@@ -1,6 +1,5 @@
-package io.lttricks.evaluator;
+package io.lttricks.core.eval;
 
-import io.lttricks.core.eval.EvaluationReport;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -15,9 +14,13 @@ import javax.imageio.ImageIO;
 /**
  * The report's two pictures: per-class accuracy as bars over the classes sorted by training images
  * (head to tail), with the many/medium/few-shot bands shaded and their mean accuracies drawn; and
- * the confusion matrix as a heat map (rows normalised to the true class).
+ * the confusion matrix as a heat map (rows normalised to the true class). The canvas is sized to
+ * its text (titles, legend, class names), so nothing is cut off at an edge.
  */
-final class ReportPlots {
+public final class ReportPlots {
+    private static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 13);
+    private static final Font LABEL = new Font(Font.SANS_SERIF, Font.PLAIN, 11);
+    private static final int MARGIN = 8;
     private static final Color MANY = new Color(0xE3F2FD);
     private static final Color MEDIUM = new Color(0xFFF8E1);
     private static final Color FEW = new Color(0xFCE4EC);
@@ -25,7 +28,7 @@ final class ReportPlots {
     private ReportPlots() {
     }
 
-    static byte[] perClass(EvaluationReport r) throws IOException {
+    public static byte[] perClass(EvaluationReport r) throws IOException {
         int c = r.classes().size();
         Integer[] order = new Integer[c];
         for (int i = 0; i < c; i++) {
@@ -36,14 +39,26 @@ final class ReportPlots {
         int top = 40;
         int plotH = 300;
         int bar = Math.max(2, Math.min(40, 1400 / Math.max(1, c)));
-        int width = left + c * bar + 40;
-        int height = top + plotH + (c <= 40 ? 110 : 40);
-        BufferedImage img = new BufferedImage(Math.max(width, 480), height, BufferedImage.TYPE_INT_RGB);
+        String title = String.format(Locale.ROOT, "Per-class accuracy (top-1 error %.2f%%), classes by training images",
+                100 * r.top1Error());
+        String legend = String.format(Locale.ROOT,
+                "blue bands: many-shot %s   yellow: medium %s   pink: few %s   (dashed: group means)",
+                pct(r.manyShot()), pct(r.mediumShot()), pct(r.fewShot()));
+        int labelsHeight = 0;
+        if (c <= 40) {
+            for (int k = 0; k < c; k++) {
+                labelsHeight = Math.max(labelsHeight, textWidth(LABEL, classLabel(r, k)));
+            }
+            labelsHeight += 6 + MARGIN;
+        }
+        int width = Math.max(left + c * bar + 40, MARGIN + Math.max(textWidth(TITLE, title), textWidth(LABEL, legend))
+                + MARGIN);
+        int height = top + plotH + Math.max(40, labelsHeight + 6);
+        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = graphics(img);
         g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
-        g.drawString(String.format(Locale.ROOT, "Per-class accuracy (top-1 error %.2f%%), classes by training images",
-                100 * r.top1Error()), 8, 18);
+        g.setFont(TITLE);
+        g.drawString(title, MARGIN, 18);
         for (int k = 0; k < c; k++) {
             int cls = order[k];
             int n = r.trainCounts()[cls];
@@ -70,18 +85,17 @@ final class ReportPlots {
                 k -> r.trainCounts()[k] <= EvaluationReport.MANY_ABOVE && r.trainCounts()[k] >= EvaluationReport.FEW_BELOW);
         drawGroupMean(g, r, order, left, top, plotH, bar, r.fewShot(), k -> r.trainCounts()[k] < EvaluationReport.FEW_BELOW);
         g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+        g.setFont(LABEL);
         if (c <= 40) {
             for (int k = 0; k < c; k++) {
                 Graphics2D t = (Graphics2D) g.create();
                 t.translate(left + k * bar + bar / 2 + 4, top + plotH + 6);
                 t.rotate(Math.PI / 2);
-                t.drawString(r.classes().get(order[k]) + " (" + r.trainCounts()[order[k]] + ")", 0, 0);
+                t.drawString(classLabel(r, order[k]), 0, 0);
                 t.dispose();
             }
         }
-        g.drawString(String.format(Locale.ROOT, "blue bands: many-shot %s   yellow: medium %s   pink: few %s   (dashed: group means)",
-                pct(r.manyShot()), pct(r.mediumShot()), pct(r.fewShot())), 8, top - 8);
+        g.drawString(legend, MARGIN, top - 8);
         g.dispose();
         return png(img);
     }
@@ -104,17 +118,26 @@ final class ReportPlots {
         g.drawLine(left + first * bar, y, left + (last + 1) * bar, y);
     }
 
-    static byte[] confusion(EvaluationReport r) throws IOException {
+    public static byte[] confusion(EvaluationReport r) throws IOException {
         int c = r.classes().size();
         int cell = Math.max(1, Math.min(40, 800 / Math.max(1, c)));
-        int left = c <= 40 ? 110 : 20;
+        Font small = new Font(Font.SANS_SERIF, Font.PLAIN, 10);
+        int names = 0;
+        if (c <= 40) {
+            for (String name : r.classes()) {
+                names = Math.max(names, textWidth(small, name));
+            }
+        }
+        int left = c <= 40 ? names + 12 : 20;
         int top = 40;
-        BufferedImage img = new BufferedImage(left + c * cell + 20, top + c * cell + 20, BufferedImage.TYPE_INT_RGB);
+        String title = "Confusion matrix (rows: true class, columns: predicted; row-normalised)";
+        int width = Math.max(left + c * cell + 20, MARGIN + textWidth(TITLE, title) + MARGIN);
+        BufferedImage img = new BufferedImage(width, top + c * cell + 20, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = graphics(img);
         g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
-        g.drawString("Confusion matrix (rows: true class, columns: predicted; row-normalised)", 8, 18);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
+        g.setFont(TITLE);
+        g.drawString(title, MARGIN, 18);
+        g.setFont(small);
         for (int t = 0; t < c; t++) {
             int rowTotal = 0;
             for (int p = 0; p < c; p++) {
@@ -137,6 +160,19 @@ final class ReportPlots {
         }
         g.dispose();
         return png(img);
+    }
+
+    private static String classLabel(EvaluationReport r, int cls) {
+        return r.classes().get(cls) + " (" + r.trainCounts()[cls] + ")";
+    }
+
+    /** The width of {@code text} in {@code font}, as the plots draw it. */
+    private static int textWidth(Font font, String text) {
+        BufferedImage probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = graphics(probe);
+        int w = g.getFontMetrics(font).stringWidth(text);
+        g.dispose();
+        return w;
     }
 
     private static Graphics2D graphics(BufferedImage img) {

@@ -12,7 +12,9 @@ import io.lttricks.core.data.DatasetSpec;
 import io.lttricks.core.data.Datasets;
 import io.lttricks.core.data.LabeledImages;
 import io.lttricks.core.eval.EvaluationReport;
+import io.lttricks.core.eval.ReportPlots;
 import io.lttricks.core.eval.StageEvaluation;
+import io.lttricks.core.eval.TrainingCurves;
 import io.lttricks.core.model.Backbone;
 import io.lttricks.core.plan.CamPlan;
 import io.lttricks.core.recipe.Recipe;
@@ -169,14 +171,22 @@ public final class TrainingRun {
             EvaluationReport report = StageEvaluation.finalModel(model, manager, data.test(), train.classCounts(), plan,
                     options.evalBatchSize(), progress).withBestTestEpoch(StageTrainer.testErrors(dir));
             writeReport(dir.path(), report);
+            byte[] curves = TrainingCurves.render(plan.name(), Files.exists(dir.history())
+                    ? Files.readAllLines(dir.history()) : List.of());
+            if (curves != null) {
+                Files.write(dir.path().resolve(RunLayout.CURVES), curves);
+            }
             return report;
         }
     }
 
+    /** The report as JSON and a table, and its plots (per-class accuracy, confusion matrix), into {@code dir}. */
     public static void writeReport(Path dir, EvaluationReport report) throws IOException {
         Files.createDirectories(dir);
         JSON.writeValue(dir.resolve(RunLayout.REPORT_JSON).toFile(), report);
         Files.writeString(dir.resolve(RunLayout.REPORT_TEXT), report.table(), StandardCharsets.UTF_8);
+        Files.write(dir.resolve(RunLayout.PER_CLASS_PLOT), ReportPlots.perClass(report));
+        Files.write(dir.resolve(RunLayout.CONFUSION_PLOT), ReportPlots.confusion(report));
     }
 
     private static String brief(int[] counts) {

@@ -20,7 +20,8 @@ import java.util.stream.Stream;
  *   history.jsonl            one line per epoch
  *   checkpoints/epoch-EEEE.ckpt periodic checkpoints (the last two)
  *   final.ckpt               the stage's final model
- *   report.json, report.txt  its evaluation
+ *   report.json, report.txt  its evaluation, per-class.png and confusion.png its plots
+ *   curves.png               loss, accuracy (and test error) and learning rate per epoch
  *   generated/               a cam stage's images and generated.json
  * </pre>
  */
@@ -33,6 +34,9 @@ public record RunLayout(Path root) {
     public static final String CHECKPOINTS = "checkpoints";
     public static final String FINAL_CHECKPOINT = "final.ckpt";
     public static final String GENERATED = "generated";
+    public static final String PER_CLASS_PLOT = "per-class.png";
+    public static final String CONFUSION_PLOT = "confusion.png";
+    public static final String CURVES = "curves.png";
     private static final Pattern PERIODIC = Pattern.compile("epoch-\\d{4,}\\.ckpt");
 
     /** The directory name of stage {@code index} (0-based): {@code 01-name}. */

@@ -179,6 +179,10 @@ class TrainingRunTest {
         assertEquals(4, rep.bestTestEpoch());
         assertEquals(1, rep.evaluatedEpochs());
         assertTrue(Files.readString(tmp.resolve("eval/01-main/report.txt")).contains("Best test epoch: 4"));
+        for (String png : new String[] {"01-main/per-class.png", "01-main/confusion.png", "01-main/curves.png",
+            "per-class.png", "confusion.png"}) {
+            assertTrue(javax.imageio.ImageIO.read(tmp.resolve("eval").resolve(png).toFile()).getWidth() > 100, png);
+        }
         assertTrue(rep.modelSelection().contains("final model"), "the headline stays the final model");
     }
 
