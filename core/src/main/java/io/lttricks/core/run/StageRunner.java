@@ -45,7 +45,7 @@ public final class StageRunner {
     }
 
     /**
-     * @param loaderThreads      threads preparing batches (0: 1 for images in memory, all cores for files)
+     * @param loaderThreads      threads preparing batches (0: {@link StageRunner#loaderThreads}'s default)
      * @param maxBatchesPerEpoch cap on steps per epoch (0 = none): for benchmarks and smoke tests
      * @param evalBatchSize      images per forward pass when evaluating
      */
@@ -105,12 +105,20 @@ public final class StageRunner {
         return model;
     }
 
-    /** Batch-preparing threads: as configured, else 1 for images in memory and all cores for image files. */
+    /**
+     * Batch-preparing threads: as configured; else 1 for images in memory (CIFAR: a 32x32 crop and
+     * flip, far faster than any training step), and for image files every core but one, at least 1:
+     * the remaining core is the training thread's, which feeds the device. One loader thread
+     * decodes, crops, jitters and normalises about 240 ImageNet-sized JPEGs a second (AMD EPYC,
+     * docs/PERFORMANCE.md "Loader cores for a GPU trainer"), so a GPU training a ResNet-50 at its
+     * published float32 rate on an A100 needs about 4 such cores and a ResNet-10 about 18: the GPU
+     * overlay (deploy/components/gpu-trainer) gives a trainer 16 CPUs, that is 15 loader threads.
+     */
     public static int loaderThreads(LabeledImages images, int configured) {
         if (configured > 0) {
             return configured;
         }
-        return images instanceof InMemoryImages ? 1 : Runtime.getRuntime().availableProcessors();
+        return images instanceof InMemoryImages ? 1 : Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
     }
 
     /** The training set with generated images appended (decoded into memory when the originals are). */

@@ -20,7 +20,8 @@ import io.lttricks.core.transform.ImageTransform;
  *
  * <p>Batch b of an epoch draws its randomness from {@code Seeds.stream(seed, purpose, epoch, b)},
  * so the batches are the same whatever the number of worker threads or their timing, and a resumed
- * run sees the batches an uninterrupted one would. Up to {@code prefetch} batches are prepared ahead.
+ * run sees the batches an uninterrupted one would. Up to {@code prefetch} batches are prepared ahead,
+ * and at least one per thread: each batch is built by one thread, so fewer would leave threads idle.
  */
 public final class BatchLoader implements AutoCloseable {
 
@@ -88,7 +89,7 @@ public final class BatchLoader implements AutoCloseable {
         this.purpose = purpose;
         this.epoch = epoch;
         this.augment = augment;
-        this.prefetch = Math.max(1, prefetch);
+        this.prefetch = Math.max(Math.max(1, prefetch), threads);
         this.pool = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
             Thread t = new Thread(r, "lt-batches");
             t.setDaemon(true);
