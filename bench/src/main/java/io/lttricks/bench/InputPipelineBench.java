@@ -17,7 +17,8 @@ import picocli.CommandLine.Parameters;
  * The large-image input pipeline of ImageNet-LT / iNaturalist training, as the trainer runs it:
  * {@link BatchLoader} over an ImageFolder with the training transform (decode, random-resized-crop
  * 224, flip, colour jitter, normalise) on {@code --threads} loader threads. Times one pass over the
- * folder after a warm-up. Prints one line of JSON; bench/input-pipeline compares it with
+ * folder after a warm-up, with the process's CPU time in that window (CPU cost per image, which
+ * other load on the machine does not change as it changes wall-clock rates). Prints one line of JSON; bench/input-pipeline compares it with
  * torchvision's DataLoader (bench/pytorch_input_pipeline.py).
  */
 @Command(name = "input-pipeline", mixinStandardHelpOptions = true,
@@ -64,12 +65,16 @@ final class InputPipelineBench implements Callable<Integer> {
         }
         int images0 = 0;
         long start = 0;
+        long cpu0 = 0;
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean();
         try (BatchLoader loader = BatchLoader.training(images, order, batchSize, transform, Mixup.OFF, 0, "bench", 1,
                 threads)) {
             int b = 0;
             while (loader.hasNext()) {
                 if (b == warmup) {
                     start = System.nanoTime();
+                    cpu0 = os.getProcessCpuTime();
                     images0 = 0;
                 }
                 images0 += loader.next().size();
@@ -77,8 +82,10 @@ final class InputPipelineBench implements Callable<Integer> {
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        double cpuMs = (os.getProcessCpuTime() - cpu0) / 1e6;
         System.out.printf(Locale.ROOT, "{\"who\": \"lttricks\", \"threads\": %d, \"images\": %d, \"seconds\": %.3f,"
-                + " \"images_per_second\": %.1f}%n", threads, images0, seconds, images0 / seconds);
+                + " \"images_per_second\": %.1f, \"cpu_ms_per_image\": %.2f}%n", threads, images0, seconds,
+                images0 / seconds, cpuMs / images0);
         return 0;
     }
 }

@@ -124,7 +124,7 @@ class LtBenchTest {
         Result r = ltBench("input-pipeline", tmp.toString(), "--threads", "2", "--batch-size", "2", "--warmup", "1");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.lastLine().matches("\\{\"who\": \"lttricks\", \"threads\": 2, \"images\": 4, .*"
-                + "\"images_per_second\": [0-9.]+}"), r.lastLine());
+                + "\"images_per_second\": [0-9.]+, \"cpu_ms_per_image\": [0-9.]+}"), r.lastLine());
         Result d = ltBench("input-pipeline", tmp.toString(), "--decode-only", "--warmup", "1");
         assertEquals(0, d.code(), d.err());
         assertTrue(d.lastLine().contains("\"decode_only\": true, \"images\": 6"), d.lastLine());
