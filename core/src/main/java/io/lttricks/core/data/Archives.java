@@ -28,6 +28,37 @@ public final class Archives {
         return name.endsWith(".tar.gz") || name.endsWith(".tgz");
     }
 
+    /**
+     * A failure to read {@code archive} as a message that names the file and says what is wrong:
+     * the libraries say "null" for a file that ends early and "Corrupted TAR archive." without
+     * naming it.
+     */
+    public static IOException damaged(Path archive, IOException e) {
+        String m = e.getMessage();
+        String what;
+        if (e instanceof java.io.EOFException || m == null || m.isBlank() || m.toLowerCase(Locale.ROOT).contains("truncated")
+                || m.toLowerCase(Locale.ROOT).contains("unexpected end")) {
+            what = "it ends early: the file is truncated (an interrupted download or copy?); fetch it again";
+        } else if (m.startsWith("Corrupted TAR archive")) {
+            what = "corrupted TAR archive (a damaged header or entry); fetch it again";
+        } else if (e instanceof java.util.zip.ZipException || m.contains("GZIP") || m.contains("gzip")
+                || m.contains(".gz format")) {
+            what = "not a valid gzip file (" + m + ")";
+        } else {
+            what = m;
+        }
+        return new IOException("cannot read archive " + archive + ": " + what, e);
+    }
+
+    /**
+     * Whether an entry is a plain file: links (symbolic or hard), devices and FIFOs are not
+     * extracted, so nothing in an archive points outside it.
+     */
+    public static boolean isRegularFile(TarArchiveEntry entry) {
+        return entry.isFile() && !entry.isSymbolicLink() && !entry.isLink() && !entry.isCharacterDevice()
+                && !entry.isBlockDevice() && !entry.isFIFO();
+    }
+
     /** Opens a tar.gz archive as a stream of entries. */
     public static TarArchiveInputStream openTarGz(Path archive) throws IOException {
         InputStream in = new BufferedInputStream(Files.newInputStream(archive), 1 << 16);
@@ -61,12 +92,13 @@ public final class Archives {
                 TarArchiveEntry entry;
                 while ((entry = tar.getNextEntry()) != null) {
                     Path out = tmp.resolve(entry.getName()).normalize();
-                    if (!out.startsWith(tmp)) {
-                        throw new IOException("archive entry escapes the target directory: " + entry.getName());
+                    if (!out.startsWith(tmp) || out.equals(tmp)) {
+                        throw new IOException("archive entry escapes the target directory: " + entry.getName()
+                                + " (in " + archive + ")");
                     }
                     if (entry.isDirectory()) {
                         Files.createDirectories(out);
-                    } else if (entry.isFile()) {
+                    } else if (isRegularFile(entry)) {
                         Files.createDirectories(out.getParent());
                         Files.copy(tar, out, StandardCopyOption.REPLACE_EXISTING);
                     }
@@ -75,6 +107,11 @@ public final class Archives {
                     }
                 }
                 progress.update("extract " + archive.getFileName(), total, total, "B");
+            } catch (IOException e) {
+                if (e.getMessage() != null && e.getMessage().startsWith("archive entry escapes")) {
+                    throw e;
+                }
+                throw damaged(archive, e);
             }
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);

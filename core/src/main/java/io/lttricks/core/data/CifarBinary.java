@@ -110,8 +110,9 @@ public final class CifarBinary {
             int off = i * variant.recordBytes();
             int label = records[off + variant.labelBytes - 1] & 0xff;
             if (label >= variant.numClasses) {
-                throw new IOException("record " + i + " has label " + label + ", more than " + variant
-                        + " has classes: the file is damaged or of another variant");
+                throw new IOException("record " + i + " has label " + label + ", but " + variant + " has only "
+                        + variant.numClasses + " classes (0.." + (variant.numClasses - 1)
+                        + "): the file is damaged or of another variant");
             }
             labels[i] = label;
             ids[i] = Integer.toString(i);
@@ -148,7 +149,7 @@ public final class CifarBinary {
         try (TarArchiveInputStream tar = Archives.openTarGz(archive)) {
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) {
-                if (!e.isFile()) {
+                if (!Archives.isRegularFile(e)) {
                     continue;
                 }
                 String base = Path.of(e.getName()).getFileName().toString();
@@ -157,7 +158,7 @@ public final class CifarBinary {
                 }
             }
         } catch (IOException e) {
-            throw new IOException("cannot read " + archive + " as a " + variant.archiveName + ": " + e.getMessage(), e);
+            throw Archives.damaged(archive, e);
         }
         return out;
     }

@@ -107,6 +107,9 @@ public final class Datasets {
 
     private Loaded loadList(DatasetSpec spec) throws IOException {
         Path root = requireSource(spec);
+        if (Archives.isTarGz(root)) {
+            root = Archives.extractOnce(root, progress);
+        }
         if (spec.trainList() == null || spec.testList() == null) {
             throw new IllegalArgumentException("dataset '" + spec.name()
                     + "' needs train_list and test_list (e.g. ImageNet_LT_train.txt and ImageNet_LT_test.txt)"
@@ -145,13 +148,20 @@ public final class Datasets {
         } else if (spec.longTailProfile() != null) {
             LongTailProfile profile = spec.longTailProfile();
             LongTailSubset.Selection sel = LongTailSubset.select(fullTrain.labels(), fullTrain.numClasses(),
-                    profile, spec.seedOrDefault());
+                    profile, spec.seedOrDefault(), fullTrain.classNames());
             notes.addAll(sel.notes());
             train = fullTrain.subset(sel.indices());
             manifest = LongTailManifest.of(spec.name(), source, profile, spec.seedOrDefault(), train);
         } else {
             train = fullTrain;
             manifest = LongTailManifest.of(spec.name(), source, null, null, train);
+        }
+        int[] counts = train.classCounts();
+        for (int c = 0; c < counts.length; c++) {
+            if (counts[c] == 0) {
+                notes.add("WARNING: class '" + train.classNames().get(c) + "' (label " + c + ") has no training images:"
+                        + " the model never sees it, and class weights that divide by its count are undefined");
+            }
         }
         return new Loaded(toMemoryIfSmall(train), toMemoryIfSmall(test), manifest, notes);
     }
@@ -220,6 +230,8 @@ public final class Datasets {
                     return false;
                 }
             }
+        } catch (IOException e) {
+            throw Archives.damaged(src, e);
         }
         return false;
     }

@@ -40,19 +40,28 @@ public final class ListFile {
                 if (s.isEmpty() || s.startsWith("#")) {
                     continue;
                 }
+                // Messages say where and what is wrong, never the line itself: a list file may be
+                // anything a caller named, and its content is not for the caller to read.
                 int cut = lastWhitespace(s);
                 if (cut < 0) {
-                    throw new IOException(listFile + ":" + lineNo + ": expected '<relative path> <label>', got '" + s + "'");
+                    throw new IOException(listFile + ":" + lineNo + ": expected '<relative path> <label>' (a path, white"
+                            + " space, an integer label); the line has no white space");
                 }
                 String path = s.substring(0, cut).strip();
                 int label;
                 try {
                     label = Integer.parseInt(s.substring(cut + 1).strip());
                 } catch (NumberFormatException e) {
-                    throw new IOException(listFile + ":" + lineNo + ": label is not an integer in '" + s + "'");
+                    throw new IOException(listFile + ":" + lineNo + ": expected '<relative path> <label>'; the label"
+                            + " (after the last white space) is not an integer");
                 }
                 if (label < 0) {
                     throw new IOException(listFile + ":" + lineNo + ": negative label " + label);
+                }
+                String problem = pathProblem(path);
+                if (problem != null) {
+                    throw new IOException(listFile + ":" + lineNo + ": the image path " + problem + "; paths are relative"
+                            + " to the image root (source) and stay inside it");
                 }
                 paths.add(path);
                 labels.add(label);
@@ -70,6 +79,24 @@ public final class ListFile {
                 ? readNames(classNamesFile, numClasses)
                 : inferNames(paths, lab, numClasses);
         return new FileImages(root, names, paths.toArray(String[]::new), lab);
+    }
+
+    /** Why an image path of a list file may not be read (null when it may): it must stay under the root. */
+    static String pathProblem(String path) {
+        if (path.startsWith("/")) {
+            return "is absolute";
+        }
+        for (String segment : path.split("[/\\\\]")) {
+            if (segment.equals("..")) {
+                return "goes up ('..')";
+            }
+        }
+        for (int i = 0; i < path.length(); i++) {
+            if (Character.isISOControl(path.charAt(i))) {
+                return "holds a control character";
+            }
+        }
+        return null;
     }
 
     private static int lastWhitespace(String s) {

@@ -24,6 +24,18 @@ public final class LongTailSubset {
      * @param seed       numpy seed (0 in every published result)
      */
     public static Selection select(int[] labels, int numClasses, LongTailProfile profile, long seed) {
+        return select(labels, numClasses, profile, seed, null);
+    }
+
+    /**
+     * As {@link #select(int[], int, LongTailProfile, long)}, with the class names for messages.
+     *
+     * @throws IllegalArgumentException when a class would keep no image (the profile's n_c is 0, or
+     *                                  the source has none of it): training on it would be silent
+     *                                  about a class it never sees, and its class weights undefined
+     */
+    public static Selection select(int[] labels, int numClasses, LongTailProfile profile, long seed,
+                                   List<String> classNames) {
         int[][] byClass = indicesByClass(labels, numClasses);
         int nMax = 0;
         for (int[] members : byClass) {
@@ -41,6 +53,28 @@ public final class LongTailSubset {
             }
             total += counts[c];
         }
+        List<String> emptied = new ArrayList<>();
+        List<String> absent = new ArrayList<>();
+        for (int c = 0; c < numClasses; c++) {
+            if (counts[c] == 0) {
+                String name = (classNames != null && c < classNames.size() ? "'" + classNames.get(c) + "' " : "")
+                        + "(label " + c + ")";
+                (byClass[c].length == 0 ? absent : emptied).add(byClass[c].length == 0 ? name
+                        : name.replace(")", ", " + byClass[c].length + " in the source)"));
+            }
+        }
+        if (!absent.isEmpty()) {
+            throw new IllegalArgumentException((absent.size() == 1 ? "class " : "classes ") + shortList(absent)
+                    + " of the source " + (absent.size() == 1 ? "has" : "have") + " no training images, so the"
+                    + " long-tailed set would leave " + (absent.size() == 1 ? "it" : "them") + " empty: remove "
+                    + (absent.size() == 1 ? "the class" : "those classes") + ", or add images");
+        }
+        if (!emptied.isEmpty()) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "%d of %d classes would keep no training"
+                    + " image at imbalance %s (%s profile, n_max %d): %s; every class needs at least one: lower the"
+                    + " imbalance to at most %d, or use more images per class", emptied.size(), numClasses,
+                    fmt(profile.imbalance()), profile.kind(), nMax, shortList(emptied), Math.max(1, nMax)));
+        }
         int[] selected = new int[total];
         int k = 0;
         for (int c = 0; c < numClasses; c++) {
@@ -50,6 +84,15 @@ public final class LongTailSubset {
             k += counts[c];
         }
         return new Selection(selected, counts, List.copyOf(notes));
+    }
+
+    private static String shortList(List<String> items) {
+        return items.size() <= 4 ? String.join(", ", items)
+                : String.join(", ", items.subList(0, 3)) + ", ... and " + (items.size() - 3) + " more";
+    }
+
+    private static String fmt(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e9 ? String.valueOf((long) v) : String.valueOf(v);
     }
 
     static int[][] indicesByClass(int[] labels, int numClasses) {

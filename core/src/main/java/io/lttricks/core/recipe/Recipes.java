@@ -28,6 +28,15 @@ public final class Recipes {
     private static final ObjectMapper YAML = new YAMLMapper()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+    /** Names of runs and stages: they become directory names and object keys. */
+    public static final String NAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}";
+    /** {@link #NAME_PATTERN} in words. */
+    public static final String NAME_RULE = "letters, digits, '_', '.' and '-' only, at most 64, not starting"
+            + " with '.' or '-'";
+    /** The data sets {@code dataset.name} may be. */
+    public static final List<String> DATASET_NAMES = List.of("cifar10", "cifar100", "imagefolder", "imagenet_lt",
+            "inat2018", "list");
+
     private Recipes() {
     }
 
@@ -44,9 +53,22 @@ public final class Recipes {
         String lower = file.getFileName().toString().toLowerCase(Locale.ROOT);
         Recipe r = parse(text, lower.endsWith(".json") ? JSON : YAML, file.toString());
         if (r.name() == null) {
-            r = r.withName(lower.replaceFirst("\\.(ya?ml|json)$", ""));
+            r = r.withName(defaultName(file.getFileName().toString()));
         }
         return r;
+    }
+
+    /**
+     * A run name from a recipe file's name: without the extension, lower case, every character a
+     * name may not hold as '_', at most 64 characters ({@link #NAME_PATTERN}).
+     */
+    static String defaultName(String fileName) {
+        String base = fileName.toLowerCase(Locale.ROOT).replaceFirst("\\.(ya?ml|json)$", "")
+                .replaceAll("[^a-z0-9_.-]", "_");
+        if (base.isEmpty() || !Character.isLetterOrDigit(base.charAt(0))) {
+            base = "run" + base;
+        }
+        return base.length() > 64 ? base.substring(0, 64) : base;
     }
 
     public static Recipe parseJson(String json) {
@@ -123,11 +145,25 @@ public final class Recipes {
         } catch (IllegalArgumentException e) {
             throw new RecipeException("profile: " + e.getMessage());
         }
+        if (recipe.name() != null && !recipe.name().matches(NAME_PATTERN)) {
+            throw new RecipeException("name: " + NAME_RULE + "; got " + shown(recipe.name()));
+        }
         DatasetSpec ds = recipe.dataset();
         if (ds == null || ds.name() == null) {
             throw new RecipeException("dataset: missing; e.g. dataset: {name: cifar10, imbalance: 100}");
         }
-        if (ds.imbalance() != null && !(ds.imbalance() >= 1)) {
+        if (!DATASET_NAMES.contains(ds.name().toLowerCase(Locale.ROOT))) {
+            throw new RecipeException("dataset.name: use " + String.join(", ", DATASET_NAMES) + "; got "
+                    + shown(ds.name()));
+        }
+        if (ds.profile() != null && !List.of("exponential", "exp", "pareto").contains(ds.profile().toLowerCase(Locale.ROOT))) {
+            throw new RecipeException("dataset.profile: use exponential (CIFAR-LT) or pareto (ImageNet-LT style); got "
+                    + shown(ds.profile()));
+        }
+        if (ds.paretoAlpha() != null && !(ds.paretoAlpha() > 0 && ds.paretoAlpha() < Double.POSITIVE_INFINITY)) {
+            throw new RecipeException("dataset.pareto_alpha: must be a positive number, got " + ds.paretoAlpha());
+        }
+        if (ds.imbalance() != null && !(ds.imbalance() >= 1 && ds.imbalance() < Double.POSITIVE_INFINITY)) {
             throw new RecipeException("dataset.imbalance: must be >= 1 (n_max / n_min), got " + ds.imbalance());
         }
         if (ds.seed() != null && (ds.seed() < 0 || ds.seed() > 0xffffffffL)) {
@@ -145,7 +181,10 @@ public final class Recipes {
         } catch (IllegalArgumentException e) {
             throw new RecipeException("backbone: " + e.getMessage());
         }
-        List<StageRecipe> stages = recipe.stages().isEmpty() ? List.of(StageRecipe.empty("train")) : recipe.stages();
+        if (recipe.stages().isEmpty()) {
+            throw new RecipeException("stages: a recipe needs at least one stage, e.g. stages: [{name: train}]");
+        }
+        List<StageRecipe> stages = recipe.stages();
         StageResolver resolver = new StageResolver(profile, ScheduleFamily.of(ds.name(), backbone),
                 ds.name().toLowerCase(Locale.ROOT), mixable, checkpoints);
         List<StagePlan> plans = new ArrayList<>();
@@ -167,6 +206,12 @@ public final class Recipes {
         Recipe filled = recipe.withBackbone(backbone).withProfile(profile.recipeName())
                 .withSeed(recipe.seedOrDefault());
         return new Resolved(filled, profile, List.copyOf(plans));
+    }
+
+    /** A client's value in a message: quoted, at most 80 characters, control characters escaped. */
+    static String shown(String value) {
+        String v = value.length() > 80 ? value.substring(0, 80) + "... (" + value.length() + " characters)" : value;
+        return "'" + v.replaceAll("\\p{Cntrl}", "?") + "'";
     }
 
     /** An object in storage (s3://bucket/key): checked by the service that reads it, not here. */

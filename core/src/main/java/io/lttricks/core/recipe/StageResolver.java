@@ -54,9 +54,8 @@ final class StageResolver {
     StagePlan resolve(StageRecipe s, int index, boolean trainedBefore, Set<String> camStages) {
         String name = s.name() != null ? s.name() : "stage" + (index + 1);
         String at = "stages[" + index + "] (" + name + ")";
-        if (name.isBlank() || !name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
-            throw new RecipeException(at + ".name: letters, digits, '_', '.' and '-' only, at most 64, not starting"
-                    + " with '.' or '-'; got '" + name + "'");
+        if (name.isBlank() || !name.matches(Recipes.NAME_PATTERN)) {
+            throw new RecipeException(at + ".name: " + Recipes.NAME_RULE + "; got " + Recipes.shown(name));
         }
         String type = s.type() == null ? "train" : s.type().trim().toLowerCase(java.util.Locale.ROOT);
         return switch (type) {

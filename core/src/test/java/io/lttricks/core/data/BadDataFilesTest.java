@@ -1,0 +1,188 @@
+package io.lttricks.core.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lttricks.core.util.Progress;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.zip.CRC32;
+import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Data files that are wrong or hostile: what the readers do with them (docs/RELIABILITY.md lists them). */
+class BadDataFilesTest {
+    @TempDir
+    Path tmp;
+
+    private String oldCache;
+
+    @BeforeEach
+    void isolateTheCache() {
+        oldCache = System.getProperty(io.lttricks.core.util.LtPaths.CACHE_DIR_PROPERTY);
+        System.setProperty(io.lttricks.core.util.LtPaths.CACHE_DIR_PROPERTY, tmp.resolve("cache").toString());
+    }
+
+    @AfterEach
+    void restoreTheCache() {
+        if (oldCache == null) {
+            System.clearProperty(io.lttricks.core.util.LtPaths.CACHE_DIR_PROPERTY);
+        } else {
+            System.setProperty(io.lttricks.core.util.LtPaths.CACHE_DIR_PROPERTY, oldCache);
+        }
+    }
+
+    /** A PNG whose header claims {@code width} x {@code height} (and no real pixel data). */
+    static byte[] pngHeader(int width, int height) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a});
+        ByteArrayOutputStream ihdr = new ByteArrayOutputStream();
+        DataOutputStream d = new DataOutputStream(ihdr);
+        d.writeBytes("IHDR");
+        d.writeInt(width);
+        d.writeInt(height);
+        d.write(new byte[] {8, 2, 0, 0, 0});
+        DataOutputStream o = new DataOutputStream(out);
+        o.writeInt(13);
+        o.write(ihdr.toByteArray());
+        CRC32 crc = new CRC32();
+        crc.update(ihdr.toByteArray());
+        o.writeInt((int) crc.getValue());
+        return out.toByteArray();
+    }
+
+    /** A header may claim any size: decoding 100,000 x 100,000 pixels would need 40 GB at once. */
+    @Test
+    void aHugeImageIsRefusedFromItsHeader() throws IOException {
+        Path png = Files.write(tmp.resolve("huge.png"), pngHeader(100_000, 100_000));
+        IOException e = assertThrows(IOException.class, () -> ImageDecoder.decode(png));
+        assertTrue(e.getMessage().contains("100000 x 100000 pixels") && e.getMessage().contains("huge.png"), e.getMessage());
+    }
+
+    /** Archive entries that climb out, and links: the first refuses the archive, links are not extracted. */
+    @Test
+    void archivesNeitherEscapeNorFollowLinks() throws IOException {
+        Path climbing = tmp.resolve("climbing.tar.gz");
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(Files.newOutputStream(climbing)))) {
+            file(tar, "set/train/a/0.jpg", "x");
+            file(tar, "set/../../../escaped.txt", "pwned");
+        }
+        IOException e = assertThrows(IOException.class, () -> Archives.extractOnce(climbing, Progress.SILENT));
+        assertTrue(e.getMessage().contains("escapes the target directory"), e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("escaped.txt")));
+        try (var walk = Files.walk(tmp)) {
+            assertTrue(walk.noneMatch(p -> p.getFileName().toString().equals("escaped.txt")));
+        }
+
+        Path links = tmp.resolve("links.tar.gz");
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(Files.newOutputStream(links)))) {
+            file(tar, "set/train/a/0.jpg", "x");
+            TarArchiveEntry sym = new TarArchiveEntry("set/train/a/passwd.jpg", TarArchiveEntry.LF_SYMLINK);
+            sym.setLinkName("/etc/passwd");
+            tar.putArchiveEntry(sym);
+            tar.closeArchiveEntry();
+            TarArchiveEntry hard = new TarArchiveEntry("set/train/a/hard.jpg", TarArchiveEntry.LF_LINK);
+            hard.setLinkName("/etc/passwd");
+            tar.putArchiveEntry(hard);
+            tar.closeArchiveEntry();
+        }
+        Path dir = Archives.extractOnce(links, Progress.SILENT);
+        try (var list = Files.list(dir.resolve("set/train/a"))) {
+            assertEquals(List.of("0.jpg"), list.map(p -> p.getFileName().toString()).toList(), "links are skipped");
+        }
+    }
+
+    static void file(TarArchiveOutputStream tar, String name, String content) throws IOException {
+        byte[] b = content.getBytes(StandardCharsets.UTF_8);
+        TarArchiveEntry e = new TarArchiveEntry(name);
+        e.setSize(b.length);
+        tar.putArchiveEntry(e);
+        tar.write(b);
+        tar.closeArchiveEntry();
+    }
+
+    /** A file named .tar.gz that is not gzip, and one cut short: named, and said what is wrong. */
+    @Test
+    void archivesThatAreNotWhatTheirNameSaysAreNamed() throws IOException {
+        Path notGzip = Files.writeString(tmp.resolve("a.tar.gz"), "plain text");
+        IOException e = assertThrows(IOException.class, () -> Archives.extractOnce(notGzip, Progress.SILENT));
+        assertTrue(e.getMessage().contains(notGzip.toString()) && e.getMessage().contains("gzip"), e.getMessage());
+
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(bytes))) {
+            byte[] big = new byte[200_000];
+            new java.util.Random(1).nextBytes(big);
+            TarArchiveEntry en = new TarArchiveEntry("cifar-10-batches-bin/data_batch_1.bin");
+            en.setSize(big.length);
+            tar.putArchiveEntry(en);
+            tar.write(big);
+            tar.closeArchiveEntry();
+        }
+        byte[] whole = bytes.toByteArray();
+        Path cut = Files.write(tmp.resolve("cifar-10-binary.tar.gz"), java.util.Arrays.copyOf(whole, whole.length / 2));
+        IOException t = assertThrows(IOException.class,
+                () -> CifarBinary.read(cut, CifarBinary.Variant.CIFAR10, Split.TRAIN));
+        assertTrue(t.getMessage().contains(cut.toString()) && t.getMessage().contains("truncated"), t.getMessage());
+    }
+
+    /** CIFAR records whose label is out of range are refused, not folded into a class. */
+    @Test
+    void cifarLabelsOutOfRangeAreRefused() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("cifar"));
+        byte[] records = new byte[3073 * 10];
+        for (int b = 1; b <= 5; b++) {
+            Files.write(dir.resolve("data_batch_" + b + ".bin"), records);
+        }
+        records[3073 * 4] = 10;
+        Files.write(dir.resolve("data_batch_2.bin"), records);
+        IOException e = assertThrows(IOException.class, () -> CifarBinary.read(dir, CifarBinary.Variant.CIFAR10, Split.TRAIN));
+        assertTrue(e.getMessage().contains("label 10") && e.getMessage().contains("0..9"), e.getMessage());
+    }
+
+    /** List files: paths stay under the root; errors say the line number and what is wrong, never the line. */
+    @Test
+    void listFilesStayUnderTheirRootAndAreNeverQuoted() throws IOException {
+        Path root = Files.createDirectories(tmp.resolve("root"));
+        for (String line : List.of("../../../etc/passwd 0", "/etc/passwd 0", "a/../../b.jpg 0",
+                "root:x:0:0:root:/root:/bin/bash", "secret-token-abc 1x")) {
+            Path list = Files.writeString(tmp.resolve("list.txt"), "ok.jpg 0\n" + line + "\n");
+            IOException e = assertThrows(IOException.class, () -> ListFile.open(list, root, null), line);
+            assertTrue(e.getMessage().contains("list.txt:2: "), e.getMessage());
+            assertFalse(e.getMessage().contains("etc/passwd") || e.getMessage().contains("root:x")
+                    || e.getMessage().contains("secret-token"), e.getMessage());
+        }
+    }
+
+    /** Issue 13 item 11: a long tail that would leave a class with no image is refused, naming it. */
+    @Test
+    void aLongTailThatEmptiesAClassIsRefused() {
+        int[] labels = new int[30];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = i % 3;
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LongTailSubset.select(labels, 3,
+                new LongTailProfile.Exponential(100), 0, List.of("cat", "dog", "emu")));
+        assertTrue(e.getMessage().contains("1 of 3 classes would keep no training image at imbalance 100")
+                && e.getMessage().contains("'emu' (label 2, 10 in the source)") && e.getMessage().contains("at most 10"),
+                e.getMessage());
+        IllegalArgumentException absent = assertThrows(IllegalArgumentException.class, () -> LongTailSubset.select(
+                new int[] {0, 0, 1, 1}, 3, new LongTailProfile.Exponential(1), 0, List.of("cat", "dog", "emu")));
+        assertTrue(absent.getMessage().contains("class 'emu' (label 2) of the source has no training images"),
+                absent.getMessage());
+        assertArrayEquals(new int[] {10, 3, 1}, LongTailSubset.select(labels, 3, new LongTailProfile.Exponential(10), 0)
+                .counts(), "IF = n_max still keeps one image");
+    }
+}
