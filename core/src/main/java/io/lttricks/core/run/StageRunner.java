@@ -109,10 +109,11 @@ public final class StageRunner {
      * Batch-preparing threads: as configured; else 1 for images in memory (CIFAR: a 32x32 crop and
      * flip, far faster than any training step), and for image files every core but one, at least 1:
      * the remaining core is the training thread's, which feeds the device. One loader thread
-     * decodes, crops, jitters and normalises about 240 ImageNet-sized JPEGs a second (AMD EPYC,
+     * decodes, crops, jitters and normalises about 340 ImageNet-sized JPEGs a second (AMD EPYC,
      * docs/PERFORMANCE.md "Loader cores for a GPU trainer"), so a GPU training a ResNet-50 at its
-     * published float32 rate on an A100 needs about 4 such cores and a ResNet-10 about 18: the GPU
-     * overlay (deploy/components/gpu-trainer) gives a trainer 16 CPUs, that is 15 loader threads.
+     * published float32 (TF32) rate on an A100 needs about 3 such cores and a ResNet-10 about 13:
+     * the GPU overlay (deploy/components/gpu-trainer) gives a trainer 16 CPUs, that is 15 loader
+     * threads.
      */
     public static int loaderThreads(LabeledImages images, int configured) {
         if (configured > 0) {
