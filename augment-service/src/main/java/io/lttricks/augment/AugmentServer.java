@@ -2,6 +2,7 @@ package io.lttricks.augment;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.lttricks.platform.ClientInputs;
 import io.lttricks.platform.Config;
 import io.lttricks.platform.GrpcServer;
 import io.lttricks.platform.JobWorker;
@@ -68,6 +69,8 @@ public final class AugmentServer implements AutoCloseable {
     }
 
     static final class Api extends AugmentServiceGrpc.AugmentServiceImplBase {
+        private static final String RUN_ID = "[A-Za-z0-9][A-Za-z0-9_.-]{0,127}";
+
         private final Platform platform;
 
         Api(Platform platform) {
@@ -80,12 +83,31 @@ public final class AugmentServer implements AutoCloseable {
                 throw Status.INVALID_ARGUMENT.withDescription("manifest_key and output_prefix are required")
                         .asRuntimeException();
             }
-            Stage stage = request.getStage().toBuilder().setType("cam").setName(
-                    request.getStage().getName().isBlank() ? "cam" : request.getStage().getName())
-                    .setInit("s3://" + platform.store().bucket() + "/" + request.getCheckpointKey()).build();
-            Recipe recipe = Recipe.newBuilder().setName("generate").setDataset(request.getDataset()).setSeed(request.getSeed())
-                    .setBackbone("resnet32").addStages(stage).build();
-            CamPlan plan = (CamPlan) RecipeMapper.resolve(recipe).stages().get(0);
+            String bucket = platform.store().bucket();
+            Recipe recipe;
+            CamPlan plan;
+            try {
+                if (!request.getRunId().isEmpty() && !request.getRunId().matches(RUN_ID)) {
+                    throw new IllegalArgumentException("run_id: letters, digits, '_', '.' and '-', at most 128, got "
+                            + ClientInputs.quote(request.getRunId()));
+                }
+                ClientInputs.key(request.getManifestKey(), "manifest_key", ClientInputs.INPUT_PREFIXES);
+                ClientInputs.key(request.getOutputPrefix(), "output_prefix", ClientInputs.OUTPUT_PREFIXES);
+                ClientInputs.dataset(RecipeMapper.dataset(request.getDataset()), bucket, "dataset");
+                ClientInputs.optionalKey(request.getCheckpointKey(), "checkpoint_key", ClientInputs.CHECKPOINT_PREFIXES);
+                Stage stage = request.getStage().toBuilder().setType("cam").setName(
+                        request.getStage().getName().isBlank() ? "cam" : request.getStage().getName())
+                        .setInit("s3://" + bucket + "/" + request.getCheckpointKey()).build();
+                recipe = Recipe.newBuilder().setName("generate").setDataset(request.getDataset()).setSeed(request.getSeed())
+                        .setBackbone("resnet32").addStages(stage).build();
+                plan = (CamPlan) RecipeMapper.resolve(recipe).stages().get(0);
+                if (plan.needsModel() && request.getCheckpointKey().isEmpty()) {
+                    throw new IllegalArgumentException("checkpoint_key: CAM-based sampling needs the first stage's model"
+                            + " (s3 key under " + Keys.RUNS + "); method image_trans needs none");
+                }
+            } catch (IllegalArgumentException e) {
+                throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+            }
             try {
                 if (!platform.store().exists(request.getManifestKey())) {
                     throw Status.FAILED_PRECONDITION.withDescription("manifest " + request.getManifestKey()
@@ -99,25 +121,41 @@ public final class AugmentServer implements AutoCloseable {
                 throw new UncheckedIOException(e);
             }
             String runId = request.getRunId().isBlank() ? "generate-" + UUID.randomUUID() : request.getRunId();
-            platform.bus().publish(Topics.AUGMENT_JOBS, runId, CamJob.newBuilder().setRunId(runId).setRecipe(recipe)
+            CamJob job = CamJob.newBuilder().setRunId(runId).setRecipe(recipe)
                     .setStageIndex(0).setPlanJson(RecipeMapper.toJson(plan)).setManifestKey(request.getManifestKey())
                     .setCheckpointKey(plan.needsModel() ? request.getCheckpointKey() : "")
-                    .setOutputPrefix(request.getOutputPrefix()).setShards(request.getShards()).build());
+                    .setOutputPrefix(request.getOutputPrefix()).setShards(request.getShards()).build();
+            Augmenter.markStarted(platform, job);
+            platform.bus().publish(Topics.AUGMENT_JOBS, runId, job);
             response.onNext(GenerationStatus.newBuilder().setRunId(runId).setOutputPrefix(request.getOutputPrefix()).build());
             response.onCompleted();
         }
 
+        /**
+         * The generation under a prefix: NOT_FOUND when none was started there (no record of its
+         * start, no shard, no manifest).
+         */
         @Override
         public void getGeneration(GetGenerationRequest request, StreamObserver<GenerationStatus> response) {
             String prefix = request.getOutputPrefix();
             try {
+                ClientInputs.key(prefix, "output_prefix", ClientInputs.OUTPUT_PREFIXES);
+            } catch (IllegalArgumentException e) {
+                throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+            }
+            try {
                 List<String> stored = platform.store().list(Keys.shards(prefix), Keys::isShard);
+                boolean complete = platform.store().exists(Keys.generatedManifest(prefix));
+                if (stored.isEmpty() && !complete && !platform.store().exists(Keys.generationStarted(prefix))) {
+                    throw Status.NOT_FOUND.withDescription("no generation under " + prefix
+                            + " (AugmentService.Generate starts one)").asRuntimeException();
+                }
                 GenerationStatus.Builder b = GenerationStatus.newBuilder().setOutputPrefix(prefix)
                         .setShardsDone(stored.size());
                 if (!stored.isEmpty()) {
                     b.setShards(Integer.parseInt(stored.get(0).replaceAll(".*-of-(\\d+)\\.zip$", "$1")));
                 }
-                if (platform.store().exists(Keys.generatedManifest(prefix))) {
+                if (complete) {
                     b.setManifestKey(Keys.generatedManifest(prefix));
                 }
                 response.onNext(b.build());

@@ -11,6 +11,8 @@ import io.lttricks.core.data.LongTailManifest;
 import io.lttricks.core.model.Backbone;
 import io.lttricks.core.train.Checkpoint;
 import io.lttricks.core.util.Progress;
+import io.lttricks.platform.ClientInputs;
+import io.lttricks.platform.ClientMessages;
 import io.lttricks.platform.DataAccess;
 import io.lttricks.platform.GeneratedSets;
 import io.lttricks.platform.JobWorker;
@@ -63,10 +65,14 @@ final class Augmenter implements AutoCloseable {
         CamPlan plan = null;
         try {
             plan = stage(job);
+            ClientInputs.key(job.getOutputPrefix(), "output_prefix", ClientInputs.OUTPUT_PREFIXES);
             String manifestKey = Keys.generatedManifest(job.getOutputPrefix());
             if (platform.store().exists(manifestKey)) {
                 completed(job, plan, manifestKey, 0);
                 return;
+            }
+            if (!platform.store().exists(Keys.generationStarted(job.getOutputPrefix()))) {
+                markStarted(platform, job);
             }
             LongTailManifest lt = LongTailManifest.read(data.fetch(job.getManifestKey()));
             int[] perClass = plan.perClass(lt.counts());
@@ -136,6 +142,18 @@ final class Augmenter implements AutoCloseable {
     }
 
 
+    /** Records that a generation was started under the job's prefix (what GetGeneration looks for). */
+    static void markStarted(Platform platform, CamJob job) {
+        try {
+            platform.store().put(Keys.generationStarted(job.getOutputPrefix()),
+                    ("{\"run_id\": " + com.fasterxml.jackson.databind.node.TextNode.valueOf(job.getRunId()) + ", \"started_ms\": "
+                            + System.currentTimeMillis() + "}\n").getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    "application/json");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private static GeneratedSet.Manifest header(CamJob job, CamPlan plan, LongTailManifest lt) {
         return new GeneratedSet.Manifest(GeneratedSet.FORMAT, plan.method().recipeName(), plan.preset().recipeName(),
                 plan.thresholdFactor(),
@@ -193,7 +211,7 @@ final class Augmenter implements AutoCloseable {
     private void fail(CamJob job, String stage, Exception e) {
         LOG.error("run {} stage {}: {}", job.getRunId(), stage, e.toString(), e);
         platform.bus().event(RunEvent.newBuilder().setRunId(job.getRunId()).setStage(stage)
-                .setFailed(StageFailed.newBuilder().setReason(String.valueOf(e.getMessage())).setPermanent(true)));
+                .setFailed(StageFailed.newBuilder().setReason(ClientMessages.of(e, platform)).setPermanent(true)));
     }
 
     @Override

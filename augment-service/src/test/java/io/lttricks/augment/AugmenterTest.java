@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lttricks.core.recipe.Recipes;
+import io.lttricks.platform.Config;
 import io.lttricks.platform.DataAccess;
 import io.lttricks.platform.JobAttempts;
 import io.lttricks.platform.JobWorker;
@@ -61,20 +62,23 @@ class AugmenterTest {
     void setUp() throws IOException {
         store = new InMemoryObjectStore();
         bus = new InMemoryEventBus();
-        Path cifar = writeCifar(dir.resolve("cifar"), 20, 2);
+        // The services read no local path a recipe names: the data set is registered on the server.
+        writeCifar(dir.resolve("datasets").resolve("cifar"), 20, 2);
+        java.util.Map<String, String> registered = java.util.Map.of(Config.DATASET_DIRS,
+                dir.resolve("datasets").toAbsolutePath().toString());
         io.lttricks.proto.v1.Recipe recipe = RecipeMapper.toProto(Recipes.parseYaml("""
                 name: aug
-                dataset: {name: cifar10, source: '%s', imbalance: 10}
+                dataset: {name: cifar10, source: 'dataset://cifar', imbalance: 10}
                 seed: 3
                 profile: quick
                 stages:
                   - {name: first, epochs: 1}
                   - {name: cam, type: cam, method: image_trans}
-                """.formatted(cifar)));
-        Platform pa = TestPlatform.of(dir.resolve("a"), "a", store, bus);
+                """));
+        Platform pa = TestPlatform.of(dir.resolve("a"), "a", store, bus, registered);
         store.put(Keys.manifest(RUN), manifestJson(pa, recipe), "application/json");
         a = new Augmenter(pa);
-        b = new Augmenter(TestPlatform.of(dir.resolve("b"), "b", store, bus));
+        b = new Augmenter(TestPlatform.of(dir.resolve("b"), "b", store, bus, registered));
         job = CamJob.newBuilder().setRunId(RUN).setRecipe(recipe).setStageIndex(1)
                 .setPlanJson(RecipeMapper.toJson(RecipeMapper.resolve(recipe).stages().get(1)))
                 .setManifestKey(Keys.manifest(RUN)).setOutputPrefix(PREFIX).setShards(SHARDS).build();
@@ -147,7 +151,8 @@ class AugmenterTest {
         assertEquals("cam", started.getStage());
         assertEquals(SHARDS, started.getStarted().getTotal());
         assertEquals(List.of(), completions());
-        assertEquals(List.of(), store.list(PREFIX + "/"), "the planner writes nothing");
+        assertEquals(List.of(Keys.generationStarted(PREFIX)), store.list(PREFIX + "/"),
+                "the planner writes nothing but the record that the generation started (for GetGeneration)");
     }
 
     @Test

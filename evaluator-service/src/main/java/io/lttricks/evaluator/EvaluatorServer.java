@@ -3,7 +3,10 @@ package io.lttricks.evaluator;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.lttricks.core.data.DatasetSpec;
+import io.lttricks.platform.ClientInputs;
+import io.lttricks.platform.ClientMessages;
 import io.lttricks.platform.Config;
+import io.lttricks.platform.TransientFailure;
 import io.lttricks.platform.GrpcServer;
 import io.lttricks.platform.JobWorker;
 import io.lttricks.platform.ObjectStore;
@@ -40,7 +43,7 @@ public final class EvaluatorServer implements AutoCloseable {
         ReportMaker reports = new ReportMaker(platform);
         this.worker = new JobWorker<>(platform.config(), Topics.EVAL_JOBS, Topics.GROUP_EVALUATOR, EvalJob.parser(),
                 (key, job) -> evaluate(platform, reports, job),
-                (key, job, last) -> fail(platform, job, last.getMessage())).start();
+                (key, job, last) -> fail(platform, job, ClientMessages.of(last, platform))).start();
         this.grpc = new GrpcServer(platform.config().grpcPort(), List.of(new Api(platform, reports)));
     }
 
@@ -53,7 +56,8 @@ public final class EvaluatorServer implements AutoCloseable {
                     .setEvaluation(EvaluationCompleted.newBuilder().setMetrics(m).setCheckpointKey(job.getCheckpointKey())));
         } catch (IOException | RuntimeException e) {
             JobWorker.Retry.throwIfTransient(e);
-            fail(platform, job, e.getMessage());
+            LOG.error("evaluation of {}", job.getCheckpointKey(), e);
+            fail(platform, job, ClientMessages.of(e, platform));
         }
     }
 
@@ -88,7 +92,16 @@ public final class EvaluatorServer implements AutoCloseable {
                 throw Status.INVALID_ARGUMENT.withDescription("checkpoint_key, dataset and report_prefix are required")
                         .asRuntimeException();
             }
-            DatasetSpec spec = RecipeMapper.dataset(request.getDataset());
+            DatasetSpec spec;
+            try {
+                spec = RecipeMapper.dataset(request.getDataset());
+                ClientInputs.dataset(spec, platform.store().bucket(), "dataset");
+                ClientInputs.key(request.getCheckpointKey(), "checkpoint_key", ClientInputs.CHECKPOINT_PREFIXES);
+                ClientInputs.optionalKey(request.getManifestKey(), "manifest_key", ClientInputs.INPUT_PREFIXES);
+                ClientInputs.key(request.getReportPrefix(), "report_prefix", ClientInputs.OUTPUT_PREFIXES);
+            } catch (IllegalArgumentException e) {
+                throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+            }
             try {
                 if (!platform.store().exists(request.getCheckpointKey())) {
                     throw Status.NOT_FOUND.withDescription("no checkpoint " + request.getCheckpointKey()).asRuntimeException();
@@ -96,13 +109,26 @@ public final class EvaluatorServer implements AutoCloseable {
                 response.onNext(reports.evaluate(spec, request.getManifestKey(), request.getCheckpointKey(),
                         request.getReportPrefix()));
                 response.onCompleted();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+            } catch (IOException | RuntimeException e) {
+                if (e instanceof io.grpc.StatusRuntimeException sre) {
+                    throw sre;
+                }
+                if (TransientFailure.in(e)) {
+                    throw Status.UNAVAILABLE.withDescription("storage could not be reached; try again").asRuntimeException();
+                }
+                LOG.error("evaluation of {}", request.getCheckpointKey(), e);
+                throw Status.FAILED_PRECONDITION.withDescription("cannot evaluate: " + ClientMessages.of(e, platform))
+                        .asRuntimeException();
             }
         }
 
         @Override
         public void getReport(GetReportRequest request, StreamObserver<Metrics> response) {
+            try {
+                ClientInputs.key(request.getReportPrefix(), "report_prefix", ClientInputs.OUTPUT_PREFIXES);
+            } catch (IllegalArgumentException e) {
+                throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+            }
             try {
                 byte[] json = platform.store().get(ReportMaker.jsonKey(request.getReportPrefix()));
                 response.onNext(ReportMaker.metrics(new com.fasterxml.jackson.databind.ObjectMapper()

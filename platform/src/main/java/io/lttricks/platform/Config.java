@@ -1,7 +1,10 @@
 package io.lttricks.platform;
 
 import java.net.InetAddress;
+import java.io.File;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,10 +25,14 @@ import java.util.Map;
  * @param topicPartitions partitions of topics the services create ({@value #TOPIC_PARTITIONS}, default 8): the
  *                       augment replicas that can work at once on one generation stage
  * @param topicReplication replication factor of topics the services create ({@value #TOPIC_REPLICATION}, default 1)
+ * @param datasetDirs    directories of data sets registered on this server ({@value #DATASET_DIRS}: absolute
+ *                       paths separated by ':'; default none). A client names
+ *                       an entry of one as {@code dataset://NAME/...}; no other server path is ever
+ *                       read for a client (see {@link ClientInputs})
  */
 public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, String s3AccessKey,
                      String s3SecretKey, String s3Region, int grpcPort, Path workDir, Path dataDir, String instance,
-                     int augmentShards, int topicPartitions, short topicReplication) {
+                     int augmentShards, int topicPartitions, short topicReplication, List<Path> datasetDirs) {
 
     public static final String KAFKA_BOOTSTRAP = "LT_KAFKA_BOOTSTRAP";
     public static final String S3_ENDPOINT = "LT_S3_ENDPOINT";
@@ -40,6 +47,7 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
     public static final String AUGMENT_SHARDS = "LT_AUGMENT_SHARDS";
     public static final String TOPIC_PARTITIONS = "LT_TOPIC_PARTITIONS";
     public static final String TOPIC_REPLICATION = "LT_TOPIC_REPLICATION";
+    public static final String DATASET_DIRS = "LT_DATASET_DIRS";
 
     /** Default gRPC ports: sampler (with the run service) 50051, augment 50052, trainer 50053, evaluator 50054. */
     public static final int SAMPLER_PORT = 50051;
@@ -56,6 +64,12 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
         }
         if (augmentShards < 1) {
             throw new IllegalArgumentException(AUGMENT_SHARDS + " must be >= 1, got " + augmentShards);
+        }
+        datasetDirs = datasetDirs == null ? List.of() : List.copyOf(datasetDirs);
+        for (Path d : datasetDirs) {
+            if (!d.isAbsolute()) {
+                throw new IllegalArgumentException(DATASET_DIRS + " lists absolute directories, got '" + d + "'");
+            }
         }
     }
 
@@ -79,22 +93,33 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
                 get(env, INSTANCE, hostName()),
                 integer(env, AUGMENT_SHARDS, 8),
                 integer(env, TOPIC_PARTITIONS, 8),
-                (short) integer(env, TOPIC_REPLICATION, 1));
+                (short) integer(env, TOPIC_REPLICATION, 1),
+                paths(env, DATASET_DIRS));
     }
 
     public Config withGrpcPort(int port) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, port, workDir, dataDir,
-                instance, augmentShards, topicPartitions, topicReplication);
+                instance, augmentShards, topicPartitions, topicReplication, datasetDirs);
     }
 
     public Config withInstance(String name) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, grpcPort, workDir,
-                dataDir, name, augmentShards, topicPartitions, topicReplication);
+                dataDir, name, augmentShards, topicPartitions, topicReplication, datasetDirs);
     }
 
     private static String get(Map<String, String> env, String key, String fallback) {
         String v = env.get(key);
         return v == null || v.isBlank() ? fallback : v.trim();
+    }
+
+    /** A list of paths separated by the platform's path separator (':'); empty when unset. */
+    private static List<Path> paths(Map<String, String> env, String key) {
+        String v = env.get(key);
+        if (v == null || v.isBlank()) {
+            return List.of();
+        }
+        return Arrays.stream(v.split(File.pathSeparator)).map(String::trim).filter(p -> !p.isEmpty())
+                .map(Path::of).toList();
     }
 
     private static int integer(Map<String, String> env, String key, int fallback) {

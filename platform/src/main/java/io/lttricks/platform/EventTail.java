@@ -40,6 +40,9 @@ public final class EventTail implements AutoCloseable {
         consumer.assign(List.of(tp));
         if (fromNow) {
             consumer.seekToEnd(List.of(tp));
+            // Seeks are lazy: fix "now" here, so that an event published after the constructor
+            // returns is seen (a caller looks at the run's state after opening the tail).
+            consumer.position(tp, Duration.ofSeconds(30));
         } else {
             consumer.seekToBeginning(List.of(tp));
         }

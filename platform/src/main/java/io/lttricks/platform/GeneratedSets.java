@@ -88,6 +88,7 @@ public final class GeneratedSets {
      * returns the local directory, ready for {@link GeneratedSet#images}.
      */
     public Path download(String manifestKey) throws IOException {
+        ClientInputs.key(manifestKey, "generated_key", ClientInputs.OUTPUT_PREFIXES);
         String prefix = manifestKey.substring(0, manifestKey.lastIndexOf('/'));
         Path dir = platform.config().workDir().resolve(prefix);
         if (Files.exists(dir.resolve(GeneratedSet.MANIFEST))) {

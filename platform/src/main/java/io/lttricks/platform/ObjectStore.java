@@ -59,11 +59,12 @@ public interface ObjectStore extends AutoCloseable {
     @Override
     void close();
 
-    /** Rejects keys that S3 servers read differently from how they are written here. */
+    /**
+     * Rejects keys that S3 servers (or the local mirror of objects in a work directory) read
+     * differently from how they are written here: see {@link Keys#check}.
+     */
     static void checkKey(String key) {
-        if (key == null || key.isBlank() || key.startsWith("/") || key.contains("//") || key.contains("..")) {
-            throw new IllegalArgumentException("not a valid object key: '" + key + "'");
-        }
+        Keys.check(key);
     }
 
     /** The key does not exist. */

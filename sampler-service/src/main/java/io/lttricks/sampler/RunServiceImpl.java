@@ -3,10 +3,14 @@ package io.lttricks.sampler;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.lttricks.core.plan.Init;
 import io.lttricks.core.recipe.Recipes;
 import io.lttricks.core.plan.StagePlan;
 import io.lttricks.core.plan.TrainPlan;
+import io.lttricks.platform.ClientInputs;
+import io.lttricks.platform.Config;
 import io.lttricks.platform.EventTail;
+import io.lttricks.platform.ObjectStore;
 import io.lttricks.platform.Keys;
 import io.lttricks.platform.Platform;
 import io.lttricks.platform.RecipeMapper;
@@ -27,17 +31,33 @@ import io.lttricks.proto.v1.StageStatus;
 import io.lttricks.proto.v1.SubmitRunRequest;
 import io.lttricks.proto.v1.WatchRunRequest;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Runs over gRPC: submit, look up, list, watch, results, cancel. */
 final class RunServiceImpl extends RunServiceGrpc.RunServiceImplBase {
+    private static final Logger LOG = LoggerFactory.getLogger(RunServiceImpl.class);
+    static final int MAX_REQUEST_ID = 256;
+    static final int MAX_RECIPE_BYTES = 64 * 1024;
+    static final int MAX_STAGES = 64;
+
     private final Platform platform;
     private final RunStateStore runs;
+    /** Submissions under way in this process, by request id. */
+    private final Map<String, CompletableFuture<RunStatus>> inFlight = new ConcurrentHashMap<>();
 
     RunServiceImpl(Platform platform, RunStateStore runs) {
         this.platform = platform;
@@ -49,32 +69,133 @@ final class RunServiceImpl extends RunServiceGrpc.RunServiceImplBase {
         if (!request.hasRecipe()) {
             throw Status.INVALID_ARGUMENT.withDescription("recipe is required").asRuntimeException();
         }
-        if (!request.getRequestId().isBlank()) {
-            for (RunStatus r : runs.all()) {
-                if (r.getRequestId().equals(request.getRequestId())) {
-                    response.onNext(r);
-                    response.onCompleted();
-                    return;
-                }
-            }
+        if (request.getRecipe().getSerializedSize() > MAX_RECIPE_BYTES || request.getRecipe().getStagesCount() > MAX_STAGES) {
+            // A run's state carries its recipe and plans on Kafka, whose messages are at most 1 MiB.
+            throw Status.INVALID_ARGUMENT.withDescription("recipe: at most " + MAX_STAGES + " stages and "
+                    + MAX_RECIPE_BYTES / 1024 + " KiB; this one has " + request.getRecipe().getStagesCount() + " stages, "
+                    + request.getRecipe().getSerializedSize() + " bytes").asRuntimeException();
         }
-        Recipes.Resolved resolved = RecipeMapper.resolve(request.getRecipe(), this::checkpointProblem);
+        String requestId = request.getRequestId();
+        if (requestId.isBlank()) {
+            response.onNext(create(request, null));
+            response.onCompleted();
+            return;
+        }
+        if (requestId.length() > MAX_REQUEST_ID) {
+            throw Status.INVALID_ARGUMENT.withDescription("request_id: at most " + MAX_REQUEST_ID + " characters, got "
+                    + requestId.length()).asRuntimeException();
+        }
+        // One submission per request id at a time in this process: the others wait for its run.
+        CompletableFuture<RunStatus> mine = new CompletableFuture<>();
+        CompletableFuture<RunStatus> first = inFlight.putIfAbsent(requestId, mine);
+        if (first != null) {
+            response.onNext(await(first));
+            response.onCompleted();
+            return;
+        }
+        try {
+            RunStatus run = existing(requestId).orElseGet(() -> create(request, requestId));
+            mine.complete(run);
+            response.onNext(run);
+            response.onCompleted();
+        } catch (RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            inFlight.remove(requestId, mine);
+        }
+    }
+
+    /** The run an earlier submission with this request id started. */
+    private Optional<RunStatus> existing(String requestId) {
+        return runs.all().stream().filter(r -> r.getRequestId().equals(requestId)).findFirst();
+    }
+
+    private static RunStatus await(CompletableFuture<RunStatus> first) {
+        try {
+            return first.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Validates the request (every refusal names the field: INVALID_ARGUMENT for what cannot run,
+     * FAILED_PRECONDITION for an input missing from storage), then records and announces the run.
+     * With a request id, the run id is a function of the name and the id, so that replicas of this
+     * service answering the same request at once write one run, not two.
+     */
+    private RunStatus create(SubmitRunRequest request, String requestId) {
+        String bucket = platform.store().bucket();
+        Recipes.Resolved resolved;
+        try {
+            resolved = RecipeMapper.resolve(request.getRecipe(), this::checkpointProblem);
+            ClientInputs.dataset(resolved.recipe().dataset(), bucket, "dataset");
+        } catch (IllegalArgumentException e) {
+            throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+        }
+        requireInputs(resolved);
         String name = resolved.recipe().name() == null ? "run" : resolved.recipe().name();
-        String runId = name.replaceAll("[^A-Za-z0-9._-]", "_") + "-"
-                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
-                + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
-        RunStatus status = newRun(runId, resolved, platform.store().bucket(), request.getRequestId());
+        String runId = requestId == null
+                ? name + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
+                + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000))
+                : name + "-r" + HexFormat.of().formatHex(sha256(requestId), 0, 6);
+        RunStatus status = newRun(runId, resolved, bucket, requestId == null ? "" : requestId);
         try {
             platform.store().put(Keys.recipe(runId), Recipes.toJson(resolved.recipe()).getBytes(StandardCharsets.UTF_8),
                     "application/json");
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            LOG.error("run {}: storing its recipe failed", runId, e);
+            throw (e instanceof ObjectStore.UnavailableException ? Status.UNAVAILABLE : Status.INTERNAL)
+                    .withDescription("storage failed while recording the run; try again").asRuntimeException();
         }
         RunStatus stored = runs.put(status);
         platform.bus().event(RunEvent.newBuilder().setRunId(runId)
                 .setSubmitted(RunSubmitted.newBuilder().setRun(stored)));
-        response.onNext(stored);
-        response.onCompleted();
+        return stored;
+    }
+
+    /** Every object the recipe names (data set files, init checkpoints) must be in storage, every registered data set here. */
+    private void requireInputs(Recipes.Resolved resolved) {
+        String bucket = platform.store().bucket();
+        try {
+            for (ClientInputs.Location l : ClientInputs.locationsOf(resolved.recipe().dataset(), bucket, "dataset")) {
+                boolean there = l.key() != null ? platform.store().exists(l.key())
+                        : ClientInputs.findRegistered(platform.config().datasetDirs(), l.registered()).isPresent();
+                if (!there) {
+                    throw Status.FAILED_PRECONDITION.withDescription(l.field() + ": " + (l.key() != null
+                            ? "no object " + platform.store().uri(l.key()) + " in storage: upload it first (lt dataset upload)"
+                            : "no registered data set " + ClientInputs.REGISTERED + l.registered() + " on this server"
+                            + " (the operator registers directories with " + Config.DATASET_DIRS + ")"))
+                            .asRuntimeException();
+                }
+            }
+            List<StagePlan> plans = resolved.stages();
+            for (int i = 0; i < plans.size(); i++) {
+                Init init = plans.get(i).init();
+                if (init.isCheckpoint()) {
+                    String key = Keys.keyOf(init.checkpoint(), bucket);
+                    if (!platform.store().exists(key)) {
+                        throw Status.FAILED_PRECONDITION.withDescription("stages[" + i + "] (" + plans.get(i).name()
+                                + ").init: no checkpoint " + platform.store().uri(key) + " in storage").asRuntimeException();
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw Status.UNAVAILABLE.withDescription("storage could not be asked whether the recipe's inputs exist; try"
+                    + " again").asRuntimeException();
+        }
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A submitted run's first state: queued, its stages pending, their plans as resolved now. */
@@ -98,19 +219,17 @@ final class RunServiceImpl extends RunServiceGrpc.RunServiceImplBase {
         return status.build();
     }
 
-    /** A checkpoint a recipe names must be an object of this store. */
+    /**
+     * A checkpoint a recipe names must be an object of this store, under {@value Keys#RUNS}; whether
+     * it exists is asked afterwards ({@link #requireInputs}: FAILED_PRECONDITION, not a bad recipe).
+     */
     private String checkpointProblem(String location) {
-        if (!Recipes.isObjectReference(location)) {
-            return "the services read checkpoints from storage; give s3://" + platform.store().bucket()
-                    + "/<key>, not a local path";
-        }
         try {
-            return platform.store().exists(Keys.keyOf(location, platform.store().bucket())) ? null
-                    : "no checkpoint " + location + " in storage";
+            ClientInputs.objectReference(location, platform.store().bucket(), "checkpoint",
+                    ClientInputs.CHECKPOINT_PREFIXES, ClientInputs.checkpointAdvice(platform.store().bucket()));
+            return null;
         } catch (IllegalArgumentException e) {
-            return e.getMessage();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return e.getMessage().substring("checkpoint: ".length());
         }
     }
 
@@ -135,11 +254,24 @@ final class RunServiceImpl extends RunServiceGrpc.RunServiceImplBase {
         response.onCompleted();
     }
 
+    /**
+     * Streams the run's events until it has ended. From now on a run that has ended, there is
+     * nothing to wait for: the stream ends at once (the run's end may also fall between looking it
+     * up and starting to read, so it is looked up again once reading starts).
+     */
     @Override
     public void watch(WatchRunRequest request, StreamObserver<RunEvent> response) {
-        find(request.getRunId());
+        RunStatus run = find(request.getRunId());
         ServerCallStreamObserver<RunEvent> call = (ServerCallStreamObserver<RunEvent>) response;
+        if (request.getFromNow() && ended(run)) {
+            response.onCompleted();
+            return;
+        }
         try (EventTail tail = new EventTail(platform.config(), request.getRunId(), request.getFromNow())) {
+            if (request.getFromNow() && runs.get(request.getRunId()).map(RunServiceImpl::ended).orElse(false)) {
+                response.onCompleted();
+                return;
+            }
             tail.follow(e -> {
                 response.onNext(e);
                 return !e.hasFinished();
@@ -149,6 +281,12 @@ final class RunServiceImpl extends RunServiceGrpc.RunServiceImplBase {
             response.onCompleted();
         }
     }
+
+    static boolean ended(RunStatus run) {
+        return run.getPhase() == RunPhase.RUN_SUCCEEDED || run.getPhase() == RunPhase.RUN_FAILED
+                || run.getPhase() == RunPhase.RUN_CANCELLED;
+    }
+
 
     @Override
     public void results(GetRunRequest request, StreamObserver<RunResults> response) {

@@ -1,6 +1,7 @@
 package io.lttricks.sampler;
 
 import io.lttricks.core.data.DatasetSpec;
+import io.lttricks.platform.ClientMessages;
 import io.lttricks.platform.Config;
 import io.lttricks.platform.GrpcServer;
 import io.lttricks.platform.JobWorker;
@@ -39,7 +40,7 @@ public final class SamplerServer implements AutoCloseable {
                 .start();
         this.datasets = new JobWorker<>(platform.config(), Topics.DATASET_JOBS, Topics.GROUP_DATASET, DatasetJob.parser(),
                 (key, job) -> buildDataset(platform, builder, job),
-                (key, job, last) -> failDataset(platform, job, last.getMessage())).start();
+                (key, job, last) -> failDataset(platform, job, ClientMessages.of(last, platform))).start();
         this.grpc = new GrpcServer(platform.config().grpcPort(),
                 List.of(new SamplerServiceImpl(platform, builder), new RunServiceImpl(platform, runs)));
     }
@@ -54,7 +55,8 @@ public final class SamplerServer implements AutoCloseable {
                     .addAllCounts(info.getCountsList())));
         } catch (IOException | RuntimeException e) {
             JobWorker.Retry.throwIfTransient(e);
-            failDataset(platform, job, e.getMessage());
+            LOG.error("training set of run {}", job.getRunId(), e);
+            failDataset(platform, job, ClientMessages.of(e, platform));
         }
     }
 

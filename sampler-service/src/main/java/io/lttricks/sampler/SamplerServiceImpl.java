@@ -8,7 +8,11 @@ import io.lttricks.platform.RecipeMapper;
 import io.lttricks.core.sampling.Sampler;
 import io.lttricks.core.sampling.SamplerKind;
 import io.lttricks.core.util.Seeds;
+import io.lttricks.core.recipe.Recipes;
+import io.lttricks.platform.ClientInputs;
+import io.lttricks.platform.ClientMessages;
 import io.lttricks.platform.DataAccess;
+import io.lttricks.platform.TransientFailure;
 import io.lttricks.platform.ObjectStore;
 import io.lttricks.platform.Platform;
 import io.lttricks.proto.v1.BuildDatasetRequest;
@@ -17,7 +21,6 @@ import io.lttricks.proto.v1.SamplerServiceGrpc;
 import io.lttricks.proto.v1.SamplingPlanRequest;
 import io.lttricks.proto.v1.SamplingPlanResponse;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Locale;
 
 /** Long-tailed data sets and per-epoch sampling plans over gRPC. */
@@ -37,15 +40,29 @@ final class SamplerServiceImpl extends SamplerServiceGrpc.SamplerServiceImplBase
                     .asRuntimeException();
         }
         io.lttricks.proto.v1.Dataset d = request.getDataset();
-        DatasetSpec spec = RecipeMapper.dataset(d);
-        String key = request.getManifestKey().isBlank()
-                ? String.format(Locale.ROOT, "datasets/manifests/%s-if%s-seed%d.json", d.getName(),
-                d.hasImbalance() ? String.valueOf(d.getImbalance()) : "none", d.hasSeed() ? d.getSeed() : 0)
-                : request.getManifestKey();
+        DatasetSpec spec;
+        String key;
+        try {
+            spec = RecipeMapper.dataset(d);
+            if (!Recipes.DATASET_NAMES.contains(d.getName().toLowerCase(Locale.ROOT))) {
+                throw new IllegalArgumentException("dataset.name: use " + String.join(", ", Recipes.DATASET_NAMES)
+                        + "; got " + ClientInputs.quote(d.getName()));
+            }
+            ClientInputs.dataset(spec, platform.store().bucket(), "dataset");
+            key = request.getManifestKey().isBlank()
+                    ? String.format(Locale.ROOT, "datasets/manifests/%s-if%s-seed%d.json", d.getName().toLowerCase(Locale.ROOT),
+                    d.hasImbalance() ? String.valueOf(d.getImbalance()) : "none", d.hasSeed() ? d.getSeed() : 0)
+                    : ClientInputs.key(request.getManifestKey(), "manifest_key", ClientInputs.INPUT_PREFIXES);
+        } catch (IllegalArgumentException e) {
+            throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+        }
         try {
             response.onNext(builder.build(spec, key));
-        } catch (IOException e) {
-            throw Status.FAILED_PRECONDITION.withDescription("cannot build the data set: " + e.getMessage())
+        } catch (IOException | RuntimeException e) {
+            if (TransientFailure.in(e)) {
+                throw Status.UNAVAILABLE.withDescription("storage could not be reached; try again").asRuntimeException();
+            }
+            throw Status.FAILED_PRECONDITION.withDescription("cannot build the data set: " + ClientMessages.of(e, platform))
                     .asRuntimeException();
         }
         response.onCompleted();
@@ -56,13 +73,22 @@ final class SamplerServiceImpl extends SamplerServiceGrpc.SamplerServiceImplBase
         if (request.getEpoch() < 1) {
             throw Status.INVALID_ARGUMENT.withDescription("epoch counts from 1").asRuntimeException();
         }
+        String manifestKey;
+        try {
+            manifestKey = ClientInputs.key(request.getManifestKey(), "manifest_key", ClientInputs.INPUT_PREFIXES);
+        } catch (IllegalArgumentException e) {
+            throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+        }
         LongTailManifest m;
         try {
-            m = LongTailManifest.read(new DataAccess(platform).fetch(request.getManifestKey()));
+            m = LongTailManifest.read(new DataAccess(platform).fetch(manifestKey));
         } catch (ObjectStore.NoSuchObjectException e) {
             throw Status.NOT_FOUND.withDescription(e.getMessage() + ": build the data set first").asRuntimeException();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            if (TransientFailure.in(e)) {
+                throw Status.UNAVAILABLE.withDescription("storage could not be reached; try again").asRuntimeException();
+            }
+            throw Status.FAILED_PRECONDITION.withDescription(ClientMessages.of(e, platform)).asRuntimeException();
         }
         int[] labels = m.images().stream().mapToInt(LongTailManifest.Entry::label).toArray();
         int epochs = Math.max(request.getEpochs(), request.getEpoch());

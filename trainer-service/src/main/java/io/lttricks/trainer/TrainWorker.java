@@ -9,6 +9,8 @@ import io.lttricks.core.run.StageRunner;
 import io.lttricks.core.train.RunLayout;
 import io.lttricks.core.train.ResidentMemory;
 import io.lttricks.core.train.TrainListener;
+import io.lttricks.platform.ClientInputs;
+import io.lttricks.platform.ClientMessages;
 import io.lttricks.platform.DataAccess;
 import io.lttricks.platform.GeneratedSets;
 import io.lttricks.platform.JobWorker;
@@ -73,7 +75,8 @@ final class TrainWorker {
             if (!expected) {
                 LOG.error("stage {} of run {} broke", stage, job.getRunId(), e);
             }
-            fail(job, stage, expected ? e.getMessage() : e.toString(), true);
+            fail(job, stage, ClientMessages.scrub(expected ? ClientMessages.reason(e) : e.toString(), platform.config(),
+                    platform.store().bucket()), true);
         }
     }
 
@@ -85,7 +88,7 @@ final class TrainWorker {
         } catch (RuntimeException e) {
             // The stage stays unnamed in the event.
         }
-        fail(job, stage, last.getMessage(), true);
+        fail(job, stage, ClientMessages.of(last, platform), true);
     }
 
     private void fail(TrainJob job, String stage, String reason, boolean permanent) {
@@ -100,7 +103,10 @@ final class TrainWorker {
 
     private void run(TrainJob job, Recipe recipe, TrainPlan plan) throws IOException {
         String runId = job.getRunId();
-        String prefix = job.getOutputPrefix();
+        // The prefix names a local directory too (work/<prefix>): checked before any use.
+        String prefix = ClientInputs.key(job.getOutputPrefix(), "output_prefix", ClientInputs.OUTPUT_PREFIXES);
+        ClientInputs.optionalKey(job.getInitKey(), "init_key", ClientInputs.CHECKPOINT_PREFIXES);
+        ClientInputs.optionalKey(job.getGeneratedKey(), "generated_key", ClientInputs.OUTPUT_PREFIXES);
         String finalKey = Keys.finalCheckpoint(prefix);
         if (platform.store().exists(finalKey)) {
             completed(runId, plan, finalKey);

@@ -2,6 +2,7 @@ package io.lttricks.trainer;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.lttricks.platform.ClientInputs;
 import io.lttricks.platform.Config;
 import io.lttricks.platform.GrpcServer;
 import io.lttricks.platform.JobWorker;
@@ -58,6 +59,8 @@ public final class TrainerServer implements AutoCloseable {
 
     /** Direct submission of stages; the run service uses the job topic the same way. */
     static final class Api extends TrainerServiceGrpc.TrainerServiceImplBase {
+        private static final String RUN_ID = "[A-Za-z0-9][A-Za-z0-9_.-]{0,127}";
+
         private final Platform platform;
 
         Api(Platform platform) {
@@ -66,15 +69,29 @@ public final class TrainerServer implements AutoCloseable {
 
         @Override
         public void submitStage(TrainStageRequest request, StreamObserver<TrainStageStatus> response) {
-            var resolved = RecipeMapper.resolve(request.getRecipe());
-            if (request.getStageIndex() < 0 || request.getStageIndex() >= resolved.stages().size()
-                    || !(resolved.stages().get(request.getStageIndex()) instanceof TrainPlan plan)) {
-                throw Status.INVALID_ARGUMENT.withDescription("stage_index must name a training stage of the recipe")
-                        .asRuntimeException();
-            }
             if (request.getRunId().isBlank() || request.getOutputPrefix().isBlank() || request.getManifestKey().isBlank()) {
                 throw Status.INVALID_ARGUMENT.withDescription("run_id, manifest_key and output_prefix are required")
                         .asRuntimeException();
+            }
+            TrainPlan plan;
+            try {
+                if (!request.getRunId().matches(RUN_ID)) {
+                    throw new IllegalArgumentException("run_id: letters, digits, '_', '.' and '-', at most 128, got "
+                            + ClientInputs.quote(request.getRunId()));
+                }
+                ClientInputs.key(request.getManifestKey(), "manifest_key", ClientInputs.INPUT_PREFIXES);
+                ClientInputs.key(request.getOutputPrefix(), "output_prefix", ClientInputs.OUTPUT_PREFIXES);
+                ClientInputs.optionalKey(request.getInitKey(), "init_key", ClientInputs.CHECKPOINT_PREFIXES);
+                ClientInputs.optionalKey(request.getGeneratedKey(), "generated_key", ClientInputs.OUTPUT_PREFIXES);
+                var resolved = RecipeMapper.resolve(request.getRecipe());
+                ClientInputs.dataset(resolved.recipe().dataset(), platform.store().bucket(), "recipe.dataset");
+                if (request.getStageIndex() < 0 || request.getStageIndex() >= resolved.stages().size()
+                        || !(resolved.stages().get(request.getStageIndex()) instanceof TrainPlan p)) {
+                    throw new IllegalArgumentException("stage_index must name a training stage of the recipe");
+                }
+                plan = p;
+            } catch (IllegalArgumentException e) {
+                throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
             }
             try {
                 if (!platform.store().exists(request.getManifestKey())) {
@@ -101,6 +118,11 @@ public final class TrainerServer implements AutoCloseable {
         @Override
         public void getStage(GetTrainStageRequest request, StreamObserver<TrainStageStatus> response) {
             String prefix = request.getOutputPrefix();
+            try {
+                ClientInputs.key(prefix, "output_prefix", ClientInputs.OUTPUT_PREFIXES);
+            } catch (IllegalArgumentException e) {
+                throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+            }
             try {
                 TrainStageStatus.Builder b = TrainStageStatus.newBuilder();
                 if (platform.store().exists(Keys.finalCheckpoint(prefix))) {

@@ -1,0 +1,132 @@
+package io.lttricks.platform;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lttricks.core.data.DatasetSpec;
+import io.lttricks.core.data.Datasets;
+import io.lttricks.platform.testing.InMemoryEventBus;
+import io.lttricks.platform.testing.InMemoryObjectStore;
+import io.lttricks.platform.testing.TestData;
+import io.lttricks.platform.testing.TestPlatform;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the services read for a data set or an object: never a path of the server, never a file
+ * outside the work directory's copy of the store, whatever the disk holds (issue 13, items 1 and 2).
+ */
+class DataAccessTest {
+    @TempDir
+    Path dir;
+
+    InMemoryObjectStore store;
+    Platform platform;
+    DataAccess data;
+
+    @BeforeEach
+    void setUp() {
+        store = new InMemoryObjectStore();
+        platform = TestPlatform.of(dir, "test", store, new InMemoryEventBus(),
+                Map.of(Config.DATASET_DIRS, dir.resolve("registered").toString()));
+        data = new DataAccess(platform);
+    }
+
+    /** The work directory's copy of objects: work/objects/KEY. */
+    Path objects() {
+        return platform.config().workDir().resolve("objects");
+    }
+
+    /** Item 2: a key that climbs out of work/objects/ used to be served from the disk before it was checked. */
+    @Test
+    void fetchChecksTheKeyBeforeLookingAtTheDisk() throws IOException {
+        Path secret = Files.writeString(Files.createDirectories(platform.config().workDir()).resolve("secret.txt"), "s3cr3t");
+        for (String key : new String[] {"../secret.txt", "runs/../../secret.txt", secret.toString(), "runs//x",
+                "runs/./x", "runs\\..\\..\\secret.txt", "runs/x\u0000", ""}) {
+            assertThrows(IllegalArgumentException.class, () -> data.fetch(key), key);
+        }
+        store.put("runs/r/final.ckpt", new byte[] {1, 2}, "application/zip");
+        Path copy = data.fetch("runs/r/final.ckpt");
+        assertEquals(objects().resolve("runs/r/final.ckpt"), copy);
+        assertTrue(Files.exists(copy));
+    }
+
+    /** A data set source given as s3://bucket/../..: the key check comes first, and nothing outside is loaded. */
+    @Test
+    void aReferenceThatClimbsOutOfTheBucketIsRefusedBeforeAnythingIsRead() throws IOException {
+        Path planted = cifar(platform.config().workDir().resolve("planted"), 20);
+        assertTrue(Files.isDirectory(planted));
+        for (String source : new String[] {"s3://lttricks/../planted", "s3://lttricks/datasets/../../planted"}) {
+            DatasetSpec spec = new DatasetSpec("cifar10", source, null, null, null, null, null, null, null, null);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> data.load(spec, null), source);
+            assertTrue(e.getMessage().startsWith("dataset.source: "), e.getMessage());
+        }
+    }
+
+    /** Item 1: a server path in any data set field is refused, even when the file is there to read. */
+    @Test
+    void localPathsAreNeverRead() throws IOException {
+        Path local = cifar(dir.resolve("local"), 20);
+        Path list = Files.writeString(dir.resolve("list.txt"), "a.jpg 0\n");
+        DatasetSpec[] specs = {
+            new DatasetSpec("cifar10", local.toString(), null, null, null, null, null, null, null, null),
+            new DatasetSpec("list", "s3://lttricks/datasets/x.tar.gz", null, null, null, null, null, list.toString(),
+                    "s3://lttricks/datasets/t.txt", null),
+            new DatasetSpec("cifar10", null, null, null, null, null, list.toString(), null, null, null),
+        };
+        String[] fields = {"dataset.source", "dataset.train_list", "dataset.manifest"};
+        for (int i = 0; i < specs.length; i++) {
+            DatasetSpec spec = specs[i];
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> data.load(spec, null));
+            assertTrue(e.getMessage().startsWith(fields[i] + ": "), e.getMessage());
+        }
+    }
+
+    /** Data sets the operator registered (LT_DATASET_DIRS) are named dataset://NAME, and nothing above them. */
+    @Test
+    void registeredDataSetsAreReadByName() throws IOException {
+        cifar(dir.resolve("registered").resolve("cifar"), 20);
+        Datasets.Loaded loaded = data.load(new DatasetSpec("cifar10", "dataset://cifar", 10.0, null, null, null, null,
+                null, null, null), null);
+        assertEquals(10, loaded.train().numClasses());
+        IOException missing = assertThrows(IOException.class, () -> data.load(new DatasetSpec("cifar10",
+                "dataset://other", null, null, null, null, null, null, null, null), null));
+        assertTrue(missing.getMessage().contains("dataset://other"), missing.getMessage());
+        assertFalse(missing.getMessage().contains(dir.toString()), "no server path: " + missing.getMessage());
+        cifar(dir.resolve("outside"), 20);
+        assertThrows(IllegalArgumentException.class, () -> data.load(new DatasetSpec("cifar10", "dataset://../outside",
+                null, null, null, null, null, null, null, null), null));
+    }
+
+    /**
+     * Issue 13's reproduction, with files the client may name: a list file that is not one. The
+     * failure says where and what, never the line (a list file could be anything).
+     */
+    @Test
+    void aBadListFileIsReportedWithoutItsContent() throws IOException {
+        Path images = Files.createDirectories(dir.resolve("registered").resolve("set").resolve("images"));
+        Files.writeString(images.getParent().resolve("train.txt"), "root:x:0:0:root:/root:/bin/bash\n");
+        Files.writeString(images.getParent().resolve("up.txt"), "../../../etc/passwd 0\n");
+        Files.writeString(images.getParent().resolve("abs.txt"), "/etc/passwd 0\n");
+        for (String list : new String[] {"train.txt", "up.txt", "abs.txt"}) {
+            DatasetSpec spec = new DatasetSpec("list", "dataset://set/images", null, null, null, null, null,
+                    "dataset://set/" + list, "dataset://set/" + list, null);
+            IOException e = assertThrows(IOException.class, () -> data.load(spec, null), list);
+            String m = ClientMessages.scrub(e.getMessage(), platform.config(), store.bucket());
+            assertTrue(m.contains("dataset://set/" + list + ":1: "), m);
+            assertFalse(m.contains("root:x") || m.contains("etc/passwd") || m.contains("/bin/bash"), m);
+            assertFalse(m.contains(dir.toString()), m);
+        }
+    }
+
+    static Path cifar(Path dir, int perClass) throws IOException {
+        return TestData.cifarDir(dir, perClass);
+    }
+}

@@ -1,0 +1,68 @@
+package io.lttricks.sampler;
+
+import io.grpc.stub.ServerCallStreamObserver;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** What a service method sent back: its messages, whether it completed, its error. */
+final class Recorder<T> extends ServerCallStreamObserver<T> {
+    final List<T> values = new CopyOnWriteArrayList<>();
+    volatile boolean completed;
+    volatile Throwable error;
+
+    T only() {
+        if (values.size() != 1 || !completed) {
+            throw new AssertionError("expected one message and completion, got " + values + " completed=" + completed);
+        }
+        return values.get(0);
+    }
+
+    @Override
+    public void onNext(T value) {
+        values.add(value);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        error = t;
+    }
+
+    @Override
+    public void onCompleted() {
+        completed = true;
+    }
+
+    @Override
+    public boolean isCancelled() {
+        return false;
+    }
+
+    @Override
+    public void setOnCancelHandler(Runnable onCancelHandler) {
+    }
+
+    @Override
+    public void setCompression(String compression) {
+    }
+
+    @Override
+    public boolean isReady() {
+        return true;
+    }
+
+    @Override
+    public void setOnReadyHandler(Runnable onReadyHandler) {
+    }
+
+    @Override
+    public void request(int count) {
+    }
+
+    @Override
+    public void setMessageCompression(boolean enable) {
+    }
+
+    @Override
+    public void disableAutoInboundFlowControl() {
+    }
+}
