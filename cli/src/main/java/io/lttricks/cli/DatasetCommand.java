@@ -126,10 +126,12 @@ final class DatasetCommand {
 
     @Command(name = "upload", mixinStandardHelpOptions = true, sortOptions = false,
             description = {
-                "Puts a data set archive (.tar.gz) into the services' storage under datasets/, where runs",
-                "find it: CIFAR archives keep their names (cifar-10-jpeg.tar.gz, cifar-10-binary.tar.gz, ...)",
-                "and are then used by any recipe with dataset cifar10/cifar100; any other archive is named",
-                "in a recipe by the s3:// address this prints (dataset: {source: s3://...}).",
+                "Puts a data set archive (.tar.gz), a list file or class names (.txt) or a manifest (.json) into",
+                "the services' storage under datasets/, where runs find it: CIFAR archives keep their names",
+                "(cifar-10-jpeg.tar.gz, cifar-10-binary.tar.gz, ...) and are then used by any recipe with dataset",
+                "cifar10/cifar100; anything else is named in a recipe by the s3:// address this prints",
+                "(dataset: {source: s3://..., train_list: s3://...}). The services read no local path a client",
+                "names: this, or a directory the operator registers (LT_DATASET_DIRS, dataset://NAME/...).",
                 "Storage comes from LT_S3_ENDPOINT, LT_S3_ACCESS_KEY, LT_S3_SECRET_KEY, LT_S3_BUCKET.",
                 "",
                 "Example (a cluster's MinIO, port-forwarded):",
@@ -139,7 +141,7 @@ final class DatasetCommand {
                 ""
             })
     static final class Upload implements Callable<Integer> {
-        @Parameters(paramLabel = "ARCHIVE", description = "The data set as .tar.gz (ImageFolder tree with train/ and test/, or CIFAR's binary archive).")
+        @Parameters(paramLabel = "ARCHIVE", description = "The data set as .tar.gz (ImageFolder tree with train/ and test/, CIFAR's binary archive, or the image root of a list data set), or a list file (.txt) or manifest (.json).")
         Path archive;
 
         @Option(names = "--as", paramLabel = "NAME", description = "Object name under datasets/ (default: the file's name).")
@@ -157,10 +159,15 @@ final class DatasetCommand {
             if (!Files.isRegularFile(archive)) {
                 throw new IllegalArgumentException(archive + " is not a file");
             }
-            if (!name.endsWith(".tar.gz") || name.contains("/")) {
-                throw new IllegalArgumentException("'" + name + "' must be a plain .tar.gz name (the services open .tar.gz data sets)");
+            boolean archiveName = name.endsWith(".tar.gz") || name.endsWith(".tgz");
+            if (!(archiveName || name.endsWith(".txt") || name.endsWith(".json")) || name.contains("/")
+                    || Keys.problem(Keys.DATASETS + name) != null) {
+                throw new IllegalArgumentException("'" + name + "' must be a plain .tar.gz name (the services open .tar.gz"
+                        + " data sets), or a .txt (list file, class names) or .json (manifest) name");
             }
-            checkTarGz(archive);
+            if (archiveName) {
+                checkTarGz(archive);
+            }
             Config config = Config.from(env, 0);
             String key = Keys.DATASETS + name;
             try (ObjectStore store = ObjectStore.connect(config)) {

@@ -1,8 +1,5 @@
 package io.lttricks.cli;
 
-import io.lttricks.core.recipe.RecipeException;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -39,26 +36,7 @@ public final class Lt {
     static int run(String... args) {
         CommandLine cli = new CommandLine(new Lt());
         cli.setUsageHelpWidth(110);
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            Throwable t = e instanceof UncheckedIOException u ? u.getCause() : e;
-            if (t instanceof io.grpc.StatusRuntimeException sre) {
-                io.grpc.Status st = sre.getStatus();
-                commandLine.getErr().println("lt: " + st.getCode() + ": " + (st.getDescription() != null
-                        ? st.getDescription() : st.getCause() != null ? st.getCause().getMessage() : "")
-                        + (st.getCode() == io.grpc.Status.Code.UNAVAILABLE
-                        ? " (is the system up? start it with 'lt up', or give --server HOST:PORT)" : ""));
-                return st.getCode() == io.grpc.Status.Code.INVALID_ARGUMENT ? 2 : 1;
-            }
-            if (t instanceof RecipeException) {
-                commandLine.getErr().println("lt: bad recipe: " + t.getMessage());
-                return 2;
-            }
-            if (t instanceof IllegalArgumentException || t instanceof IOException || t instanceof IllegalStateException) {
-                commandLine.getErr().println("lt: " + t.getMessage());
-                return 1;
-            }
-            throw e;
-        });
+        cli.setExecutionExceptionHandler(ErrorReport::handle);
         return cli.execute(args);
     }
 

@@ -129,8 +129,25 @@ final class RecipeOptions {
 
     /** The recipe file (or the default CIFAR-10-LT recipe) with the options applied. */
     Recipe recipe() throws IOException {
+        if (recipeFile != null && !java.nio.file.Files.isRegularFile(recipeFile)) {
+            throw new IllegalArgumentException("recipe file not found: " + recipeFile
+                    + (java.nio.file.Files.isDirectory(recipeFile) ? " is a directory" : "")
+                    + " (recipes/ has one per row of the paper's tables; without a file, lt uses CIFAR-10-LT and"
+                    + " the options)");
+        }
         Recipe recipe = recipeFile != null ? Recipes.read(recipeFile) : defaultRecipe();
+        if (recipe.stages().isEmpty() && recipeFile != null && explicitlyNoStages(recipeFile)) {
+            throw new RecipeException(recipeFile + ": stages: a recipe needs at least one stage, e.g. stages:"
+                    + " [{name: train}] (or leave stages out for one default stage)");
+        }
         return applyOverrides(recipe);
+    }
+
+    /** Whether the file writes {@code stages: []} (rather than leaving stages out). */
+    private static boolean explicitlyNoStages(Path file) throws IOException {
+        com.fasterxml.jackson.databind.JsonNode tree = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper()
+                .readTree(file.toFile());
+        return tree != null && tree.path("stages").isArray() && tree.path("stages").isEmpty();
     }
 
     private static Recipe defaultRecipe() {

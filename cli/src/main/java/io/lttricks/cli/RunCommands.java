@@ -39,6 +39,20 @@ final class RunCommands {
         return end;
     }
 
+    /** How a command starts the system. */
+    interface Starter {
+        AllInOne start() throws java.io.IOException;
+    }
+
+    /** Starts the system; a failure because another process took the state directory meanwhile says so. */
+    static AllInOne start(Path stateDir, Starter starter) throws java.io.IOException {
+        try {
+            return starter.start();
+        } catch (RuntimeException e) {
+            throw StateDirs.startFailure(stateDir, e);
+        }
+    }
+
     static int exitCode(RunPhase phase) {
         return phase == RunPhase.RUN_SUCCEEDED ? 0 : 1;
     }
@@ -65,11 +79,21 @@ final class RunCommands {
         @Option(names = "--any-ports", description = "Pick free ports instead of 50051-50054.")
         boolean anyPorts;
 
+        @Option(names = "--dataset-dir", paramLabel = "DIR", description = "A directory of data sets clients may name"
+                + " as dataset://NAME/... (repeatable; default: $LT_DATASET_DIRS). No other local path is read for a client.")
+        java.util.List<Path> datasetDirs;
+
         @Override
         public Integer call() throws Exception {
             Path dir = stateDir != null ? stateDir : new ServerOptions().stateDir();
-            try (AllInOne all = AllInOne.start(dir, data.dataDir(), anyPorts ? AllInOne.Ports.ANY : AllInOne.Ports.DEFAULT,
-                    augmentWorkers, Map.of())) {
+            StateDirs.requireFree(dir);
+            String dirs = datasetDirs != null
+                    ? String.join(java.io.File.pathSeparator, datasetDirs.stream().map(p -> p.toAbsolutePath().toString()).toList())
+                    : System.getenv(io.lttricks.platform.Config.DATASET_DIRS);
+            Map<String, String> env = dirs == null || dirs.isBlank() ? Map.of()
+                    : Map.of(io.lttricks.platform.Config.DATASET_DIRS, dirs);
+            try (AllInOne all = start(dir, () -> AllInOne.start(dir, data.dataDir(),
+                    anyPorts ? AllInOne.Ports.ANY : AllInOne.Ports.DEFAULT, augmentWorkers, env))) {
                 System.out.println("lt up: the system runs in this process; state in " + dir);
                 all.endpoints().forEach((k, v) -> System.out.printf("  %-10s %s%n", k, v));
                 System.out.println("Submit with: lt submit RECIPE  (Ctrl-C stops everything)");
@@ -107,9 +131,12 @@ final class RunCommands {
         @Override
         public Integer call() throws Exception {
             Path dir = stateDir != null ? stateDir : new ServerOptions().stateDir();
-            var submit = SubmitRunRequest.newBuilder().setRecipe(RecipeMapper.toProto(recipe.recipe())).build();
+            LocalSources.Mapped local = LocalSources.map(recipe.recipe());
+            var submit = SubmitRunRequest.newBuilder().setRecipe(RecipeMapper.toProto(local.recipe())).build();
             ConsoleReporter console = ConsoleReporter.forStdout();
-            try (AllInOne all = AllInOne.start(dir, data.dataDir(), AllInOne.Ports.ANY, augmentWorkers, Map.of())) {
+            StateDirs.requireFree(dir);
+            try (AllInOne all = start(dir, () -> AllInOne.start(dir, data.dataDir(), AllInOne.Ports.ANY, augmentWorkers,
+                    local.env()))) {
                 ManagedChannel channel = io.grpc.ManagedChannelBuilder.forTarget(all.samplerTarget()).usePlaintext().build();
                 try {
                     RunStatus run = RunServiceGrpc.newBlockingStub(channel).submit(submit);

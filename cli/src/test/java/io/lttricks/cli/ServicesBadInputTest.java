@@ -1,6 +1,7 @@
 package io.lttricks.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,7 +11,16 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.lttricks.core.recipe.Recipes;
 import io.lttricks.platform.RecipeMapper;
+import io.lttricks.proto.v1.AugmentServiceGrpc;
+import io.lttricks.proto.v1.EvaluateRequest;
+import io.lttricks.proto.v1.EvaluatorServiceGrpc;
+import io.lttricks.proto.v1.GetGenerationRequest;
 import io.lttricks.proto.v1.GetRunRequest;
+import io.lttricks.proto.v1.RunEvent;
+import io.lttricks.proto.v1.RunPhase;
+import io.lttricks.proto.v1.RunStatus;
+import io.lttricks.proto.v1.WatchRunRequest;
+import java.util.concurrent.TimeUnit;
 import io.lttricks.proto.v1.SubmitRunRequest;
 import io.lttricks.proto.v1.TrainStageRequest;
 import io.lttricks.proto.v1.TrainerServiceGrpc;
@@ -44,13 +54,63 @@ class ServicesBadInputTest {
     }
 
     @Test
-    void aCheckpointOutsideStorageIsAnInvalidArgument() {
+    void aCheckpointOutsideStorageIsAnInvalidArgumentAndAMissingOneAFailedPrecondition() {
         Status local = submit("dataset: {name: cifar10}\nstages: [{name: ft, init: /tmp/model.ckpt}]");
         assertEquals(Status.Code.INVALID_ARGUMENT, local.getCode());
         assertTrue(local.getDescription().contains("s3://lttricks/"), local.getDescription());
         Status missing = submit("dataset: {name: cifar10}\nstages: [{name: ft, init: 's3://lttricks/runs/none/final.ckpt'}]");
-        assertEquals(Status.Code.INVALID_ARGUMENT, missing.getCode());
+        assertEquals(Status.Code.FAILED_PRECONDITION, missing.getCode(), "runs.proto: a missing input");
         assertTrue(missing.getDescription().contains("no checkpoint"), missing.getDescription());
+    }
+
+    /** Issue 13 item 1's reproduction, end to end: the request is refused; nothing of /etc/passwd comes back. */
+    @Test
+    void theServersFilesAreNotForClients() {
+        Status s = submit("dataset: {name: list, source: '/', train_list: /etc/passwd, test_list: /etc/passwd}\n"
+                + "backbone: resnet10\nstages: [{name: t}]");
+        assertEquals(Status.Code.INVALID_ARGUMENT, s.getCode());
+        assertTrue(s.getDescription().startsWith("dataset.source: "), s.getDescription());
+        assertFalse(s.getDescription().contains("root:"), s.getDescription());
+        Status climb = submit("dataset: {name: cifar10}\nstages: [{name: ft, init: 's3://lttricks/../../../../../../etc/passwd'}]");
+        assertEquals(Status.Code.INVALID_ARGUMENT, climb.getCode(), climb.getDescription());
+    }
+
+    /** A 300-character name made a key the store refused; the error carried the store's HTTP request. */
+    @Test
+    void aLongRunNameIsRefusedWithoutTheStoresRequest() {
+        Status s = submit("name: " + "n".repeat(300) + "\ndataset: {name: cifar10}\nstages: [{name: t}]");
+        assertEquals(Status.Code.INVALID_ARGUMENT, s.getCode(), s.getDescription());
+        assertTrue(s.getDescription().startsWith("name: "), s.getDescription());
+        for (String internal : new String[] {"HTTP", "x-amz", "Host:", "request"}) {
+            assertFalse(s.getDescription().contains(internal), s.getDescription());
+        }
+    }
+
+    /**
+     * A long tail that empties classes fails the run at its training set, naming the classes; the
+     * reason a client reads holds no server path. Watching that ended run from now ends at once
+     * (it waited for ever).
+     */
+    @Test
+    void aRunWhoseTrainingSetWouldLeaveAClassEmptyFailsAndItsWatchFromNowEnds() throws Exception {
+        RunStatus run = system.submit("name: empty-class\ndataset: {name: imagefolder, source: "
+                + "'s3://lttricks/datasets/mini-cifar.tar.gz', imbalance: 100}\nbackbone: resnet20\nprofile: quick\n"
+                + "stages: [{name: t, epochs: 1, batch_size: 16}]\n", "");
+        GetRunRequest get = GetRunRequest.newBuilder().setRunId(run.getRunId()).build();
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (system.runs().get(get).getPhase() != RunPhase.RUN_FAILED && System.currentTimeMillis() < deadline) {
+            Thread.sleep(200);
+        }
+        RunStatus failed = system.runs().get(get);
+        assertEquals(RunPhase.RUN_FAILED, failed.getPhase(), failed.getMessage());
+        assertTrue(failed.getMessage().contains("would keep no training image at imbalance 100")
+                && failed.getMessage().contains("'truck' (label 9"), failed.getMessage());
+        for (String server : new String[] {system.config().workDir().toString(), "/objects/", System.getProperty("user.home")}) {
+            assertFalse(failed.getMessage().contains(server), failed.getMessage());
+        }
+        java.util.Iterator<RunEvent> events = system.runs().withDeadlineAfter(20, TimeUnit.SECONDS)
+                .watch(WatchRunRequest.newBuilder().setRunId(run.getRunId()).setFromNow(true).build());
+        assertFalse(events.hasNext(), "nothing more will happen to an ended run");
     }
 
     @Test
@@ -64,12 +124,38 @@ class ServicesBadInputTest {
         ManagedChannel trainer = ManagedChannelBuilder.forTarget(system.endpoint("trainer")).usePlaintext().build();
         try {
             Status pre = status(() -> TrainerServiceGrpc.newBlockingStub(trainer).submitStage(TrainStageRequest.newBuilder()
-                    .setRunId("x").setRecipe(RecipeMapper.toProto(Recipes.parseYaml("dataset: {name: cifar10}\n")))
+                    .setRunId("x").setRecipe(RecipeMapper.toProto(Recipes.parseYaml("dataset: {name: cifar10}\nstages: [{name: t}]\n")))
                     .setManifestKey("runs/x/manifest.json").setOutputPrefix("runs/x/01-train").build()));
             assertEquals(Status.Code.FAILED_PRECONDITION, pre.getCode());
             assertTrue(pre.getDescription().contains("build the data set first"), pre.getDescription());
         } finally {
             trainer.shutdownNow();
+        }
+    }
+
+    /** Keys a client gives the other services stay under their prefixes; an unknown generation is NOT_FOUND. */
+    @Test
+    void theOtherServicesTakeKeysUnderTheirPrefixesOnly() {
+        ManagedChannel trainer = ManagedChannelBuilder.forTarget(system.endpoint("trainer")).usePlaintext().build();
+        ManagedChannel evaluator = ManagedChannelBuilder.forTarget(system.endpoint("evaluator")).usePlaintext().build();
+        ManagedChannel augment = ManagedChannelBuilder.forTarget(system.endpoint("augment")).usePlaintext().build();
+        try {
+            var recipe = RecipeMapper.toProto(Recipes.parseYaml("dataset: {name: cifar10}\nstages: [{name: t}]\n"));
+            Status out = status(() -> TrainerServiceGrpc.newBlockingStub(trainer).submitStage(TrainStageRequest.newBuilder()
+                    .setRunId("x").setRecipe(recipe).setManifestKey("runs/x/manifest.json")
+                    .setOutputPrefix("../../../tmp/x").build()));
+            assertEquals(Status.Code.INVALID_ARGUMENT, out.getCode(), out.getDescription());
+            assertTrue(out.getDescription().startsWith("output_prefix: "), out.getDescription());
+            Status ckpt = status(() -> EvaluatorServiceGrpc.newBlockingStub(evaluator).evaluate(EvaluateRequest.newBuilder()
+                    .setCheckpointKey("/etc/passwd").setDataset(recipe.getDataset()).setReportPrefix("runs/x/report").build()));
+            assertEquals(Status.Code.INVALID_ARGUMENT, ckpt.getCode(), ckpt.getDescription());
+            Status none = status(() -> AugmentServiceGrpc.newBlockingStub(augment).getGeneration(
+                    GetGenerationRequest.newBuilder().setOutputPrefix("runs/none/02-cam/generated").build()));
+            assertEquals(Status.Code.NOT_FOUND, none.getCode(), none.getDescription());
+        } finally {
+            trainer.shutdownNow();
+            evaluator.shutdownNow();
+            augment.shutdownNow();
         }
     }
 }
