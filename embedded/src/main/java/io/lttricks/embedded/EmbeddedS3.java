@@ -2,7 +2,6 @@ package io.lttricks.embedded;
 
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
@@ -21,19 +20,31 @@ public final class EmbeddedS3 implements AutoCloseable {
         this.endpoint = endpoint;
     }
 
+    /** A plain HTTP server; see {@link #start(Path, int, String, String, Path, String)}. */
+    public static EmbeddedS3 start(Path dir, int port, String accessKey, String secretKey) throws IOException {
+        return start(dir, port, accessKey, secretKey, null, null);
+    }
+
     /**
-     * @param dir    where objects live (buckets are sub-directories); kept between starts
+     * An HTTPS server when {@code keyStore} (PKCS#12, with the server's key and certificate) is given.
+     *
+     * @param dir    where objects live (buckets are sub-directories); kept between starts; the owner's only (700)
      * @param port   0: any free port
      */
-    public static EmbeddedS3 start(Path dir, int port, String accessKey, String secretKey) throws IOException {
-        Files.createDirectories(dir);
+    public static EmbeddedS3 start(Path dir, int port, String accessKey, String secretKey, Path keyStore,
+                                   String keyStorePassword) throws IOException {
+        Owner.only(dir);
         int p = FreePort.orPick(port);
-        String endpoint = "http://127.0.0.1:" + p;
-        S3Proxy proxy = S3Proxy.builder()
+        String endpoint = (keyStore != null ? "https" : "http") + "://127.0.0.1:" + p;
+        S3Proxy.Builder b = S3Proxy.builder()
                 .blobStore(new FilesystemNio2BlobStore(dir.toAbsolutePath().toString()))
-                .endpoint(URI.create(endpoint))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
-                .build();
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey);
+        if (keyStore != null) {
+            b.secureEndpoint(URI.create(endpoint)).keyStore(keyStore.toAbsolutePath().toString(), keyStorePassword);
+        } else {
+            b.endpoint(URI.create(endpoint));
+        }
+        S3Proxy proxy = b.build();
         try {
             proxy.start();
             long deadline = System.currentTimeMillis() + 10_000;
