@@ -10,6 +10,8 @@ import io.lttricks.platform.Keys;
 import io.lttricks.platform.Platform;
 import io.lttricks.core.plan.CamPlan;
 import io.lttricks.platform.RecipeMapper;
+import io.lttricks.platform.ServiceHealth;
+import io.lttricks.platform.ServiceMain;
 import io.lttricks.platform.Topics;
 import io.lttricks.proto.v1.AugmentServiceGrpc;
 import io.lttricks.proto.v1.CamJob;
@@ -39,6 +41,7 @@ public final class AugmentServer implements AutoCloseable {
     private final JobWorker<CamJob> planner;
     private final JobWorker<ShardJob> shards;
     private final GrpcServer grpc;
+    private final ServiceHealth health;
 
     public AugmentServer(Platform platform) throws IOException {
         this(platform, true);
@@ -51,7 +54,9 @@ public final class AugmentServer implements AutoCloseable {
                 CamJob.parser(), (key, job) -> augmenter.plan(job), (key, job, last) -> augmenter.giveUp(job, last)).start();
         this.shards = new JobWorker<>(platform.config(), Topics.SHARD_JOBS, Topics.GROUP_AUGMENT, ShardJob.parser(),
                 (key, job) -> augmenter.shard(job), (key, job, last) -> augmenter.giveUp(job.getStage(), last)).start();
-        this.grpc = withGrpc ? new GrpcServer(platform.config().grpcPort(), List.of(new Api(platform))) : null;
+        this.grpc = withGrpc ? new GrpcServer(platform.config(), List.of(new Api(platform))) : null;
+        this.health = withGrpc ? ServiceHealth.of(platform).part("the CAM stage planner", planner::alive)
+                .part("the shard worker", shards::alive).attach(grpc).start() : null;
     }
 
     public int port() {
@@ -60,6 +65,9 @@ public final class AugmentServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (health != null) {
+            health.close();
+        }
         if (grpc != null) {
             grpc.close();
         }
@@ -168,10 +176,10 @@ public final class AugmentServer implements AutoCloseable {
 
     /** Runs the service alone, configured by environment variables (see {@link Config}). */
     public static void main(String[] args) throws Exception {
-        Config config = Config.fromEnvironment(Config.AUGMENT_PORT);
+        Config config = ServiceMain.config(SERVICE, Config.AUGMENT_PORT);
         try (Platform platform = Platform.open(config, SERVICE); AugmentServer server = new AugmentServer(platform)) {
-            LOG.warn("augment service on port {}; Kafka {}, storage {}/{}", server.port(), config.kafkaBootstrap(),
-                    config.s3Endpoint(), config.s3Bucket());
+            LOG.warn("augment service on {}; Kafka {}, storage {}/{}", ServiceMain.describe(config.grpc(), server.port()),
+                    config.kafkaBootstrap(), config.s3Endpoint(), config.s3Bucket());
             Runtime.getRuntime().addShutdownHook(new Thread(server::close));
             server.grpc.awaitTermination();
         }

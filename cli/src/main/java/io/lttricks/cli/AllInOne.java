@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lttricks.augment.AugmentServer;
 import io.lttricks.embedded.EmbeddedKafka;
 import io.lttricks.embedded.EmbeddedS3;
+import io.lttricks.embedded.Owner;
 import io.lttricks.evaluator.EvaluatorServer;
 import io.lttricks.platform.Config;
 import io.lttricks.platform.EventBus;
+import io.lttricks.platform.GrpcSecurity;
 import io.lttricks.platform.Keys;
 import io.lttricks.platform.ObjectStore;
 import io.lttricks.platform.Platform;
@@ -25,14 +27,24 @@ import java.util.stream.Stream;
 
 /**
  * The whole system in one process: an embedded Kafka broker and S3 server keeping their data in
- * a state directory, and the four services, each on its own gRPC port. Data sets found in the data
+ * a state directory, and the four services, each on its own gRPC port on the loopback interface
+ * (127.0.0.1: reachable from this machine only, so no tokens). Data sets found in the data
  * directory are uploaded to storage under {@code datasets/} on the first start. The endpoints are
  * written to {@code endpoints.json} in the state directory, where the client commands find them.
+ *
+ * <p>Storage credentials are made afresh at each start (there are no built-in ones) and written,
+ * for tools that want to read the bucket, to {@value #CREDENTIALS}. The state directory is the
+ * owner's only (700; the files 600). Stopping is bounded: when the process exits with the system
+ * still running, a shutdown hook stops it and halts the process if that takes longer than
+ * {@link #STOP_LIMIT}.
  */
 public final class AllInOne implements AutoCloseable {
-    public static final String ACCESS_KEY = "lttricks";
-    public static final String SECRET_KEY = "lttricks-secret";
     static final String ENDPOINTS = "endpoints.json";
+    /** Storage credentials of the running system (JSON: s3, access_key, secret_key, bucket). */
+    static final String CREDENTIALS = "credentials.json";
+    /** How long stopping at exit may take before the process halts. */
+    static final java.time.Duration STOP_LIMIT = java.time.Duration.ofSeconds(45);
+    private static final java.time.Duration KAFKA_STOP_LIMIT = java.time.Duration.ofSeconds(25);
     private static final List<String> DATASET_FILES = List.of("cifar-10-binary.tar.gz", "cifar-100-binary.tar.gz",
             "cifar-10-jpeg.tar.gz", "cifar-100-jpeg.tar.gz");
 
@@ -44,6 +56,8 @@ public final class AllInOne implements AutoCloseable {
     }
 
     private final List<AutoCloseable> parts = new ArrayList<>();
+    private final Thread exitHook = new Thread(this::stopAtExit, "lt-up-exit");
+    private boolean closed;
     private final Config config;
     private final Map<String, Object> endpoints = new LinkedHashMap<>();
     private final Path stateDir;
@@ -58,28 +72,36 @@ public final class AllInOne implements AutoCloseable {
      */
     public static AllInOne start(Path stateDir, Path dataDir, Ports ports, int augmentWorkers,
                                  Map<String, String> extraEnv) throws IOException {
-        Files.createDirectories(stateDir);
+        Owner.only(stateDir);
         EmbeddedKafka kafka = EmbeddedKafka.start(stateDir.resolve("kafka"), ports.kafka());
+        String accessKey = "lt-" + random(12);
+        String secretKey = random(32);
         EmbeddedS3 s3;
         try {
-            s3 = EmbeddedS3.start(stateDir.resolve("s3"), ports.s3(), ACCESS_KEY, SECRET_KEY);
+            s3 = EmbeddedS3.start(stateDir.resolve("s3"), ports.s3(), accessKey, secretKey);
         } catch (IOException | RuntimeException e) {
-            kafka.close();
+            kafka.close(KAFKA_STOP_LIMIT);
             throw e;
         }
         Map<String, String> env = new HashMap<>(Map.of(
                 Config.KAFKA_BOOTSTRAP, kafka.bootstrapServers(),
                 Config.S3_ENDPOINT, s3.endpoint(),
-                Config.S3_ACCESS_KEY, ACCESS_KEY,
-                Config.S3_SECRET_KEY, SECRET_KEY,
                 Config.WORK_DIR, stateDir.resolve("work").toString(),
                 Config.DATA_DIR, dataDir.toString(),
                 Config.INSTANCE, "lt-up"));
         env.putAll(extraEnv);
-        Config config = Config.from(env, 0);
+        Config config = Config.from(env, 0).withS3Credentials(accessKey, secretKey).withGrpc(GrpcSecurity.LOOPBACK);
+        // One process: a consumer of a process that was killed is taken for gone after 10 s, not Kafka's 45.
+        config = config.withKafkaClients(config.kafkaClients().with(Map.of("session.timeout.ms", "10000")));
         AllInOne all = new AllInOne(stateDir, config);
         all.parts.add(s3);
-        all.parts.add(kafka);
+        all.parts.add((AutoCloseable) () -> {
+            if (!kafka.close(KAFKA_STOP_LIMIT)) {
+                all.kafkaStuck = true;
+                System.err.println("lt: the embedded Kafka broker did not stop within " + KAFKA_STOP_LIMIT.toSeconds() + " s");
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(all.exitHook);
         try {
             all.startServices(ports, augmentWorkers, dataDir);
         } catch (IOException | RuntimeException e) {
@@ -89,8 +111,21 @@ public final class AllInOne implements AutoCloseable {
         all.endpoints.put("kafka", kafka.bootstrapServers());
         all.endpoints.put("s3", s3.endpoint());
         all.endpoints.put("bucket", config.s3Bucket());
-        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(stateDir.resolve(ENDPOINTS).toFile(), all.endpoints);
+        ObjectMapper json = new ObjectMapper();
+        Owner.write(stateDir.resolve(ENDPOINTS), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(all.endpoints));
+        Map<String, String> credentials = new LinkedHashMap<>();
+        credentials.put("s3", s3.endpoint());
+        credentials.put("bucket", config.s3Bucket());
+        credentials.put("access_key", accessKey);
+        credentials.put("secret_key", secretKey);
+        Owner.write(stateDir.resolve(CREDENTIALS), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(credentials));
         return all;
+    }
+
+    private static String random(int bytes) {
+        byte[] b = new byte[bytes];
+        new java.security.SecureRandom().nextBytes(b);
+        return java.util.HexFormat.of().formatHex(b);
     }
 
     private void startServices(Ports ports, int augmentWorkers, Path dataDir) throws IOException {
@@ -154,8 +189,24 @@ public final class AllInOne implements AutoCloseable {
         return stateDir;
     }
 
+    private volatile boolean kafkaStuck;
+
+    /** Stops everything (services first, the broker last); the broker is given {@code 25 s}. */
     @Override
     public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(exitHook);
+        } catch (IllegalStateException | IllegalArgumentException exiting) {
+            // The process is exiting: the hook is running or has run.
+        }
+        closeParts();
+    }
+
+    private synchronized void closeParts() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         for (AutoCloseable part : parts) {
             try {
                 part.close();
@@ -164,5 +215,22 @@ public final class AllInOne implements AutoCloseable {
             }
         }
         parts.clear();
+    }
+
+    /** At exit with the system running: stop it, halting the process when that does not end in time. */
+    private void stopAtExit() {
+        Thread stopper = new Thread(this::closeParts, "lt-up-stop");
+        stopper.setDaemon(true);
+        stopper.start();
+        try {
+            stopper.join(STOP_LIMIT.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (stopper.isAlive() || kafkaStuck) {
+            System.err.println("lt: the embedded system did not stop in time; halting");
+            System.err.flush();
+            Runtime.getRuntime().halt(1);
+        }
     }
 }

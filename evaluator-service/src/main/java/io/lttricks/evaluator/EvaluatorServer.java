@@ -12,6 +12,8 @@ import io.lttricks.platform.JobWorker;
 import io.lttricks.platform.ObjectStore;
 import io.lttricks.platform.Platform;
 import io.lttricks.platform.RecipeMapper;
+import io.lttricks.platform.ServiceHealth;
+import io.lttricks.platform.ServiceMain;
 import io.lttricks.platform.Topics;
 import io.lttricks.proto.v1.EvalJob;
 import io.lttricks.proto.v1.EvaluateRequest;
@@ -38,13 +40,15 @@ public final class EvaluatorServer implements AutoCloseable {
 
     private final JobWorker<EvalJob> worker;
     private final GrpcServer grpc;
+    private final ServiceHealth health;
 
     public EvaluatorServer(Platform platform) throws IOException {
         ReportMaker reports = new ReportMaker(platform);
         this.worker = new JobWorker<>(platform.config(), Topics.EVAL_JOBS, Topics.GROUP_EVALUATOR, EvalJob.parser(),
                 (key, job) -> evaluate(platform, reports, job),
                 (key, job, last) -> fail(platform, job, ClientMessages.of(last, platform))).start();
-        this.grpc = new GrpcServer(platform.config().grpcPort(), List.of(new Api(platform, reports)));
+        this.grpc = new GrpcServer(platform.config(), List.of(new Api(platform, reports)));
+        this.health = ServiceHealth.of(platform).part("the evaluation worker", worker::alive).attach(grpc).start();
     }
 
     /** Evaluates a finished stage; a transient failure asks for a retry, any other fails the stage. */
@@ -73,6 +77,7 @@ public final class EvaluatorServer implements AutoCloseable {
 
     @Override
     public void close() {
+        health.close();
         grpc.close();
         worker.close();
     }
@@ -145,10 +150,10 @@ public final class EvaluatorServer implements AutoCloseable {
 
     /** Runs the service alone, configured by environment variables (see {@link Config}). */
     public static void main(String[] args) throws Exception {
-        Config config = Config.fromEnvironment(Config.EVALUATOR_PORT);
+        Config config = ServiceMain.config(SERVICE, Config.EVALUATOR_PORT);
         try (Platform platform = Platform.open(config, SERVICE); EvaluatorServer server = new EvaluatorServer(platform)) {
-            LOG.warn("evaluator service on port {}; Kafka {}, storage {}/{}", server.port(), config.kafkaBootstrap(),
-                    config.s3Endpoint(), config.s3Bucket());
+            LOG.warn("evaluator service on {}; Kafka {}, storage {}/{}", ServiceMain.describe(config.grpc(), server.port()),
+                    config.kafkaBootstrap(), config.s3Endpoint(), config.s3Bucket());
             Runtime.getRuntime().addShutdownHook(new Thread(server::close));
             server.grpc.awaitTermination();
         }

@@ -14,8 +14,8 @@ import java.util.Map;
  * @param kafkaBootstrap Kafka bootstrap servers ({@value #KAFKA_BOOTSTRAP}, default localhost:9092)
  * @param s3Endpoint     S3 endpoint URL ({@value #S3_ENDPOINT}, default http://localhost:9000)
  * @param s3Bucket       bucket of data sets, runs, checkpoints and reports ({@value #S3_BUCKET}, default lttricks)
- * @param s3AccessKey    ({@value #S3_ACCESS_KEY}, default lttricks)
- * @param s3SecretKey    ({@value #S3_SECRET_KEY}, default lttricks-secret)
+ * @param s3AccessKey    ({@value #S3_ACCESS_KEY}; no default: a service without it refuses to start)
+ * @param s3SecretKey    ({@value #S3_SECRET_KEY}; no default, as the access key)
  * @param s3Region       ({@value #S3_REGION}, default us-east-1)
  * @param grpcPort       this service's gRPC port ({@value #GRPC_PORT}; default per service)
  * @param workDir        local scratch space: downloaded objects, extracted data sets ({@value #WORK_DIR})
@@ -29,10 +29,22 @@ import java.util.Map;
  *                       paths separated by ':'; default none). A client names
  *                       an entry of one as {@code dataset://NAME/...}; no other server path is ever
  *                       read for a client (see {@link ClientInputs})
+ * @param grpc           address, TLS and accepted tokens of the gRPC server ({@link GrpcSecurity}: {@value GrpcSecurity#BIND},
+ *                       {@value GrpcSecurity#TLS_CERT}, {@value GrpcSecurity#TLS_KEY}, {@value GrpcSecurity#TLS_CLIENT_CA},
+ *                       {@value GrpcSecurity#TOKENS}, {@value GrpcSecurity#TOKENS_FILE}, {@value GrpcSecurity#ALLOW_UNAUTHENTICATED})
+ * @param kafkaClients   security settings of every Kafka client ({@link KafkaClients}: {@value KafkaClients#PROPERTIES_FILE},
+ *                       LT_KAFKA_SECURITY_*, LT_KAFKA_SASL_*, LT_KAFKA_SSL_*)
+ * @param s3CaFile       PEM bundle of the CAs that storage's TLS certificate is checked against, instead of the
+ *                       JVM's ({@value #S3_CA_FILE}; for a MinIO with a private CA)
+ * @param healthGraceSeconds how long Kafka or storage may stay unreachable before the health service says
+ *                       NOT_SERVING ({@value #HEALTH_GRACE_SECONDS}, default 60; see {@link ServiceHealth})
+ *
+ * <p>{@link #toString()} shows no credential.
  */
 public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, String s3AccessKey,
                      String s3SecretKey, String s3Region, int grpcPort, Path workDir, Path dataDir, String instance,
-                     int augmentShards, int topicPartitions, short topicReplication, List<Path> datasetDirs) {
+                     int augmentShards, int topicPartitions, short topicReplication, List<Path> datasetDirs,
+                     GrpcSecurity grpc, KafkaClients kafkaClients, Path s3CaFile, int healthGraceSeconds) {
 
     public static final String KAFKA_BOOTSTRAP = "LT_KAFKA_BOOTSTRAP";
     public static final String S3_ENDPOINT = "LT_S3_ENDPOINT";
@@ -47,6 +59,8 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
     public static final String AUGMENT_SHARDS = "LT_AUGMENT_SHARDS";
     public static final String TOPIC_PARTITIONS = "LT_TOPIC_PARTITIONS";
     public static final String TOPIC_REPLICATION = "LT_TOPIC_REPLICATION";
+    public static final String S3_CA_FILE = "LT_S3_CA_FILE";
+    public static final String HEALTH_GRACE_SECONDS = "LT_HEALTH_GRACE_SECONDS";
     public static final String DATASET_DIRS = "LT_DATASET_DIRS";
 
     /** Default gRPC ports: sampler (with the run service) 50051, augment 50052, trainer 50053, evaluator 50054. */
@@ -65,6 +79,13 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
         if (augmentShards < 1) {
             throw new IllegalArgumentException(AUGMENT_SHARDS + " must be >= 1, got " + augmentShards);
         }
+        if (healthGraceSeconds < 1) {
+            throw new IllegalArgumentException(HEALTH_GRACE_SECONDS + " must be >= 1, got " + healthGraceSeconds);
+        }
+        grpc = grpc == null ? GrpcSecurity.DEFAULT : grpc;
+        kafkaClients = kafkaClients == null ? KafkaClients.NONE : kafkaClients;
+        s3AccessKey = s3AccessKey == null || s3AccessKey.isBlank() ? null : s3AccessKey;
+        s3SecretKey = s3SecretKey == null || s3SecretKey.isBlank() ? null : s3SecretKey;
         datasetDirs = datasetDirs == null ? List.of() : List.copyOf(datasetDirs);
         for (Path d : datasetDirs) {
             if (!d.isAbsolute()) {
@@ -84,8 +105,8 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
                 get(env, KAFKA_BOOTSTRAP, "localhost:9092"),
                 get(env, S3_ENDPOINT, "http://localhost:9000"),
                 get(env, S3_BUCKET, "lttricks"),
-                get(env, S3_ACCESS_KEY, "lttricks"),
-                get(env, S3_SECRET_KEY, "lttricks-secret"),
+                get(env, S3_ACCESS_KEY, null),
+                get(env, S3_SECRET_KEY, null),
                 get(env, S3_REGION, "us-east-1"),
                 integer(env, GRPC_PORT, defaultPort),
                 Path.of(get(env, WORK_DIR, Path.of(home, ".lttricks", "work").toString())),
@@ -94,22 +115,76 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
                 integer(env, AUGMENT_SHARDS, 8),
                 integer(env, TOPIC_PARTITIONS, 8),
                 (short) integer(env, TOPIC_REPLICATION, 1),
-                paths(env, DATASET_DIRS));
+                paths(env, DATASET_DIRS),
+                GrpcSecurity.from(env), KafkaClients.from(env), path(env, S3_CA_FILE),
+                integer(env, HEALTH_GRACE_SECONDS, 60));
     }
 
     public Config withGrpcPort(int port) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, port, workDir, dataDir,
-                instance, augmentShards, topicPartitions, topicReplication, datasetDirs);
+                instance, augmentShards, topicPartitions, topicReplication, datasetDirs, grpc, kafkaClients, s3CaFile,
+                healthGraceSeconds);
     }
 
     public Config withInstance(String name) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, grpcPort, workDir,
-                dataDir, name, augmentShards, topicPartitions, topicReplication, datasetDirs);
+                dataDir, name, augmentShards, topicPartitions, topicReplication, datasetDirs, grpc, kafkaClients, s3CaFile,
+                healthGraceSeconds);
+    }
+
+    /** The same, with the gRPC server's address, TLS and tokens {@code security}. */
+    public Config withGrpc(GrpcSecurity security) {
+        return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, grpcPort, workDir, dataDir,
+                instance, augmentShards, topicPartitions, topicReplication, datasetDirs, security, kafkaClients, s3CaFile,
+                healthGraceSeconds);
+    }
+
+    /** The same, with storage credentials (which {@code lt up} makes for its embedded server). */
+    public Config withS3Credentials(String accessKey, String secretKey) {
+        return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, accessKey, secretKey, s3Region, grpcPort, workDir, dataDir,
+                instance, augmentShards, topicPartitions, topicReplication, datasetDirs, grpc, kafkaClients, s3CaFile,
+                healthGraceSeconds);
+    }
+
+    /** The same, with Kafka client settings {@code clients}. */
+    public Config withKafkaClients(KafkaClients clients) {
+        return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, grpcPort, workDir, dataDir,
+                instance, augmentShards, topicPartitions, topicReplication, datasetDirs, grpc, clients, s3CaFile,
+                healthGraceSeconds);
+    }
+
+    /**
+     * Fails, naming the settings, when storage credentials are not configured: there are no
+     * built-in ones (only {@code lt up} makes some, for its own embedded server).
+     */
+    public void requireS3Credentials() {
+        if (s3AccessKey == null || s3SecretKey == null) {
+            throw new IllegalStateException("object storage credentials are not configured: set " + S3_ACCESS_KEY
+                    + " and " + S3_SECRET_KEY + " (in Kubernetes from the Secret lttricks-storage; deploy/README.md)");
+        }
+    }
+
+    /** Every setting, with the storage secret and the Kafka and gRPC secrets left out. */
+    @Override
+    public String toString() {
+        return "Config[kafkaBootstrap=" + kafkaBootstrap + ", s3Endpoint=" + s3Endpoint + ", s3Bucket=" + s3Bucket
+                + ", s3AccessKey=" + (s3AccessKey == null ? "(none)" : "(set)") + ", s3SecretKey="
+                + (s3SecretKey == null ? "(none)" : "(set)") + ", s3Region=" + s3Region + ", grpcPort=" + grpcPort
+                + ", workDir=" + workDir + ", dataDir=" + dataDir + ", instance=" + instance + ", augmentShards="
+                + augmentShards + ", topicPartitions=" + topicPartitions + ", topicReplication=" + topicReplication
+                + ", datasetDirs=" + datasetDirs
+                + ", grpc=" + grpc + ", kafkaClients=" + kafkaClients + ", s3CaFile=" + s3CaFile
+                + ", healthGraceSeconds=" + healthGraceSeconds + "]";
     }
 
     private static String get(Map<String, String> env, String key, String fallback) {
         String v = env.get(key);
         return v == null || v.isBlank() ? fallback : v.trim();
+    }
+
+    private static Path path(Map<String, String> env, String key) {
+        String v = env.get(key);
+        return v == null || v.isBlank() ? null : Path.of(v.trim());
     }
 
     /** A list of paths separated by the platform's path separator (':'); empty when unset. */

@@ -37,6 +37,13 @@ public interface EventBus extends AutoCloseable {
         publish(Topics.EVENTS, e.getRunId(), e);
     }
 
+    /**
+     * Checks that the broker answers now, for the health service; throws an {@link UnavailableException}
+     * when it does not. The default asks nothing (a bus with no broker behind it).
+     */
+    default void probe() {
+    }
+
     @Override
     void close();
 

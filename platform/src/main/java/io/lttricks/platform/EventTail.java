@@ -25,10 +25,10 @@ public final class EventTail implements AutoCloseable {
 
     public EventTail(Config config, String runId, boolean fromNow) {
         this.runId = runId;
-        this.consumer = new KafkaConsumer<>(Map.of(
+        this.consumer = new KafkaConsumer<>(config.kafkaClients().consumer(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap(),
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.CLIENT_ID_CONFIG, "lt-watch-" + runId),
+                ConsumerConfig.CLIENT_ID_CONFIG, "lt-watch-" + runId)),
                 new StringDeserializer(), new ByteArrayDeserializer());
         List<PartitionInfo> parts = consumer.partitionsFor(Topics.EVENTS, Duration.ofSeconds(30));
         if (parts == null || parts.isEmpty()) {

@@ -1,45 +1,121 @@
 package io.lttricks.platform;
 
 import io.grpc.BindableService;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.TlsServerCredentials;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Starts a service's gRPC server: its services, gRPC health checking (serving once started) and
- * server reflection (so grpcurl and other tools can discover the API).
+ * Starts a service's gRPC server: its services, gRPC health checking and server reflection (so
+ * grpcurl and other tools can discover the API), with the transport security and authentication
+ * of {@link GrpcSecurity}: TLS (mutual with a client CA), bearer tokens checked on every call but
+ * health checks, and a refusal to listen beyond loopback with nobody authenticated.
+ *
+ * <p>Health: every service name and the server as a whole ({@code ""}) report SERVING while the
+ * process works and its dependencies answer ({@link ServiceHealth} says otherwise); {@value #LIVENESS}
+ * reports NOT_SERVING only when a part of the process has died (what a restart cures), for
+ * Kubernetes' liveness probe.
  */
 public final class GrpcServer implements AutoCloseable {
+    /** Health service name that is NOT_SERVING only when a part of this process died. */
+    public static final String LIVENESS = "lttricks.liveness";
+
     private final Server server;
     private final HealthStatusManager health = new HealthStatusManager();
+    private final List<String> serviceNames = new ArrayList<>();
+    private final GrpcSecurity security;
 
+    /** The service's server as its configuration says (port, address, TLS, tokens). */
+    public GrpcServer(Config config, List<BindableService> services) throws IOException {
+        this(config.grpc(), config.grpcPort(), services);
+    }
+
+    /** On loopback, without TLS or tokens (tests, tools). */
     public GrpcServer(int port, List<BindableService> services) throws IOException {
-        NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(port));
+        this(GrpcSecurity.LOOPBACK, port, services);
+    }
+
+    public GrpcServer(GrpcSecurity security, int port, List<BindableService> services) throws IOException {
+        this.security = security;
+        security.checkExposure(port);
+        ServerCredentials credentials = InsecureServerCredentials.create();
+        if (security.tls()) {
+            TlsServerCredentials.Builder tls = TlsServerCredentials.newBuilder();
+            try {
+                tls.keyManager(security.tlsCert().toFile(), security.tlsKey().toFile());
+                if (security.clientCa() != null) {
+                    tls.trustManager(security.clientCa().toFile()).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
+                }
+            } catch (IOException | RuntimeException e) {
+                throw new IOException("cannot load the gRPC TLS files (" + GrpcSecurity.TLS_CERT + ", "
+                        + GrpcSecurity.TLS_KEY + (security.clientCa() != null ? ", " + GrpcSecurity.TLS_CLIENT_CA : "")
+                        + "; the key must be PKCS#8 PEM, 'BEGIN PRIVATE KEY'): " + e.getMessage(), e);
+            }
+            credentials = tls.build();
+        }
+        NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(security.bind(), port), credentials);
+        List<ServerInterceptor> interceptors = new ArrayList<>();
+        interceptors.add(new StatusInterceptor());
+        if (!security.tokens().isEmpty()) {
+            interceptors.add(new AuthInterceptor(security));   // the last one added runs first
+        }
         for (BindableService s : services) {
-            b.addService(ServerInterceptors.intercept(s, new StatusInterceptor()));
+            b.addService(ServerInterceptors.intercept(s, interceptors));
+            serviceNames.add(s.bindService().getServiceDescriptor().getName());
         }
         b.addService(health.getHealthService());
-        b.addService(ProtoReflectionServiceV1.newInstance());
-        server = b.build().start();
-        for (BindableService s : services) {
-            health.setStatus(s.bindService().getServiceDescriptor().getName(), ServingStatus.SERVING);
+        b.addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), interceptors));
+        try {
+            server = b.build().start();
+        } catch (IOException e) {
+            throw new IOException("cannot listen for gRPC on " + security.bind() + ":" + port + ": " + e.getMessage(), e);
         }
-        health.setStatus("", ServingStatus.SERVING);
+        report(true, true);
     }
 
     public int port() {
         return server.getPort();
     }
 
+    public GrpcSecurity security() {
+        return security;
+    }
+
+    /** The names of the services served (without health and reflection). */
+    public List<String> serviceNames() {
+        return List.copyOf(serviceNames);
+    }
+
     public HealthStatusManager health() {
         return health;
+    }
+
+    /**
+     * Sets what the health service reports: {@code serving} for every service and the server as a
+     * whole, {@code alive} for {@value #LIVENESS}.
+     */
+    public synchronized void report(boolean serving, boolean alive) {
+        if (server.isShutdown()) {
+            return;
+        }
+        ServingStatus s = serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+        for (String name : serviceNames) {
+            health.setStatus(name, s);
+        }
+        health.setStatus("", s);
+        health.setStatus(LIVENESS, alive ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
     }
 
     public void awaitTermination() throws InterruptedException {
@@ -47,7 +123,7 @@ public final class GrpcServer implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         health.enterTerminalState();
         server.shutdown();
         try {

@@ -93,14 +93,14 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
         this.topic = topic;
         this.parser = parser;
         this.attempts = attempts;
-        this.consumer = new KafkaConsumer<>(Map.of(
+        this.consumer = new KafkaConsumer<>(config.kafkaClients().consumer(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap(),
                 ConsumerConfig.GROUP_ID_CONFIG, group,
                 ConsumerConfig.CLIENT_ID_CONFIG, group + "-" + config.instance(),
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1,
-                ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName()),
+                ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName())),
                 new StringDeserializer(), new ByteArrayDeserializer());
         this.executor = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "lt-job-" + topic);
@@ -114,6 +114,11 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
     public JobWorker<T> start() {
         loop.start();
         return this;
+    }
+
+    /** False once the poll loop has stopped on its own (an error it could not handle); true before start and after close. */
+    public boolean alive() {
+        return !running.get() || loop.getState() == Thread.State.NEW || loop.isAlive();
     }
 
     /** Whether a job is being worked on now. */

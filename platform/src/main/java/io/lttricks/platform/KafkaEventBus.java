@@ -5,6 +5,9 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -20,17 +23,47 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class KafkaEventBus implements EventBus {
     private final KafkaProducer<String, byte[]> producer;
     private final String source;
+    private final Config config;
+    private Admin admin;
 
     public KafkaEventBus(Config config, String service) {
-        this.producer = new KafkaProducer<>(Map.of(
+        this.producer = new KafkaProducer<>(config.kafkaClients().producer(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap(),
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.LINGER_MS_CONFIG, 0,
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000,
-                ProducerConfig.CLIENT_ID_CONFIG, service + "-" + config.instance()),
+                ProducerConfig.CLIENT_ID_CONFIG, service + "-" + config.instance())),
                 new StringSerializer(), new ByteArraySerializer());
         this.source = service + "/" + config.instance();
+        this.config = config;
+    }
+
+    /** Asks the cluster for its brokers (a separate admin connection, made on first use), within 5 s. */
+    @Override
+    public void probe() {
+        Admin a;
+        synchronized (this) {
+            if (admin == null) {
+                admin = Admin.create(config.kafkaClients().admin(Map.of(
+                        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap(),
+                        AdminClientConfig.CLIENT_ID_CONFIG, "lt-health-" + config.instance(),
+                        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000,
+                        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000)));
+            }
+            a = admin;
+        }
+        try {
+            if (a.describeCluster(new DescribeClusterOptions().timeoutMs(5000)).nodes().get(6, TimeUnit.SECONDS).isEmpty()) {
+                throw new UnavailableException("Kafka at " + config.kafkaBootstrap() + " has no brokers", null);
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            throw new UnavailableException("Kafka at " + config.kafkaBootstrap() + " does not answer: "
+                    + (e.getCause() != null ? e.getCause().getMessage() : "timed out"), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UnavailableException("interrupted while asking Kafka for its brokers", e);
+        }
     }
 
     @Override
@@ -73,5 +106,10 @@ public final class KafkaEventBus implements EventBus {
     @Override
     public void close() {
         producer.close();
+        synchronized (this) {
+            if (admin != null) {
+                admin.close(java.time.Duration.ofSeconds(2));
+            }
+        }
     }
 }

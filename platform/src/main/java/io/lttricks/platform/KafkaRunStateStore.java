@@ -29,10 +29,10 @@ public final class KafkaRunStateStore implements RunStateStore {
 
     public KafkaRunStateStore(Config config, EventBus bus) {
         this.runs = new InMemoryRunStateStore(bus);
-        this.consumer = new KafkaConsumer<>(Map.of(
+        this.consumer = new KafkaConsumer<>(config.kafkaClients().consumer(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap(),
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.CLIENT_ID_CONFIG, "lt-run-state-" + config.instance()),
+                ConsumerConfig.CLIENT_ID_CONFIG, "lt-run-state-" + config.instance())),
                 new StringDeserializer(), new ByteArrayDeserializer());
         List<PartitionInfo> parts = consumer.partitionsFor(Topics.RUN_STATE, Duration.ofSeconds(30));
         List<TopicPartition> tps = new ArrayList<>();
@@ -68,6 +68,11 @@ public final class KafkaRunStateStore implements RunStateStore {
                 // An unreadable state record is skipped; the next update replaces it.
             }
         }
+    }
+
+    /** False once the thread that follows the topic has stopped on its own. */
+    public boolean alive() {
+        return !running.get() || follower.isAlive();
     }
 
     @Override

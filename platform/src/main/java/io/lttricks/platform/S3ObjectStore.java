@@ -30,13 +30,61 @@ public final class S3ObjectStore implements ObjectStore {
     private final MinioClient client;
     private final String bucket;
 
+    /** The store the configuration names; fails when its credentials are not configured (there are no defaults). */
     public S3ObjectStore(Config config) {
-        this(config.s3Endpoint(), config.s3AccessKey(), config.s3SecretKey(), config.s3Region(), config.s3Bucket());
+        this(config.s3Endpoint(), requireCredentials(config).s3AccessKey(), config.s3SecretKey(), config.s3Region(),
+                config.s3Bucket(), config.s3CaFile());
     }
 
     public S3ObjectStore(String endpoint, String accessKey, String secretKey, String region, String bucket) {
-        this.client = MinioClient.builder().endpoint(endpoint).credentials(accessKey, secretKey).region(region).build();
+        this(endpoint, accessKey, secretKey, region, bucket, null);
+    }
+
+    /**
+     * @param caFile PEM bundle of the CAs that the server's certificate is checked against instead of
+     *               the JVM's (a MinIO with a private CA); null for the JVM's
+     */
+    public S3ObjectStore(String endpoint, String accessKey, String secretKey, String region, String bucket, Path caFile) {
+        MinioClient.Builder b = MinioClient.builder().endpoint(endpoint).credentials(accessKey, secretKey).region(region);
+        if (caFile != null) {
+            b.httpClient(trusting(caFile), true);
+        }
+        this.client = b.build();
         this.bucket = bucket;
+    }
+
+    private static Config requireCredentials(Config config) {
+        config.requireS3Credentials();
+        return config;
+    }
+
+    /** MinIO's default HTTP client, trusting only the CAs of {@code caFile}. */
+    static okhttp3.OkHttpClient trusting(Path caFile) {
+        try (InputStream in = Files.newInputStream(caFile)) {
+            java.util.Collection<? extends java.security.cert.Certificate> cas =
+                    java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in);
+            if (cas.isEmpty()) {
+                throw new IllegalArgumentException(Config.S3_CA_FILE + ": no certificate in " + caFile);
+            }
+            java.security.KeyStore ks = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+            ks.load(null, null);
+            int i = 0;
+            for (java.security.cert.Certificate c : cas) {
+                ks.setCertificateEntry("ca-" + i++, c);
+            }
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(ks);
+            javax.net.ssl.X509TrustManager tm = (javax.net.ssl.X509TrustManager) tmf.getTrustManagers()[0];
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, new javax.net.ssl.TrustManager[] {tm}, null);
+            return io.minio.Http.newDefaultClient().newBuilder().sslSocketFactory(ctx.getSocketFactory(), tm).build();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(Config.S3_CA_FILE + ": cannot read " + caFile, e);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalArgumentException(Config.S3_CA_FILE + ": " + caFile + " is not a PEM bundle of CA certificates: "
+                    + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -52,9 +52,23 @@ final class StatusInterceptor implements ServerInterceptor {
         if (cause instanceof ObjectStore.NoSuchObjectException) {
             return Status.NOT_FOUND.withDescription(cause.getMessage());
         }
-        if (cause instanceof IOException || TransientFailure.in(cause)) {
+        if (cause instanceof IOException || TransientFailure.in(cause) || kafkaUnavailable(cause)) {
             return Status.UNAVAILABLE.withDescription(cause.getMessage());
         }
         return Status.INTERNAL.withDescription(cause.toString());
+    }
+
+    /**
+     * Whether a Kafka client failed because the broker could not be reached or timed out (Kafka's
+     * retriable errors: a timeout, a disconnection, no leader), anywhere in the chain of causes: what
+     * a client seeing a Kafka client used directly (run state, event tails) gets instead of INTERNAL.
+     */
+    static boolean kafkaUnavailable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof org.apache.kafka.common.errors.RetriableException) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -48,7 +48,8 @@ public final class Topics {
 
     /** Creates the topics that do not exist yet (retention: forever; run state compacted). */
     public static void ensure(Config config) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap()))) {
+        try (Admin admin = Admin.create(config.kafkaClients().admin(
+                Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap())))) {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> missing = ALL.stream().filter(t -> !existing.contains(t))
                     .map(t -> new NewTopic(t, config.topicPartitions(), config.topicReplication()).configs(configFor(t)))

@@ -23,6 +23,10 @@ class StatusInterceptorTest {
         assertEquals(Status.Code.UNAVAILABLE, code(new UncheckedIOException(new IOException("storage says no"))));
         assertEquals(Status.Code.UNAVAILABLE, code(new EventBus.UnavailableException("publishing timed out", null)),
                 "Kafka unreachable is UNAVAILABLE too");
+        assertEquals(Status.Code.UNAVAILABLE, code(new org.apache.kafka.common.errors.TimeoutException(
+                "Timeout expired while fetching topic metadata")), "a Kafka client used directly (run state, event tails)");
+        assertEquals(Status.Code.UNAVAILABLE, code(new IllegalStateException("cannot watch",
+                new org.apache.kafka.common.errors.DisconnectException("broker gone"))));
         assertEquals(Status.Code.INTERNAL, code(new IllegalStateException("a bug")));
     }
 }

@@ -42,12 +42,12 @@ final class CoordinatorLoop implements AutoCloseable {
 
     CoordinatorLoop(Config config, RunCoordinator coordinator) {
         this.coordinator = coordinator;
-        this.consumer = new KafkaConsumer<>(Map.of(
+        this.consumer = new KafkaConsumer<>(config.kafkaClients().consumer(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap(),
                 ConsumerConfig.GROUP_ID_CONFIG, Topics.GROUP_COORDINATOR,
                 ConsumerConfig.CLIENT_ID_CONFIG, "lt-coordinator-" + config.instance(),
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest")),
                 new StringDeserializer(), new ByteArrayDeserializer());
         this.loop = new Thread(this::run, "lt-coordinator");
         this.loop.setDaemon(true);
@@ -56,6 +56,11 @@ final class CoordinatorLoop implements AutoCloseable {
     CoordinatorLoop start() {
         loop.start();
         return this;
+    }
+
+    /** False once the loop has stopped on its own (an error it could not handle); for the health service. */
+    boolean alive() {
+        return !running.get() || loop.getState() == Thread.State.NEW || loop.isAlive();
     }
 
     private void run() {

@@ -8,7 +8,8 @@ import io.lttricks.platform.JobWorker;
 import io.lttricks.platform.KafkaRunStateStore;
 import io.lttricks.platform.Platform;
 import io.lttricks.platform.RecipeMapper;
-import io.lttricks.platform.RunStateStore;
+import io.lttricks.platform.ServiceHealth;
+import io.lttricks.platform.ServiceMain;
 import io.lttricks.platform.Topics;
 import io.lttricks.proto.v1.DatasetInfo;
 import io.lttricks.proto.v1.DatasetJob;
@@ -28,10 +29,11 @@ public final class SamplerServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SamplerServer.class);
     public static final String SERVICE = "sampler";
 
-    private final RunStateStore runs;
+    private final KafkaRunStateStore runs;
     private final CoordinatorLoop coordinator;
     private final JobWorker<DatasetJob> datasets;
     private final GrpcServer grpc;
+    private final ServiceHealth health;
 
     public SamplerServer(Platform platform) throws IOException {
         DatasetBuilder builder = new DatasetBuilder(platform);
@@ -41,8 +43,11 @@ public final class SamplerServer implements AutoCloseable {
         this.datasets = new JobWorker<>(platform.config(), Topics.DATASET_JOBS, Topics.GROUP_DATASET, DatasetJob.parser(),
                 (key, job) -> buildDataset(platform, builder, job),
                 (key, job, last) -> failDataset(platform, job, ClientMessages.of(last, platform))).start();
-        this.grpc = new GrpcServer(platform.config().grpcPort(),
+        this.grpc = new GrpcServer(platform.config(),
                 List.of(new SamplerServiceImpl(platform, builder), new RunServiceImpl(platform, runs)));
+        this.health = ServiceHealth.of(platform).part("the run coordinator", coordinator::alive)
+                .part("the data set worker", datasets::alive).part("the run state follower", runs::alive)
+                .attach(grpc).start();
     }
 
     /** Builds a run's training set; a transient failure asks for a retry, any other fails the run. */
@@ -72,6 +77,7 @@ public final class SamplerServer implements AutoCloseable {
 
     @Override
     public void close() {
+        health.close();
         grpc.close();
         datasets.close();
         coordinator.close();
@@ -80,10 +86,11 @@ public final class SamplerServer implements AutoCloseable {
 
     /** Runs the service alone, configured by environment variables (see {@link Config}). */
     public static void main(String[] args) throws Exception {
-        Config config = Config.fromEnvironment(Config.SAMPLER_PORT);
+        Config config = ServiceMain.config(SERVICE, Config.SAMPLER_PORT);
         try (Platform platform = Platform.open(config, SERVICE); SamplerServer server = new SamplerServer(platform)) {
-            LOG.warn("sampler service (with the run service) on port {}; Kafka {}, storage {}/{}", server.port(),
-                    config.kafkaBootstrap(), config.s3Endpoint(), config.s3Bucket());
+            LOG.warn("sampler service (with the run service) on {}; Kafka {}, storage {}/{}",
+                    ServiceMain.describe(config.grpc(), server.port()), config.kafkaBootstrap(), config.s3Endpoint(),
+                    config.s3Bucket());
             Runtime.getRuntime().addShutdownHook(new Thread(server::close));
             server.grpc.awaitTermination();
         }

@@ -11,7 +11,8 @@ import io.lttricks.platform.Keys;
 import io.lttricks.platform.Platform;
 import io.lttricks.core.plan.TrainPlan;
 import io.lttricks.platform.RecipeMapper;
-import io.lttricks.platform.RunStateStore;
+import io.lttricks.platform.ServiceHealth;
+import io.lttricks.platform.ServiceMain;
 import io.lttricks.platform.Topics;
 import io.lttricks.proto.v1.GetTrainStageRequest;
 import io.lttricks.proto.v1.StagePhase;
@@ -34,16 +35,19 @@ public final class TrainerServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TrainerServer.class);
     public static final String SERVICE = "trainer";
 
-    private final RunStateStore runs;
+    private final KafkaRunStateStore runs;
     private final JobWorker<TrainJob> worker;
     private final GrpcServer grpc;
+    private final ServiceHealth health;
 
     public TrainerServer(Platform platform) throws IOException {
         this.runs = new KafkaRunStateStore(platform.config(), platform.bus());
         TrainWorker trainer = new TrainWorker(platform, runs);
         this.worker = new JobWorker<>(platform.config(), Topics.TRAIN_JOBS, Topics.GROUP_TRAINER, TrainJob.parser(),
                 (key, job) -> trainer.handle(job), (key, job, last) -> trainer.giveUp(job, last)).start();
-        this.grpc = new GrpcServer(platform.config().grpcPort(), List.of(new Api(platform)));
+        this.grpc = new GrpcServer(platform.config(), List.of(new Api(platform)));
+        this.health = ServiceHealth.of(platform).part("the training worker", worker::alive)
+                .part("the run state follower", runs::alive).attach(grpc).start();
     }
 
     public int port() {
@@ -52,6 +56,7 @@ public final class TrainerServer implements AutoCloseable {
 
     @Override
     public void close() {
+        health.close();
         grpc.close();
         worker.close();
         runs.close();
@@ -147,9 +152,10 @@ public final class TrainerServer implements AutoCloseable {
 
     /** Runs the service alone, configured by environment variables (see {@link Config}). */
     public static void main(String[] args) throws Exception {
-        Config config = Config.fromEnvironment(Config.TRAINER_PORT);
+        Config config = ServiceMain.config(SERVICE, Config.TRAINER_PORT);
         try (Platform platform = Platform.open(config, SERVICE); TrainerServer server = new TrainerServer(platform)) {
-            LOG.warn("trainer service on port {}; device {}; Kafka {}, storage {}/{}", server.port(),
+            LOG.warn("trainer service on {}; device {}; Kafka {}, storage {}/{}",
+                    ServiceMain.describe(config.grpc(), server.port()),
                     ai.djl.engine.Engine.getInstance().defaultDevice(), config.kafkaBootstrap(), config.s3Endpoint(),
                     config.s3Bucket());
             Runtime.getRuntime().addShutdownHook(new Thread(server::close));

@@ -47,6 +47,17 @@ public final class InMemoryEventBus implements EventBus {
         return this;
     }
 
+    /**
+     * Fails, as an unreachable broker, while publications on any topic are set to fail
+     * ({@link #failNext} with a null topic); each probe counts as one of those publications.
+     */
+    @Override
+    public void probe() {
+        if (failOnly == null && failures.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+            throw new UnavailableException("Kafka does not answer (failure injected by the test)", null);
+        }
+    }
+
     /** Calls {@code listener} with every later publication, on the publishing thread, after recording it. */
     public InMemoryEventBus onPublish(Consumer<Published> listener) {
         listeners.add(listener);

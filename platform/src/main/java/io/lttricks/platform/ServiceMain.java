@@ -1,0 +1,33 @@
+package io.lttricks.platform;
+
+import java.io.UncheckedIOException;
+
+/**
+ * The start of a service's {@code main}: its configuration, checked before anything connects, so
+ * that a missing credential or an unsafe exposure stops the process with one line that names the
+ * setting instead of a stack trace.
+ */
+public final class ServiceMain {
+    private ServiceMain() {
+    }
+
+    /** The configuration from the environment; exits (status 2) with the reason when it cannot serve. */
+    public static Config config(String service, int defaultPort) {
+        try {
+            Config config = Config.fromEnvironment(defaultPort);
+            config.requireS3Credentials();
+            config.grpc().checkExposure(config.grpcPort());
+            return config;
+        } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
+            System.err.println(service + " service cannot start: " + e.getMessage());
+            System.exit(2);
+            throw e;
+        }
+    }
+
+    /** How the gRPC server is reached, for the start-up log line (no secret in it). */
+    public static String describe(GrpcSecurity s, int port) {
+        return s.bind() + ":" + port + (s.tls() ? " (TLS" + (s.clientCa() != null ? ", client certificates" : "") + ")"
+                : " (plaintext)") + (s.tokens().isEmpty() ? "" : ", " + s.tokens().size() + " accepted token(s)");
+    }
+}
