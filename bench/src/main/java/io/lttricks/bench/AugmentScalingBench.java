@@ -94,6 +94,7 @@ final class AugmentScalingBench implements Callable<Integer> {
                     Config.S3_SECRET_KEY, SECRET_KEY,
                     Config.DATA_DIR, data.dataDir().toAbsolutePath().toString(),
                     Config.TOPIC_PARTITIONS, String.valueOf(Math.max(shards, 1))));
+            env.put(io.lttricks.platform.GrpcSecurity.BIND, "127.0.0.1");   // replicas on this machine only: no tokens needed
             Config config = Config.from(env, 0);
             try (ObjectStore store = ObjectStore.connect(config)) {
                 store.ensureBucket();

@@ -110,7 +110,11 @@ class ManifestsTest {
             assertEquals(port, c.path("readinessProbe").path("grpc").path("port").asInt());
             assertEquals(port, c.path("livenessProbe").path("grpc").path("port").asInt());
             assertTrue(c.path("readinessProbe").path("grpc").path("service").asText().startsWith("lttricks.v1."));
+            assertEquals(io.lttricks.platform.GrpcServer.LIVENESS, c.path("livenessProbe").path("grpc").path("service").asText(),
+                    e.getKey() + ": liveness asks whether the process works, not whether Kafka answers");
             assertEquals(String.valueOf(port), env(c, Config.GRPC_PORT));
+            assertEquals("lttricks-grpc", secretOf(c, io.lttricks.platform.GrpcSecurity.TOKENS),
+                    e.getKey() + " listens on every interface: it needs its tokens, from the Secret lttricks-grpc");
             assertEquals(port, base.one("Service", e.getKey()).path("spec").path("ports").get(0).path("port").asInt());
             assertTrue(c.path("securityContext").path("readOnlyRootFilesystem").asBoolean(), e.getKey());
         }
@@ -161,7 +165,8 @@ class ManifestsTest {
                 for (JsonNode c : w.path("spec").path("template").path("spec").path("containers")) {
                     for (JsonNode e : c.path("env")) {
                         String n = e.path("name").asText().toUpperCase(java.util.Locale.ROOT);
-                        if (n.contains("SECRET") || n.contains("PASSWORD") || n.contains("ACCESS_KEY") || n.contains("ROOT_USER")) {
+                        if (n.contains("SECRET") || n.contains("PASSWORD") || n.contains("ACCESS_KEY") || n.contains("ROOT_USER")
+                                || n.contains("TOKEN") || n.contains("JAAS")) {
                             assertTrue(e.path("valueFrom").has("secretKeyRef"), r.name() + ": " + n + " must come from a Secret");
                             assertFalse(e.has("value"), r.name() + ": " + n + " has a literal value");
                         }
@@ -171,7 +176,8 @@ class ManifestsTest {
             for (JsonNode cm : r.ofKind("ConfigMap")) {
                 for (Iterator<String> it = cm.path("data").fieldNames(); it.hasNext(); ) {
                     String k = it.next().toUpperCase(java.util.Locale.ROOT);
-                    assertFalse(k.contains("SECRET") || k.contains("PASSWORD") || k.contains("ACCESS_KEY"),
+                    assertFalse(k.contains("SECRET") || k.contains("PASSWORD") || k.contains("ACCESS_KEY") || k.contains("TOKEN")
+                            || k.contains("JAAS"),
                             r.name() + ": ConfigMap key " + k);
                 }
             }
@@ -181,9 +187,12 @@ class ManifestsTest {
     @Test
     void configMapKeysAreSettingsTheServicesRead() throws Exception {
         Set<String> known = new HashSet<>();
-        for (Field f : Config.class.getFields()) {
-            if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class) {
-                known.add((String) f.get(null));
+        for (Class<?> settings : List.of(Config.class, io.lttricks.platform.GrpcSecurity.class,
+                io.lttricks.platform.KafkaClients.class)) {
+            for (Field f : settings.getFields()) {
+                if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class) {
+                    known.add((String) f.get(null));
+                }
             }
         }
         known.addAll(Set.of("LT_CACHE_DIR", "DJL_CACHE_DIR", "ENGINE_CACHE_DIR", "DJL_OFFLINE", "HOME", "JAVA_TOOL_OPTIONS"));
@@ -194,7 +203,8 @@ class ManifestsTest {
                 }
                 for (Iterator<String> it = cm.path("data").fieldNames(); it.hasNext(); ) {
                     String k = it.next();
-                    assertTrue(known.contains(k), r.name() + ": " + k + " is not a setting the services read");
+                    assertTrue(known.contains(k) || k.matches("LT_KAFKA_(SECURITY|SASL|SSL)_[A-Z_]+"),
+                            r.name() + ": " + k + " is not a setting the services read");
                 }
             }
         }
@@ -220,6 +230,8 @@ class ManifestsTest {
         JsonNode submit = RENDERED.get("jobs").one("Job", "submit-run");
         assertEquals("true", submit.path("spec").path("template").path("metadata").path("labels")
                 .path("lttricks.io/client").asText(), "the submit job may reach the run service");
+        assertEquals("lttricks-grpc", secretOf(submit.path("spec").path("template").path("spec").path("containers").get(0),
+                "LT_TOKEN"), "the submit job sends the services' token");
     }
 
     /** What a Kafka bootstrap address of a Strimzi cluster says: {cluster, namespace}. */
@@ -467,6 +479,17 @@ class ManifestsTest {
                 .path("containers").get(0).path("image").asText();
         assertFalse(image.matches("^(docker\\.io/)?minio/minio(:.*)?$") || image.startsWith("quay.io/minio/minio"),
                 image + " is no longer published");
+    }
+
+    /** The Secret an environment variable of {@code container} comes from, or null. */
+    static String secretOf(JsonNode container, String name) {
+        for (JsonNode e : container.path("env")) {
+            if (e.path("name").asText().equals(name)) {
+                JsonNode ref = e.path("valueFrom").path("secretKeyRef");
+                return ref.isMissingNode() ? null : ref.path("name").asText();
+            }
+        }
+        return null;
     }
 
     private static String env(JsonNode container, String name) {
