@@ -132,6 +132,9 @@ class EmbeddedRestartTest {
                 long cpu0 = raftCpuNanos();
                 Thread.sleep(3000);
                 Duration used = Duration.ofNanos(raftCpuNanos() - cpu0);
+                System.out.printf("start %d on the old directory (%s): %d ms with a produce and consume; raft CPU"
+                        + " over 3 quiet seconds: %d ms%n", round, round == 1 ? "after kill -9" : "after a clean stop",
+                        took.toMillis(), used.toMillis());
                 assertTrue(used.compareTo(QUIET_CPU_LIMIT) < 0, "the raft thread used " + used + " of CPU in 3 s of quiet");
                 long t1 = System.nanoTime();
                 roundTrip(kafka.bootstrapServers(), "round " + round + " again");
