@@ -35,6 +35,7 @@ public final class ServiceHealth implements AutoCloseable {
     /** The object whose existence the storage check asks about (it need not exist). */
     public static final String STORAGE_PROBE_KEY = "lt-health/probe";
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
+    private final Duration probeTimeout;
 
     /** A check of a dependency: returns when it answers, throws when it does not. */
     @FunctionalInterface
@@ -51,6 +52,7 @@ public final class ServiceHealth implements AutoCloseable {
         final Probe probe;
         long failingSince = -1;
         String lastError;
+        final java.util.concurrent.atomic.AtomicBoolean inFlight = new java.util.concurrent.atomic.AtomicBoolean();
 
         Dependency(String name, Probe probe) {
             this.name = name;
@@ -81,6 +83,12 @@ public final class ServiceHealth implements AutoCloseable {
      * @param clock    nanoseconds, as {@link System#nanoTime} (tests pass their own)
      */
     public ServiceHealth(Duration grace, Duration interval, LongSupplier clock) {
+        this(grace, interval, clock, PROBE_TIMEOUT);
+    }
+
+    /** @param probeTimeout how long one check of a dependency may take before it counts as no answer */
+    ServiceHealth(Duration grace, Duration interval, LongSupplier clock, Duration probeTimeout) {
+        this.probeTimeout = probeTimeout;
         this.graceNanos = grace.toNanos();
         this.interval = interval;
         this.clock = clock;
@@ -159,7 +167,7 @@ public final class ServiceHealth implements AutoCloseable {
         }
         boolean serving = alive;
         for (Dependency d : dependencies) {
-            String error = run(d.probe);
+            String error = run(d);
             long now = clock.getAsLong();
             if (error == null) {
                 if (d.failingSince >= 0) {
@@ -196,21 +204,38 @@ public final class ServiceHealth implements AutoCloseable {
         return next;
     }
 
-    /** Runs a probe with a time limit; null when it answered, else what went wrong. */
-    private String run(Probe probe) {
-        Future<?> f = probes.submit(() -> {
-            probe.check();
-            return null;
-        });
+    /**
+     * Runs a probe with a time limit; null when it answered, else what went wrong. A probe still
+     * hanging from an earlier check is not started again (one thread per dependency at most).
+     */
+    private String run(Dependency d) {
+        if (!d.inFlight.compareAndSet(false, true)) {
+            return "no answer to the check started earlier";
+        }
+        Probe probe = d.probe;
+        Future<?> f;
         try {
-            f.get(PROBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            f = probes.submit(() -> {
+                try {
+                    probe.check();
+                    return null;
+                } finally {
+                    d.inFlight.set(false);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            d.inFlight.set(false);
+            return "closing";
+        }
+        try {
+            f.get(probeTimeout.toMillis(), TimeUnit.MILLISECONDS);
             return null;
         } catch (java.util.concurrent.ExecutionException e) {
             Throwable c = e.getCause();
             return c.getClass().getSimpleName() + (c.getMessage() != null ? ": " + c.getMessage() : "");
         } catch (java.util.concurrent.TimeoutException e) {
             f.cancel(true);
-            return "no answer within " + PROBE_TIMEOUT.toSeconds() + " s";
+            return "no answer within " + probeTimeout.toMillis() + " ms";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "interrupted";

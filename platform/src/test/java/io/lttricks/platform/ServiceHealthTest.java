@@ -131,6 +131,36 @@ class ServiceHealthTest {
     }
 
     @Test
+    void aDependencyThatHangsCountsAsNotAnsweringAndIsNotAskedTwiceAtOnce() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try (ServiceHealth health = new ServiceHealth(Duration.ofSeconds(30), Duration.ofSeconds(1), now::get,
+                Duration.ofMillis(200)).dependency("storage", () -> {
+                    calls.incrementAndGet();
+                    while (release.getCount() > 0) {   // deaf to interruption, as a stuck socket read
+                        try {
+                            release.await();
+                        } catch (InterruptedException ignored) {
+                            // keep hanging
+                        }
+                    }
+                })) {
+            assertTrue(health.checkNow().serving());
+            advance(31);
+            ServiceHealth.Status s = health.checkNow();
+            assertFalse(s.serving());
+            assertTrue(s.problems().get(0).contains("storage has not answered"), s.problems().toString());
+            assertEquals(1, calls.get(), "one hanging check at a time, not one more thread per check");
+            release.countDown();
+            long deadline = System.currentTimeMillis() + 5000;
+            while (!health.checkNow().serving() && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
+            }
+            assertTrue(health.status().serving(), "it answers again");
+        }
+    }
+
+    @Test
     void theServicesCheckOnTheirOwnEverySecondsAndReport() throws Exception {
         AtomicBoolean worker = new AtomicBoolean(true);
         try (GrpcServer grpc = new GrpcServer(0, List.of(new RunServiceGrpc.RunServiceImplBase() { }));
