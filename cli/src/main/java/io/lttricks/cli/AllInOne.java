@@ -72,7 +72,12 @@ public final class AllInOne implements AutoCloseable {
      */
     public static AllInOne start(Path stateDir, Path dataDir, Ports ports, int augmentWorkers,
                                  Map<String, String> extraEnv) throws IOException {
-        Owner.only(stateDir);
+        // The owner's only: a directory made here, or one that is already a state directory (never
+        // a shared one like /tmp or a home directory given as --state-dir).
+        if (!Files.exists(stateDir) || Files.exists(stateDir.resolve(ENDPOINTS)) || Files.isDirectory(stateDir.resolve("kafka"))) {
+            Owner.only(stateDir);
+        }
+        Files.createDirectories(stateDir);
         EmbeddedKafka kafka = EmbeddedKafka.start(stateDir.resolve("kafka"), ports.kafka());
         String accessKey = "lt-" + random(12);
         String secretKey = random(32);
@@ -104,21 +109,21 @@ public final class AllInOne implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(all.exitHook);
         try {
             all.startServices(ports, augmentWorkers, dataDir);
+            all.endpoints.put("kafka", kafka.bootstrapServers());
+            all.endpoints.put("s3", s3.endpoint());
+            all.endpoints.put("bucket", config.s3Bucket());
+            ObjectMapper json = new ObjectMapper();
+            Owner.write(stateDir.resolve(ENDPOINTS), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(all.endpoints));
+            Map<String, String> credentials = new LinkedHashMap<>();
+            credentials.put("s3", s3.endpoint());
+            credentials.put("bucket", config.s3Bucket());
+            credentials.put("access_key", accessKey);
+            credentials.put("secret_key", secretKey);
+            Owner.write(stateDir.resolve(CREDENTIALS), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(credentials));
         } catch (IOException | RuntimeException e) {
             all.close();
             throw e;
         }
-        all.endpoints.put("kafka", kafka.bootstrapServers());
-        all.endpoints.put("s3", s3.endpoint());
-        all.endpoints.put("bucket", config.s3Bucket());
-        ObjectMapper json = new ObjectMapper();
-        Owner.write(stateDir.resolve(ENDPOINTS), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(all.endpoints));
-        Map<String, String> credentials = new LinkedHashMap<>();
-        credentials.put("s3", s3.endpoint());
-        credentials.put("bucket", config.s3Bucket());
-        credentials.put("access_key", accessKey);
-        credentials.put("secret_key", secretKey);
-        Owner.write(stateDir.resolve(CREDENTIALS), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(credentials));
         return all;
     }
 
