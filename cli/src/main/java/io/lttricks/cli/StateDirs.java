@@ -1,12 +1,7 @@
 package io.lttricks.cli;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * Whether a state directory of {@code lt up} / {@code lt run} is in use: its Kafka broker holds a
@@ -26,25 +21,13 @@ final class StateDirs {
 
     static IllegalStateException busy(Path stateDir) {
         return new IllegalStateException("the state directory " + stateDir + " is in use by another 'lt up' or 'lt run'"
-                + " (its Kafka broker holds " + stateDir.resolve("kafka").resolve(".lock") + "): stop that one, or"
+                + " (its Kafka broker holds " + stateDir.resolve("kafka").resolve(io.lttricks.embedded.EmbeddedKafka.LOCK_FILE)
+                + "): stop that one, or"
                 + " give this one another --state-dir");
     }
 
     static boolean inUse(Path stateDir) throws IOException {
-        Path lock = stateDir.resolve("kafka").resolve(".lock");
-        if (!Files.isRegularFile(lock)) {
-            return false;
-        }
-        try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.WRITE)) {
-            FileLock l = ch.tryLock();
-            if (l == null) {
-                return true;
-            }
-            l.release();
-            return false;
-        } catch (OverlappingFileLockException e) {
-            return true;
-        }
+        return io.lttricks.embedded.EmbeddedKafka.inUse(stateDir.resolve("kafka"));
     }
 
     /** A failure to start the system, with a lock taken meanwhile said as {@link #busy}. */

@@ -164,7 +164,7 @@ class LtMessagesTest {
     @Test
     void aSecondSystemOnABusyStateDirectorySaysSoInOneLine() throws Exception {
         Path state = tmp.resolve("state");
-        Path lock = Files.createDirectories(state.resolve("kafka")).resolve(".lock");
+        Path lock = Files.createDirectories(state.resolve("kafka")).resolve(io.lttricks.embedded.EmbeddedKafka.LOCK_FILE);
         try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock held = ch.lock()) {
             LtTest.Run r = assertTimeoutPreemptively(Duration.ofSeconds(120),

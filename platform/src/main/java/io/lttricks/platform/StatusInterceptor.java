@@ -55,7 +55,9 @@ final class StatusInterceptor implements ServerInterceptor {
         if (cause instanceof IOException || TransientFailure.in(cause) || kafkaUnavailable(cause)) {
             return Status.UNAVAILABLE.withDescription(cause.getMessage());
         }
-        return Status.INTERNAL.withDescription(cause.toString());
+        // The exception's text may hold server paths or data: the client gets its kind, the log the rest.
+        return Status.INTERNAL.withDescription("internal error (" + cause.getClass().getSimpleName()
+                + "); the server's log has the details");
     }
 
     /**
