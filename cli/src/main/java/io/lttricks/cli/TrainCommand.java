@@ -64,7 +64,7 @@ final class TrainCommand implements Callable<Integer> {
     boolean resume;
 
 
-    @Option(names = "--loader-threads", paramLabel = "N", description = "Threads preparing batches (default: 1 for CIFAR, all cores for image files).")
+    @Option(names = "--loader-threads", paramLabel = "N", description = "Threads preparing batches (default: 1 for CIFAR, all cores but one for image files).")
     int loaderThreads;
 
 

@@ -43,7 +43,7 @@ public final class TrainingRun {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
-     * @param loaderThreads      threads preparing batches (0: 1 for in-memory images, all cores otherwise)
+     * @param loaderThreads      threads preparing batches (0: 1 for in-memory images, all cores but one otherwise)
      * @param maxBatchesPerEpoch cap on steps per epoch (0 = none): for benchmarks and smoke tests
      */
     public record Options(Path dataDir, boolean download, int loaderThreads, int evalBatchSize, int maxBatchesPerEpoch) {
