@@ -32,8 +32,11 @@ final class RunDisplay {
             case DATASET -> console.note(stage + "training set ready: " + e.getDataset().getCountsCount() + " classes, counts "
                     + brief(e.getDataset().getCountsList()));
             case QUEUED -> console.note(stage + "queued on " + e.getQueued().getTopic());
-            case STARTED -> console.note(stage + "started by " + e.getStarted().getWorker()
-                    + (e.getStarted().getResumedAfterEpoch() > 0 ? ", resumed after epoch " + e.getStarted().getResumedAfterEpoch() : ""));
+            case STARTED -> {
+                e.getStarted().getSkippedCheckpointsList().forEach(skip -> console.note(stage + skip));
+                console.note(stage + "started by " + e.getStarted().getWorker() + (e.getStarted().getResumedAfterEpoch() > 0
+                        ? ", resumed after epoch " + e.getStarted().getResumedAfterEpoch() : ""));
+            }
             case PROGRESS -> progress(stage, e.getProgress());
             case CHECKPOINT -> {
                 if (e.getCheckpoint().getLast()) {

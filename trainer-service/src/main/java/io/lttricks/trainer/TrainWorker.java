@@ -117,15 +117,16 @@ final class TrainWorker {
         }
         RunLayout.Stage dir = new RunLayout.Stage(platform.config().workDir().resolve(prefix));
         Files.createDirectories(dir.checkpoints());
-        Path resumeFrom = null;
         List<String> stored = platform.store().list(Keys.checkpoints(prefix), Keys::isCheckpoint);
-        if (!stored.isEmpty()) {
-            String latest = stored.get(stored.size() - 1);
-            resumeFrom = platform.store().getFile(latest,
-                    dir.checkpoints().resolve(latest.substring(latest.lastIndexOf('/') + 1)));
-            if (platform.store().exists(Keys.history(prefix))) {
-                platform.store().getFile(Keys.history(prefix), dir.history());
-            }
+        List<Path> local = new java.util.ArrayList<>();
+        for (String key : stored) {
+            local.add(platform.store().getFile(key, dir.checkpoints().resolve(key.substring(key.lastIndexOf('/') + 1))));
+        }
+        List<String> skipped = new java.util.ArrayList<>();
+        Path resumeFrom = io.lttricks.core.train.Checkpoint.newestValid(local, skipped::add);
+        skipped.forEach(s -> LOG.warn("run {} stage {}: {}", runId, plan.name(), s));
+        if (resumeFrom != null && platform.store().exists(Keys.history(prefix))) {
+            platform.store().getFile(Keys.history(prefix), dir.history());
         }
         Datasets.Loaded loaded = data.load(recipe.dataset(), job.getManifestKey());
         Path generated = job.getGeneratedKey().isBlank() ? null : new GeneratedSets(platform).download(job.getGeneratedKey());
@@ -133,7 +134,7 @@ final class TrainWorker {
         int resumedAfter = resumeFrom == null ? 0 : io.lttricks.core.train.Checkpoint.readMeta(resumeFrom).epoch();
         platform.bus().event(RunEvent.newBuilder().setRunId(runId).setStage(plan.name()).setStarted(StageStarted.newBuilder()
                 .setWorker(TrainerServer.SERVICE + "/" + platform.config().instance()).setTotal(plan.epochs())
-                .setResumedAfterEpoch(resumedAfter)));
+                .setResumedAfterEpoch(resumedAfter).addAllSkippedCheckpoints(skipped)));
         try (NDManager manager = NDManager.newBaseManager(Engine.getInstance().defaultDevice())) {
             StageRunner.train(new StageRunner.Inputs(plan, job.getStageIndex(), runId, recipe.backbone(),
                             recipe.seedOrDefault(), loaded.train(), loaded.test(), generated, weights, resumeFrom),

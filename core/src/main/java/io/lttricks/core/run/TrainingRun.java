@@ -159,7 +159,7 @@ public final class TrainingRun {
                 StageRunner.train(new StageRunner.Inputs(plan, index, resolved.recipe().name(),
                                 resolved.recipe().backbone(), seed, train, data.test(),
                                 plan.generated() == null ? null : generatedSets.get(plan.generated()), weights,
-                                StageTrainer.latestCheckpoint(dir)),
+                                StageTrainer.latestCheckpoint(dir, listener::onNote)),
                         dir, listener, options.stage(), manager);
             }
             Path reportFile = dir.report();

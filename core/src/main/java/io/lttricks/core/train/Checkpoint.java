@@ -53,11 +53,19 @@ public final class Checkpoint {
      * @param epoch      epochs of the stage completed
      * @param inputShape C, H, W of the network input
      * @param rng        how the random state is derived (see the class comment)
+     * @param sha256     SHA-256 of each other entry (model.params, optimizer.bin), hex: {@link #verify}
+     *                   checks them (null in checkpoints written before 2026-12-01: only the zip's CRCs)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Meta(String format, String run, String stage, int stageIndex, int epoch, int epochs,
                        String backbone, int numClasses, List<Long> inputShape, long seed, String rng,
-                       List<String> classes, int[] trainCounts, TrainPlan plan, Double lastLoss, String createdAt) {
+                       List<String> classes, int[] trainCounts, TrainPlan plan, Double lastLoss, String createdAt,
+                       java.util.Map<String, String> sha256) {
+        /** This meta with the entries' digests. */
+        Meta withSha256(java.util.Map<String, String> digests) {
+            return new Meta(format, run, stage, stageIndex, epoch, epochs, backbone, numClasses, inputShape, seed, rng,
+                    classes, trainCounts, plan, lastLoss, createdAt, digests);
+        }
     }
 
     private Checkpoint() {
@@ -68,19 +76,27 @@ public final class Checkpoint {
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
         try {
+            java.util.Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(1 << 20);
+            DataOutputStream out = new DataOutputStream(bytes);
+            model.saveParameters(out);
+            out.flush();
+            entries.put(MODEL, bytes.toByteArray());
+            if (optimizer != null) {
+                bytes.reset();
+                optimizer.save(out);
+                out.flush();
+                entries.put(OPTIMIZER, bytes.toByteArray());
+            }
+            java.util.Map<String, String> digests = new java.util.TreeMap<>();
+            entries.forEach((name, data) -> digests.put(name, sha256(data)));
             try (ZipOutputStream zip = new ZipOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16))) {
                 zip.putNextEntry(new ZipEntry(META));
-                zip.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(meta));
+                zip.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(meta.withSha256(digests)));
                 zip.closeEntry();
-                zip.putNextEntry(new ZipEntry(MODEL));
-                DataOutputStream out = new DataOutputStream(zip);
-                model.saveParameters(out);
-                out.flush();
-                zip.closeEntry();
-                if (optimizer != null) {
-                    zip.putNextEntry(new ZipEntry(OPTIMIZER));
-                    optimizer.save(out);
-                    out.flush();
+                for (var e : entries.entrySet()) {
+                    zip.putNextEntry(new ZipEntry(e.getKey()));
+                    zip.write(e.getValue());
                     zip.closeEntry();
                 }
             }
@@ -88,6 +104,59 @@ public final class Checkpoint {
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    private static String sha256(byte[] data) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Reads the whole checkpoint and checks it: a readable zip (every entry's CRC), its meta, the
+     * model's parameters, and each entry's SHA-256 where the meta records one.
+     *
+     * @throws IOException saying what is wrong (truncated, bit-flipped, missing an entry)
+     */
+    public static Meta verify(Path file) throws IOException {
+        Meta meta = readMeta(file);
+        try (ZipFile zip = open(file)) {
+            if (zip.getEntry(MODEL) == null) {
+                throw new IOException(file + " holds no model parameters");
+            }
+            for (ZipEntry e : java.util.Collections.list(zip.entries())) {
+                byte[] data;
+                try (InputStream in = zip.getInputStream(e)) {
+                    data = in.readAllBytes();
+                } catch (java.util.zip.ZipException ex) {
+                    throw new IOException(file + ": entry " + e.getName() + " is damaged (" + ex.getMessage() + ")", ex);
+                }
+                String expected = meta.sha256() == null ? null : meta.sha256().get(e.getName());
+                if (expected != null && !expected.equals(sha256(data))) {
+                    throw new IOException(file + ": entry " + e.getName() + " does not match its SHA-256 (damaged)");
+                }
+            }
+        }
+        return meta;
+    }
+
+    /**
+     * The newest of {@code candidates} (oldest first) that {@link #verify verifies}, or null; each one
+     * skipped is reported to {@code skipped} with the reason.
+     */
+    public static Path newestValid(List<Path> candidates, java.util.function.Consumer<String> skipped) {
+        for (int i = candidates.size() - 1; i >= 0; i--) {
+            try {
+                verify(candidates.get(i));
+                return candidates.get(i);
+            } catch (IOException e) {
+                skipped.accept("checkpoint " + candidates.get(i).getFileName() + " is unusable and is skipped: "
+                        + e.getMessage());
+            }
+        }
+        return null;
     }
 
     public static Meta readMeta(Path file) throws IOException {

@@ -194,10 +194,14 @@ public final class StageTrainer {
         return out;
     }
 
-    /** The latest periodic checkpoint of a stage, or null. */
-    public static Path latestCheckpoint(RunLayout.Stage dir) throws IOException {
-        List<Path> periodic = dir.periodicCheckpoints();
-        return periodic.isEmpty() ? null : periodic.get(periodic.size() - 1);
+    /**
+     * The newest periodic checkpoint of a stage that verifies (see {@link Checkpoint#verify}), or null;
+     * a damaged newer one (truncated, bit-flipped) is reported to {@code notes} and skipped, so the
+     * stage resumes from the one before.
+     */
+    public static Path latestCheckpoint(RunLayout.Stage dir, java.util.function.Consumer<String> notes)
+            throws IOException {
+        return Checkpoint.newestValid(dir.periodicCheckpoints(), notes);
     }
 
     /** The stage's sampler: its own, switched after the DRS start epoch when it has DRS. */
@@ -351,7 +355,7 @@ public final class StageTrainer {
                 List.of((long) transform.channels(), (long) transform.height(), (long) transform.width()), seed,
                 "counter-based: Seeds.stream(seed, purpose, stage, epoch[, batch]); resume continues at epoch + 1",
                 train.classNames(), referenceCounts != null ? referenceCounts : train.classCounts(), plan, lastLoss,
-                Instant.now().toString());
+                Instant.now().toString(), null);
     }
 
     private void prunePeriodic() throws IOException {

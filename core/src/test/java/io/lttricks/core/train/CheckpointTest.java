@@ -44,7 +44,7 @@ class CheckpointTest {
         Path file = tmp.resolve("a.ckpt");
         Checkpoint.write(file, new Checkpoint.Meta(Checkpoint.FORMAT, "run", "train", 0, 2, 200, "resnet32", 10,
                 List.of(3L, 32L, 32L), 0, "rng", List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j"),
-                new int[] {5000, 2997, 1796, 1077, 645, 387, 232, 139, 83, 50}, plan(), 1.0, "now"), model, null);
+                new int[] {5000, 2997, 1796, 1077, 645, 387, 232, 139, 83, 50}, plan(), 1.0, "now", null), model, null);
         return file;
     }
 
@@ -107,5 +107,33 @@ class CheckpointTest {
         IOException e = assertThrows(IOException.class, () -> Checkpoint.readMeta(f));
         assertTrue(e.getMessage().contains("lttricks-checkpoint/9") && e.getMessage().contains("version that wrote it"),
                 e.getMessage());
+    }
+
+    /** A truncated or bit-flipped newest checkpoint is found out, and the newest sound one taken instead. */
+    @Test
+    void aDamagedNewestCheckpointFallsBackToTheNewestSoundOne() throws IOException {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Backbone model = Backbones.create("resnet32", 10);
+            model.initialize(m, DataType.FLOAT32, new Shape(1, 3, 32, 32));
+            Path good = write(model);
+            Checkpoint.Meta meta = Checkpoint.verify(good);
+            assertTrue(meta.sha256().containsKey(Checkpoint.MODEL) && meta.sha256().containsKey(Checkpoint.META) == false);
+            byte[] bytes = Files.readAllBytes(good);
+            Path truncated = tmp.resolve("epoch-0004.ckpt");
+            Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+            Path flipped = tmp.resolve("epoch-0005.ckpt");
+            byte[] f = bytes.clone();
+            f[f.length / 2] ^= 0x10;
+            Files.write(flipped, f);
+            for (Path bad : new Path[] {truncated, flipped}) {
+                IOException e = assertThrows(IOException.class, () -> Checkpoint.verify(bad));
+                assertTrue(e.getMessage().contains(bad.getFileName().toString()), e.getMessage());
+            }
+            List<String> skipped = new java.util.ArrayList<>();
+            assertEquals(good, Checkpoint.newestValid(List.of(good, truncated, flipped), skipped::add));
+            assertEquals(2, skipped.size(), skipped.toString());
+            assertTrue(skipped.get(0).contains("epoch-0005.ckpt") && skipped.get(0).contains("skipped"), skipped.toString());
+            assertEquals(null, Checkpoint.newestValid(List.of(truncated), s -> { }));
+        }
     }
 }
