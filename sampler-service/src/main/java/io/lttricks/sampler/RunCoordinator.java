@@ -44,6 +44,14 @@ final class RunCoordinator {
     private final RunStateStore runs;
     private final Map<String, Long> lastProgressWrite = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, List<StagePlan>> plans = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The runs whose end this coordinator has announced, the most recent {@value #ANNOUNCED_KEPT}. */
+    private final Map<String, Boolean> announced = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > ANNOUNCED_KEPT;
+        }
+    };
+    private static final int ANNOUNCED_KEPT = 10_000;
 
     /** @param store only to name its bucket (checkpoint references are keys of it) */
     RunCoordinator(EventBus bus, ObjectStore store, RunStateStore runs) {
@@ -65,8 +73,13 @@ final class RunCoordinator {
                 return;
             }
         }
-        if (isEnded(run) && !e.hasEvaluation()) {
-            return;
+        if (isEnded(run)) {
+            if ((e.hasFailed() || e.hasCancel() || e.hasEvaluation()) && !announced(run.getRunId())) {
+                announceEnd(run);   // this event may have ended the run, its announcement failing
+            }
+            if (!e.hasEvaluation()) {
+                return;
+            }
         }
         if ((e.hasStarted() || e.hasProgress() || e.hasShard()) && indexOf(run, e.getStage()) >= 0
                 && run.getStages(indexOf(run, e.getStage())).getPhase() == StagePhase.STAGE_SUCCEEDED) {
@@ -229,12 +242,36 @@ final class RunCoordinator {
         finish(run, RunPhase.RUN_SUCCEEDED, "all stages done");
     }
 
+    /**
+     * Ends the run: its state first, then the {@link RunFinished} event. In this order a watcher
+     * that starts reading after the state check sees the event; and when publishing the event
+     * fails, the event that ended the run is handled again and announces the end then
+     * ({@link #announceEnd}), so a watcher never waits for an end that was only recorded.
+     */
     private void finish(RunStatus run, RunPhase phase, String message) {
         plans.remove(run.getRunId());
         lastProgressWrite.remove(run.getRunId());
-        runs.put(run.toBuilder().setPhase(phase).setMessage(message).build());
+        announceEnd(runs.put(run.toBuilder().setPhase(phase).setMessage(message).build()));
+    }
+
+    /**
+     * Publishes the end of an ended run, and remembers having done so. An event that ended a run
+     * delivered again announces the end only when this coordinator has not: after a restart it
+     * announces it once more (a second {@link RunFinished} costs nothing, a watcher stops at the
+     * first; a missing one leaves watchers waiting).
+     */
+    private void announceEnd(RunStatus run) {
         bus.event(RunEvent.newBuilder().setRunId(run.getRunId())
-                .setFinished(RunFinished.newBuilder().setPhase(phase).setMessage(message)));
+                .setFinished(RunFinished.newBuilder().setPhase(run.getPhase()).setMessage(run.getMessage())));
+        synchronized (announced) {
+            announced.put(run.getRunId(), Boolean.TRUE);
+        }
+    }
+
+    private boolean announced(String runId) {
+        synchronized (announced) {
+            return announced.containsKey(runId);
+        }
     }
 
     /** The run's plans, parsed once per run (they were resolved at submission and never change). */

@@ -99,12 +99,17 @@ class RunCoordinatorTest {
                 .setMetrics(Metrics.newBuilder().setTop1Error(0.5).setImages(100))));
     }
 
-    /** Every stage done and evaluated, in the order the services would report it. */
-    void runToTheEnd() {
+    /** Every stage done, none evaluated yet. */
+    void everyStageDone() {
         datasetReady();
         completed("first", finalKey(0, "first"));
         completed("cam", GENERATED);
         completed("deferred", finalKey(2, "deferred"));
+    }
+
+    /** Every stage done and evaluated, in the order the services would report it. */
+    void runToTheEnd() {
+        everyStageDone();
         evaluated("first");
         evaluated("deferred");
     }
@@ -230,10 +235,7 @@ class RunCoordinatorTest {
 
     @Test
     void theRunSucceedsOnlyWhenEveryTrainingStageHasItsMetrics() {
-        datasetReady();
-        completed("first", finalKey(0, "first"));
-        completed("cam", GENERATED);
-        completed("deferred", finalKey(2, "deferred"));
+        everyStageDone();
         assertEquals(RunPhase.RUN_RUNNING, state().getPhase(), "every stage done, none evaluated");
         evaluated("deferred");
         assertEquals(RunPhase.RUN_RUNNING, state().getPhase(), "the first stage has no metrics yet");
@@ -322,6 +324,45 @@ class RunCoordinatorTest {
         completed("first", finalKey(0, "first"));
         assertEquals(1, evalJobs().size());
         assertEquals(1, camJobs().size());
+    }
+
+    @Test
+    void anEndWhoseAnnouncementCouldNotBePublishedIsAnnouncedWhenHandledAgain() {
+        datasetReady();
+        bus.failNext(1, Topics.EVENTS);
+        RunEvent.Builder failed = event().setStage("first").setFailed(StageFailed.newBuilder().setReason("disk full"));
+        assertThrows(EventBus.UnavailableException.class, () -> coordinator.handle(failed.build()));
+        assertEquals(RunPhase.RUN_FAILED, state().getPhase(), "the state was written before the announcement");
+        assertEquals(List.of(), bus.events(RunEvent.KindCase.FINISHED));
+        // The loop hands the same event over again: the run has ended, and now says so, once.
+        coordinator.handle(failed.build());
+        coordinator.handle(failed.build());
+        List<RunEvent> finished = bus.events(RunEvent.KindCase.FINISHED);
+        assertEquals(1, finished.size());
+        assertEquals(RunPhase.RUN_FAILED, finished.get(0).getFinished().getPhase());
+        assertTrue(finished.get(0).getFinished().getMessage().contains("disk full"), finished.get(0).toString());
+    }
+
+    @Test
+    void aSuccessWhoseAnnouncementCouldNotBePublishedIsAnnouncedWhenTheEvaluationIsHandledAgain() {
+        everyStageDone();
+        evaluated("first");
+        bus.failNext(1, Topics.EVENTS);
+        assertThrows(EventBus.UnavailableException.class, () -> evaluated("deferred"));
+        assertEquals(RunPhase.RUN_SUCCEEDED, state().getPhase());
+        assertEquals(List.of(), bus.events(RunEvent.KindCase.FINISHED));
+
+        evaluated("deferred");
+        List<RunEvent> finished = bus.events(RunEvent.KindCase.FINISHED);
+        assertEquals(1, finished.size());
+        assertEquals(RunPhase.RUN_SUCCEEDED, finished.get(0).getFinished().getPhase());
+
+        // A coordinator started afresh (it does not know what the last one announced) says it once more.
+        RunCoordinator restarted = new RunCoordinator(bus, new InMemoryObjectStore(), runs);
+        restarted.handle(event().setStage("deferred").setEvaluation(EvaluationCompleted.newBuilder()
+                .setMetrics(Metrics.newBuilder().setTop1Error(0.5).setImages(100))).build());
+        assertEquals(2, bus.events(RunEvent.KindCase.FINISHED).size());
+        assertEquals(RunPhase.RUN_SUCCEEDED, state().getPhase(), "handled again, the run stays as it ended");
     }
 
     @Test
