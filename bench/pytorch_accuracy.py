@@ -12,6 +12,7 @@ the 10,000 test images. Debian's python3-torch (1.13), numpy and PIL; one line o
 """
 import argparse
 import json
+import sys
 import time
 
 import numpy as np
@@ -51,6 +52,9 @@ def main():
     p.add_argument("--epochs", type=int, default=30, help="30: lttricks' quick profile; 200: the paper's")
     p.add_argument("--drs", action="store_true", help="class-balanced sampling after the deferred epoch (DRS)")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--eval-from", type=int, default=0,
+                   help="also evaluate after every epoch from this one on and report the best (the paper's way; 0: off)")
+    p.add_argument("--progress", action="store_true", help="a line per epoch on stderr: loss, rate, test error")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     e = args.epochs
@@ -67,7 +71,7 @@ def main():
     opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=2e-4)
     by_class = [torch.nonzero(y == c).flatten() for c in range(10)]
     n, batch = len(y), 128
-    start = time.perf_counter()
+    start, best = time.perf_counter(), None
     for epoch in range(1, e + 1):
         for group in opt.param_groups:
             group["lr"] = lr_at(epoch, 0.1, warmup, milestones, 0.01)
@@ -77,20 +81,41 @@ def main():
         else:
             order = torch.randperm(n, generator=gen)
         net.train()
-        for b in range(n // batch):
+        t0, total, steps = time.perf_counter(), 0.0, n // batch
+        for b in range(steps):
             idx = order[b * batch:(b + 1) * batch]
             loss = F.cross_entropy(net(augment(x[idx], gen)), y[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()
+            total += loss.item()
+        test_error = None
+        if args.eval_from and epoch >= args.eval_from:
+            test_error = top1_error(net, xt, yt)
+            if best is None or test_error < best[1]:
+                best = (epoch, test_error)
+        if args.progress:
+            print(f"epoch {epoch}/{e}  loss {total / steps:.4f}  lr {opt.param_groups[0]['lr']:.4g}  "
+                  f"{steps * batch / (time.perf_counter() - t0):.0f} img/s"
+                  + (f"  test-err {100 * test_error:.2f}%" if test_error is not None else ""),
+                  file=sys.stderr, flush=True)
+    result = {"recipe": "drs_class_balanced" if args.drs else "baseline", "seed": args.seed, "epochs": e,
+              "final_top1_error": top1_error(net, xt, yt), "seconds": round(time.perf_counter() - start, 1)}
+    if best is not None:
+        result.update(best_test_epoch=best[0], best_test_epoch_top1_error=best[1])
+    print(json.dumps(result))
+
+
+def top1_error(net, xt, yt):
+    """The top-1 error on the test images; leaves the network in training mode."""
     net.eval()
     wrong = 0
     with torch.no_grad():
         for i in range(0, len(xt), 500):
             pred = net(((xt[i:i + 500].float() / 255) - MEAN) / STD).argmax(1)
             wrong += int((pred != yt[i:i + 500]).sum())
-    print(json.dumps({"recipe": "drs_class_balanced" if args.drs else "baseline", "seed": args.seed, "epochs": e,
-                      "final_top1_error": wrong / len(xt), "seconds": round(time.perf_counter() - start, 1)}))
+    net.train()
+    return wrong / len(xt)
 
 
 if __name__ == "__main__":
