@@ -50,9 +50,9 @@ public final class AugmentServer implements AutoCloseable {
     /** @param withGrpc false for extra in-process workers (tests, scaling on one machine) */
     public AugmentServer(Platform platform, boolean withGrpc) throws IOException {
         this.augmenter = new Augmenter(platform);
-        this.planner = new JobWorker<>(platform.config(), Topics.AUGMENT_JOBS, Topics.GROUP_AUGMENT_PLANNER,
+        this.planner = new JobWorker<>(platform.config(), platform.bus(), Topics.AUGMENT_JOBS, Topics.GROUP_AUGMENT_PLANNER,
                 CamJob.parser(), (key, job) -> augmenter.plan(job), (key, job, last) -> augmenter.giveUp(job, last)).start();
-        this.shards = new JobWorker<>(platform.config(), Topics.SHARD_JOBS, Topics.GROUP_AUGMENT, ShardJob.parser(),
+        this.shards = new JobWorker<>(platform.config(), platform.bus(), Topics.SHARD_JOBS, Topics.GROUP_AUGMENT, ShardJob.parser(),
                 (key, job) -> augmenter.shard(job), (key, job, last) -> augmenter.giveUp(job.getStage(), last)).start();
         this.grpc = withGrpc ? new GrpcServer(platform.config(), List.of(new Api(platform))) : null;
         this.health = withGrpc ? ServiceHealth.of(platform).part("the CAM stage planner", planner::alive)

@@ -238,7 +238,7 @@ class AugmenterTest {
         List<Duration> pauses = new ArrayList<>();
         JobAttempts<ShardJob> attempts = new JobAttempts<>((k, j) -> a.shard(j), (k, j, last) -> a.giveUp(j.getStage(), last),
                 JobAttempts.RetryPolicy.DEFAULT, pauses::add);
-        assertEquals(JobAttempts.Outcome.DONE, attempts.run("k", shard));
+        assertEquals(JobAttempts.Outcome.DONE, attempts.run("k", shard).outcome());
         assertEquals(2, pauses.size());
         assertTrue(store.exists(shard.getOutputKey()));
         assertEquals(List.of(), bus.events(RunEvent.KindCase.FAILED));
@@ -250,7 +250,7 @@ class AugmenterTest {
         store.failNext(1000, PREFIX);
         JobAttempts<ShardJob> attempts = new JobAttempts<>((k, j) -> a.shard(j), (k, j, last) -> a.giveUp(j.getStage(), last),
                 new JobAttempts.RetryPolicy(3, Duration.ofSeconds(2), Duration.ofSeconds(8)), d -> { });
-        assertEquals(JobAttempts.Outcome.GAVE_UP, attempts.run("k", shard));
+        assertEquals(JobAttempts.Outcome.GAVE_UP, attempts.run("k", shard).outcome());
         List<RunEvent> failed = bus.events(RunEvent.KindCase.FAILED);
         assertEquals(1, failed.size());
         assertEquals("cam", failed.get(0).getStage());

@@ -1,5 +1,7 @@
 package io.lttricks.cli;
 
+import io.lttricks.platform.Topics;
+import io.lttricks.proto.v1.JobDeadLettered;
 import io.lttricks.proto.v1.Metrics;
 import io.lttricks.proto.v1.RunEvent;
 import io.lttricks.proto.v1.RunPhase;
@@ -53,6 +55,7 @@ final class RunDisplay {
             case EVALUATION -> console.note(stage + metrics(e.getEvaluation().getMetrics()));
             case FAILED -> console.note(stage + "FAILED: " + e.getFailed().getReason());
             case CANCEL -> console.note(stage + "cancel requested: " + e.getCancel().getReason());
+            case DEAD_LETTER -> console.note(stage + deadLetter(e.getDeadLetter()));
             case FINISHED -> {
                 console.note(stage + "finished: " + phase(e.getFinished().getPhase()) + " (" + e.getFinished().getMessage() + ")");
                 return e.getFinished().getPhase();
@@ -84,11 +87,37 @@ final class RunDisplay {
     }
 
     void runs(List<RunStatus> runs) {
-        out.printf(Locale.ROOT, "%-44s %-10s %-28s %s%n", "RUN", "PHASE", "STAGE", "SUBMITTED");
+        out.printf(Locale.ROOT, "%-44s %-10s %-28s %-24s %s%n", "RUN", "PHASE", "STAGE", "SUBMITTED", "DEAD LETTERS");
         for (RunStatus r : runs) {
-            out.printf(Locale.ROOT, "%-44s %-10s %-28s %s%n", r.getRunId(), phase(r.getPhase()), current(r),
-                    java.time.Instant.ofEpochMilli(r.getSubmittedMs()));
+            out.printf(Locale.ROOT, "%-44s %-10s %-28s %-24s %s%n", r.getRunId(), phase(r.getPhase()), current(r),
+                    java.time.Instant.ofEpochMilli(r.getSubmittedMs()), r.getDeadLettersCount() == 0 ? "-" : r.getDeadLettersCount());
         }
+        for (RunStatus r : runs) {
+            if (r.getDeadLettersCount() > 0) {
+                out.println();
+                out.println(r.getRunId() + ": jobs sent to " + Topics.DEAD_LETTERS + ":");
+                deadLetters(r);
+            }
+        }
+    }
+
+    /** One line per dead letter of the run, indented. */
+    private void deadLetters(RunStatus run) {
+        for (JobDeadLettered d : run.getDeadLettersList()) {
+            out.println("  [" + (d.getStage().isEmpty() ? "run" : d.getStage()) + "] " + java.time.Instant.ofEpochMilli(d.getTimeMs())
+                    + " " + deadLetter(d));
+        }
+    }
+
+    static String deadLetter(JobDeadLettered d) {
+        String cause = switch (d.getCause()) {
+            case DEAD_LETTER_GAVE_UP -> "retries spent";
+            case DEAD_LETTER_FAILED -> "failed";
+            case DEAD_LETTER_UNREADABLE -> "unreadable";
+            default -> "ended";
+        };
+        return "job " + d.getTopic() + "@" + d.getPartition() + "-" + d.getOffset() + " sent to " + Topics.DEAD_LETTERS
+                + " (" + cause + ", by " + d.getWorker() + "): " + d.getReason();
     }
 
     void results(RunResults results) {
@@ -104,6 +133,10 @@ final class RunDisplay {
                     m != null && m.hasMediumShot() ? pct(m.getMediumShot()) : "-",
                     m != null && m.hasFewShot() ? pct(m.getFewShot()) : "-",
                     m != null && m.hasBestTestEpoch() ? pct(m.getBestTestEpochTop1Error()) + " @" + m.getBestTestEpoch() : "-");
+        }
+        if (run.getDeadLettersCount() > 0) {
+            out.println("jobs sent to " + Topics.DEAD_LETTERS + ":");
+            deadLetters(run);
         }
         for (StageResult r : results.getStagesList()) {
             out.println();

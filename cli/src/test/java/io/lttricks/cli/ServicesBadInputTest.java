@@ -11,6 +11,9 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.lttricks.core.recipe.Recipes;
 import io.lttricks.platform.RecipeMapper;
+import io.lttricks.platform.Topics;
+import io.lttricks.proto.v1.DeadLetter;
+import io.lttricks.proto.v1.DeadLetterCause;
 import io.lttricks.proto.v1.AugmentServiceGrpc;
 import io.lttricks.proto.v1.EvaluateRequest;
 import io.lttricks.proto.v1.EvaluatorServiceGrpc;
@@ -157,5 +160,48 @@ class ServicesBadInputTest {
             evaluator.shutdownNow();
             augment.shutdownNow();
         }
+    }
+
+    /**
+     * A record on a job topic that is not a job goes, whole and with why, to the dead-letter topic,
+     * and the worker goes on (it was dropped with a log line only, before).
+     */
+    @Test
+    void aRecordThatIsNotAJobGoesToTheDeadLetterTopic() throws Exception {
+        byte[] truncated = {0x0a, 0x05, 0x61};   // field 1, 5 bytes announced, 1 there
+        String key = "not-a-job-" + System.nanoTime();
+        java.util.Map<String, Object> producerSettings = system.config().kafkaClients().producer(java.util.Map.of(
+                org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, system.config().kafkaBootstrap()));
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<>(producerSettings,
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(Topics.EVAL_JOBS, key, truncated)).get();
+        }
+        java.util.Map<String, Object> consumerSettings = system.config().kafkaClients().consumer(java.util.Map.of(
+                org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, system.config().kafkaBootstrap(),
+                org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false));
+        DeadLetter found = null;
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(consumerSettings,
+                new org.apache.kafka.common.serialization.StringDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            var partitions = consumer.partitionsFor(Topics.DEAD_LETTERS, java.time.Duration.ofSeconds(30)).stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (found == null && System.currentTimeMillis() < deadline) {
+                for (var r : consumer.poll(java.time.Duration.ofMillis(300))) {
+                    if (key.equals(r.key())) {
+                        found = DeadLetter.parseFrom(r.value());
+                    }
+                }
+            }
+        }
+        assertTrue(found != null, "no dead letter for the record within a minute");
+        assertEquals(DeadLetterCause.DEAD_LETTER_UNREADABLE, found.getCause());
+        assertEquals(Topics.EVAL_JOBS, found.getTopic());
+        assertEquals(Topics.GROUP_EVALUATOR, found.getGroup());
+        assertTrue(java.util.Arrays.equals(truncated, found.getJob().toByteArray()), "the record's bytes as they were");
+        assertTrue(found.getReason().startsWith("not a job of topic " + Topics.EVAL_JOBS), found.getReason());
     }
 }

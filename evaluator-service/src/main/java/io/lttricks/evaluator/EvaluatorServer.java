@@ -44,7 +44,7 @@ public final class EvaluatorServer implements AutoCloseable {
 
     public EvaluatorServer(Platform platform) throws IOException {
         ReportMaker reports = new ReportMaker(platform);
-        this.worker = new JobWorker<>(platform.config(), Topics.EVAL_JOBS, Topics.GROUP_EVALUATOR, EvalJob.parser(),
+        this.worker = new JobWorker<>(platform.config(), platform.bus(), Topics.EVAL_JOBS, Topics.GROUP_EVALUATOR, EvalJob.parser(),
                 (key, job) -> evaluate(platform, reports, job),
                 (key, job, last) -> fail(platform, job, ClientMessages.of(last, platform))).start();
         this.grpc = new GrpcServer(platform.config(), List.of(new Api(platform, reports)));

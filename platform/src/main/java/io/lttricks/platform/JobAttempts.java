@@ -25,8 +25,16 @@ public final class JobAttempts<T> {
         GAVE_UP,
         /** Every attempt asked for a retry and the give-up callback failed too: nobody heard of it. */
         UNREPORTED,
-        /** The handler threw something other than a retry: the job is dropped (handlers report their own failures). */
+        /**
+         * The handler threw something other than a retry: trying again cannot help (handlers report
+         * their own failures); the worker sends the job to the dead-letter topic.
+         */
         FAILED
+    }
+
+    /** How a job ended, and why when it did not succeed (empty for {@link Outcome#DONE}). */
+    public record Ended(Outcome outcome, String reason) {
+        static final Ended DONE = new Ended(Outcome.DONE, "");
     }
 
     /**
@@ -78,21 +86,21 @@ public final class JobAttempts<T> {
      *
      * @throws InterruptedException when interrupted (the worker is closing): the job has not ended
      */
-    public Outcome run(String key, T job) throws InterruptedException {
+    public Ended run(String key, T job) throws InterruptedException {
         for (int attempt = 1; ; attempt++) {
             try {
                 handler.handle(key, job);
-                return Outcome.DONE;
+                return Ended.DONE;
             } catch (JobWorker.Retry r) {
                 if (attempt >= policy.attempts()) {
                     LOG.error("job {} failed {} times, giving up: {}", key, attempt, r.getMessage());
+                    String reason = "failed " + attempt + " times, the last: " + r.getMessage();
                     try {
-                        giveUp.giveUp(key, job, new JobWorker.Retry("failed " + attempt + " times, the last: "
-                                + r.getMessage(), r.getCause()));
-                        return Outcome.GAVE_UP;
+                        giveUp.giveUp(key, job, new JobWorker.Retry(reason, r.getCause()));
+                        return new Ended(Outcome.GAVE_UP, reason);
                     } catch (Exception e) {
                         LOG.error("job {}: could not report its failure: {}", key, e.toString());
-                        return Outcome.UNREPORTED;
+                        return new Ended(Outcome.UNREPORTED, reason);
                     }
                 }
                 Duration p = policy.pause(attempt);
@@ -103,7 +111,7 @@ public final class JobAttempts<T> {
                 throw e;
             } catch (Exception e) {
                 LOG.error("job {} failed: {}", key, e.toString(), e);
-                return Outcome.FAILED;
+                return new Ended(Outcome.FAILED, e.toString());
             }
         }
     }

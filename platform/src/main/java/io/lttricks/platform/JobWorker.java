@@ -2,6 +2,7 @@ package io.lttricks.platform;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Parser;
+import io.lttricks.proto.v1.DeadLetterCause;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -30,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * so the group keeps it as a member; the offset is committed only when the job has finished, so a
  * job whose worker dies is delivered again (jobs are idempotent). Jobs waiting on the topic are the
  * queue. A job whose handler asks for a retry is tried again after a pause, a few times, and then
- * reported failed ({@link JobAttempts}).
+ * reported failed ({@link JobAttempts}). A job that did not succeed, and a record that is not a job,
+ * goes to the dead-letter topic with why ({@link DeadLetters}) before its offset is committed.
  *
  * @param <T> the job message
  */
@@ -39,7 +41,8 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
 
     /**
      * What a worker does with a job. Throwing {@link Retry} has it tried again after a pause (see
-     * {@link JobAttempts}); other exceptions drop it, so a handler reports its own failures.
+     * {@link JobAttempts}); other exceptions end it (it goes to the dead-letter topic), so a handler
+     * reports its own failures.
      */
     @FunctionalInterface
     public interface Handler<T> {
@@ -73,26 +76,30 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
     private final String topic;
     private final Parser<T> parser;
     private final JobAttempts<T> attempts;
+    private final DeadLetters deadLetters;
     private final ExecutorService executor;
     private final Thread loop;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private volatile boolean busy;
 
-    /** A worker whose jobs are tried again while they ask for it, then logged as failed. */
-    public JobWorker(Config config, String topic, String group, Parser<T> parser, Handler<T> handler) {
-        this(config, topic, group, parser, new JobAttempts<>(handler, (key, job, last) -> { },
-                JobAttempts.RetryPolicy.DEFAULT));
+    /** A worker whose jobs are tried again while they ask for it, then sent to the dead-letter topic. */
+    public JobWorker(Config config, EventBus bus, String topic, String group, Parser<T> parser, Handler<T> handler) {
+        this(config, bus, topic, group, parser, handler, (key, job, last) -> { });
     }
 
-    /** A worker whose jobs are tried again while they ask for it (default policy), then given up. */
-    public JobWorker(Config config, String topic, String group, Parser<T> parser, Handler<T> handler, GiveUp<T> giveUp) {
-        this(config, topic, group, parser, new JobAttempts<>(handler, giveUp, JobAttempts.RetryPolicy.DEFAULT));
+    /** A worker whose jobs are tried again while they ask for it (default policy), then given up and sent to the dead-letter topic. */
+    public JobWorker(Config config, EventBus bus, String topic, String group, Parser<T> parser, Handler<T> handler,
+                     GiveUp<T> giveUp) {
+        this(config, topic, group, parser, new JobAttempts<>(handler, giveUp, JobAttempts.RetryPolicy.DEFAULT),
+                new DeadLetters(bus, group));
     }
 
-    public JobWorker(Config config, String topic, String group, Parser<T> parser, JobAttempts<T> attempts) {
+    public JobWorker(Config config, String topic, String group, Parser<T> parser, JobAttempts<T> attempts,
+                     DeadLetters deadLetters) {
         this.topic = topic;
         this.parser = parser;
         this.attempts = attempts;
+        this.deadLetters = deadLetters;
         this.consumer = new KafkaConsumer<>(config.kafkaClients().consumer(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap(),
                 ConsumerConfig.GROUP_ID_CONFIG, group,
@@ -164,14 +171,15 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
         try {
             job = parser.parseFrom(record.value());
         } catch (InvalidProtocolBufferException e) {
-            LOG.error("dropping unreadable job at {}@{}: {}", tp, record.offset(), e.getMessage());
-            commit(tp, record.offset());
+            LOG.error("unreadable job at {}@{}: {}", tp, record.offset(), e.getMessage());
+            settle(record, tp, null, new JobAttempts.Ended(JobAttempts.Outcome.FAILED, "not a job of topic " + topic
+                    + " (" + e.getMessage() + ")"), DeadLetterCause.DEAD_LETTER_UNREADABLE);
             return;
         }
         busy = true;
         consumer.pause(consumer.assignment());
-        Future<JobAttempts.Outcome> f = executor.submit(() -> attempts.run(record.key(), job));
-        JobAttempts.Outcome outcome;
+        Future<JobAttempts.Ended> f = executor.submit(() -> attempts.run(record.key(), job));
+        JobAttempts.Ended ended;
         try {
             while (!f.isDone()) {
                 consumer.poll(Duration.ofMillis(200));   // heartbeats; partitions are paused
@@ -180,10 +188,10 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
                     return;
                 }
             }
-            outcome = f.get();
+            ended = f.get();
         } catch (java.util.concurrent.ExecutionException e) {
             LOG.error("job at {}@{} failed: {}", tp, record.offset(), e.getCause().toString(), e.getCause());
-            outcome = JobAttempts.Outcome.FAILED;
+            ended = new JobAttempts.Ended(JobAttempts.Outcome.FAILED, e.getCause().toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
@@ -192,14 +200,30 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
         } finally {
             busy = false;
         }
-        if (outcome == JobAttempts.Outcome.UNREPORTED) {
-            // Its failure could not be reported (the broker is gone too): take it again from the start, later.
+        settle(record, tp, job, ended, ended.outcome() == JobAttempts.Outcome.GAVE_UP
+                ? DeadLetterCause.DEAD_LETTER_GAVE_UP : DeadLetterCause.DEAD_LETTER_FAILED);
+        consumer.resume(consumer.assignment());
+    }
+
+    /**
+     * Ends a delivery: a job that succeeded is committed; one that did not goes to the dead-letter
+     * topic first. A job whose failure or dead letter could not be published (the broker is gone
+     * too) is not committed but taken again from the start, later: nothing is dropped unseen.
+     */
+    private void settle(ConsumerRecord<String, byte[]> record, TopicPartition tp, T job, JobAttempts.Ended ended,
+                        DeadLetterCause cause) {
+        boolean kept = switch (ended.outcome()) {
+            case DONE -> true;
+            case UNREPORTED -> false;
+            case GAVE_UP, FAILED -> deadLetters.send(record.topic(), record.partition(), record.offset(), record.key(),
+                    record.value(), job, cause, ended.reason());
+        };
+        if (kept) {
+            commit(tp, record.offset());
+        } else {
             consumer.seek(tp, record.offset());
             sleep(30_000);
-        } else {
-            commit(tp, record.offset());
         }
-        consumer.resume(consumer.assignment());
     }
 
     private void commit(TopicPartition tp, long offset) {

@@ -29,9 +29,14 @@ public final class Topics {
     public static final String SHARD_JOBS = "lt.jobs.augment.shards";
     /** {@code EvalJob}: evaluate a checkpoint (evaluator service). */
     public static final String EVAL_JOBS = "lt.jobs.eval";
+    /**
+     * {@code DeadLetter}: a job a worker stopped trying (retries spent, failed for good, or
+     * unreadable), kept whole with why ({@link DeadLetters}). Key: run id.
+     */
+    public static final String DEAD_LETTERS = "lt.jobs.dead-letters";
 
     public static final List<String> ALL = List.of(EVENTS, RUN_STATE, DATASET_JOBS, TRAIN_JOBS, AUGMENT_JOBS,
-            SHARD_JOBS, EVAL_JOBS);
+            SHARD_JOBS, EVAL_JOBS, DEAD_LETTERS);
 
     /** Consumer groups: one per kind of worker; replicas of a service share their group's work. */
     public static final String GROUP_COORDINATOR = "lt-coordinator";

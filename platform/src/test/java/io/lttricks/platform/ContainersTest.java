@@ -56,7 +56,7 @@ class ContainersTest {
         List<String> seen = new CopyOnWriteArrayList<>();
         try (EventBus bus = new KafkaEventBus(config, "test");
              RunStateStore runs = new KafkaRunStateStore(config, bus);
-             JobWorker<DatasetJob> worker = new JobWorker<>(config, Topics.DATASET_JOBS, "test-group", DatasetJob.parser(),
+             JobWorker<DatasetJob> worker = new JobWorker<>(config, bus, Topics.DATASET_JOBS, "test-group", DatasetJob.parser(),
                      (key, job) -> seen.add(job.getRunId())).start()) {
             bus.publish(Topics.DATASET_JOBS, "r1", DatasetJob.newBuilder().setRunId("r1").build());
             runs.put(RunStatus.newBuilder().setRunId("r1").setName("n").build());

@@ -30,7 +30,7 @@ class JobAttemptsTest {
 
     @Test
     void aJobThatSucceedsRunsOnce() throws Exception {
-        assertEquals(JobAttempts.Outcome.DONE, attempts((k, j) -> calls.incrementAndGet()).run("k", "job"));
+        assertEquals(JobAttempts.Outcome.DONE, attempts((k, j) -> calls.incrementAndGet()).run("k", "job").outcome());
         assertEquals(1, calls.get());
         assertEquals(List.of(), pauses);
     }
@@ -41,7 +41,7 @@ class JobAttemptsTest {
             if (calls.incrementAndGet() < 3) {
                 throw unreachable();
             }
-        }).run("k", "job");
+        }).run("k", "job").outcome();
         assertEquals(JobAttempts.Outcome.DONE, outcome);
         assertEquals(3, calls.get());
         assertEquals(List.of(Duration.ofSeconds(2), Duration.ofSeconds(4)), pauses, "pauses double");
@@ -53,12 +53,21 @@ class JobAttemptsTest {
         JobAttempts.Outcome outcome = attempts((k, j) -> {
             calls.incrementAndGet();
             throw unreachable();
-        }).run("k", "job");
+        }).run("k", "job").outcome();
         assertEquals(JobAttempts.Outcome.GAVE_UP, outcome);
         assertEquals(4, calls.get(), "the policy's number of attempts");
         assertEquals(List.of(Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(5)), pauses,
                 "pauses capped at the maximum");
         assertEquals(List.of("failed 4 times, the last: object storage: connection refused"), gaveUp);
+    }
+
+    @Test
+    void aJobGivenUpEndsWithTheReasonItWasReportedWith() throws Exception {
+        JobAttempts.Ended ended = attempts((k, j) -> {
+            throw unreachable();
+        }).run("k", "job");
+        assertEquals(new JobAttempts.Ended(JobAttempts.Outcome.GAVE_UP,
+                "failed 4 times, the last: object storage: connection refused"), ended);
     }
 
     @Test
@@ -68,15 +77,17 @@ class JobAttemptsTest {
         }, (key, job, last) -> {
             throw new IllegalStateException("broker gone too");
         }, POLICY, pauses::add);
-        assertEquals(JobAttempts.Outcome.UNREPORTED, a.run("k", "job"));
+        assertEquals(JobAttempts.Outcome.UNREPORTED, a.run("k", "job").outcome());
     }
 
     @Test
     void otherFailuresAreNotTriedAgain() throws Exception {
-        assertEquals(JobAttempts.Outcome.FAILED, attempts((k, j) -> {
+        JobAttempts.Ended ended = attempts((k, j) -> {
             calls.incrementAndGet();
             throw new IllegalArgumentException("bad recipe");
-        }).run("k", "job"));
+        }).run("k", "job");
+        assertEquals(new JobAttempts.Ended(JobAttempts.Outcome.FAILED, "java.lang.IllegalArgumentException: bad recipe"),
+                ended, "the reason goes with the job to the dead-letter topic");
         assertEquals(1, calls.get());
         assertEquals(List.of(), gaveUp);
     }
@@ -88,7 +99,7 @@ class JobAttemptsTest {
         }, (key, job, last) -> gaveUp.add("x"), POLICY, d -> {
             throw new InterruptedException();
         });
-        assertThrows(InterruptedException.class, () -> a.run("k", "job"));
+        assertThrows(InterruptedException.class, () -> a.run("k", "job").outcome());
         assertEquals(List.of(), gaveUp);
     }
 

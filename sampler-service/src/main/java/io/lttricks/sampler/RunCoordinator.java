@@ -13,6 +13,7 @@ import io.lttricks.platform.Topics;
 import io.lttricks.proto.v1.CamJob;
 import io.lttricks.proto.v1.DatasetJob;
 import io.lttricks.proto.v1.EvalJob;
+import io.lttricks.proto.v1.JobDeadLettered;
 import io.lttricks.proto.v1.RunEvent;
 import io.lttricks.proto.v1.RunFinished;
 import io.lttricks.proto.v1.RunPhase;
@@ -38,6 +39,8 @@ import java.util.Map;
 final class RunCoordinator {
     /** Progress is written to the run state at most this often; watchers read events directly. */
     private static final long PROGRESS_STATE_INTERVAL_MS = 5_000;
+    /** A run's status keeps this many of its dead letters (the newest); the topic keeps them all. */
+    static final int MAX_DEAD_LETTERS = 20;
 
     private final EventBus bus;
     private final ObjectStore store;
@@ -72,6 +75,10 @@ final class RunCoordinator {
             } else {
                 return;
             }
+        }
+        if (e.hasDeadLetter()) {
+            recordDeadLetter(run, e.getDeadLetter());   // whatever the run's phase: it usually comes after the failure
+            return;
         }
         if (isEnded(run)) {
             if ((e.hasFailed() || e.hasCancel() || e.hasEvaluation()) && !announced(run.getRunId())) {
@@ -119,6 +126,21 @@ final class RunCoordinator {
             default -> {
             }
         }
+    }
+
+    /** Keeps the newest {@link #MAX_DEAD_LETTERS} of a run's dead letters in its status, each once. */
+    private void recordDeadLetter(RunStatus run, JobDeadLettered letter) {
+        boolean seen = run.getDeadLettersList().stream().anyMatch(d -> d.getTopic().equals(letter.getTopic())
+                && d.getPartition() == letter.getPartition() && d.getOffset() == letter.getOffset());
+        if (seen) {
+            return;
+        }
+        List<JobDeadLettered> kept = new java.util.ArrayList<>(run.getDeadLettersList());
+        kept.add(letter);
+        while (kept.size() > MAX_DEAD_LETTERS) {
+            kept.remove(0);
+        }
+        runs.put(run.toBuilder().clearDeadLetters().addAllDeadLetters(kept).build());
     }
 
     private static boolean isEnded(RunStatus run) {

@@ -40,7 +40,7 @@ public final class SamplerServer implements AutoCloseable {
         this.runs = new KafkaRunStateStore(platform.config(), platform.bus());
         this.coordinator = new CoordinatorLoop(platform.config(), new RunCoordinator(platform.bus(), platform.store(), runs))
                 .start();
-        this.datasets = new JobWorker<>(platform.config(), Topics.DATASET_JOBS, Topics.GROUP_DATASET, DatasetJob.parser(),
+        this.datasets = new JobWorker<>(platform.config(), platform.bus(), Topics.DATASET_JOBS, Topics.GROUP_DATASET, DatasetJob.parser(),
                 (key, job) -> buildDataset(platform, builder, job),
                 (key, job, last) -> failDataset(platform, job, ClientMessages.of(last, platform))).start();
         this.grpc = new GrpcServer(platform.config(),

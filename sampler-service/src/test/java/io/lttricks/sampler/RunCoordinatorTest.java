@@ -14,6 +14,8 @@ import io.lttricks.platform.testing.InMemoryEventBus;
 import io.lttricks.platform.testing.InMemoryObjectStore;
 import io.lttricks.proto.v1.CamJob;
 import io.lttricks.proto.v1.CancelRequested;
+import io.lttricks.proto.v1.DeadLetterCause;
+import io.lttricks.proto.v1.JobDeadLettered;
 import io.lttricks.proto.v1.DatasetJob;
 import io.lttricks.proto.v1.DatasetReady;
 import io.lttricks.proto.v1.EvalJob;
@@ -363,6 +365,29 @@ class RunCoordinatorTest {
                 .setMetrics(Metrics.newBuilder().setTop1Error(0.5).setImages(100))).build());
         assertEquals(2, bus.events(RunEvent.KindCase.FINISHED).size());
         assertEquals(RunPhase.RUN_SUCCEEDED, state().getPhase(), "handled again, the run stays as it ended");
+    }
+
+    @Test
+    void aDeadLetterIsRecordedOnTheRunOnceWhateverItsPhase() {
+        datasetReady();
+        handle(event().setStage("first").setFailed(StageFailed.newBuilder().setReason("storage unreachable")));
+        assertEquals(RunPhase.RUN_FAILED, state().getPhase());
+        RunEvent dead = event().setStage("first").setDeadLetter(JobDeadLettered.newBuilder().setTopic(Topics.TRAIN_JOBS)
+                .setPartition(2).setOffset(17).setCause(DeadLetterCause.DEAD_LETTER_GAVE_UP).setStage("first")
+                .setReason("failed 5 times, the last: storage unreachable")).build();
+        coordinator.handle(dead);
+        coordinator.handle(dead);   // delivered again
+
+        assertEquals(List.of(dead.getDeadLetter()), state().getDeadLettersList(), "recorded after the run ended, once");
+        assertEquals(RunPhase.RUN_FAILED, state().getPhase(), "a dead letter changes no phase");
+        assertEquals(1, bus.events(RunEvent.KindCase.FINISHED).size(), "and announces nothing again");
+
+        for (int i = 0; i < RunCoordinator.MAX_DEAD_LETTERS + 5; i++) {
+            coordinator.handle(dead.toBuilder().setDeadLetter(dead.getDeadLetter().toBuilder().setOffset(100 + i)).build());
+        }
+        List<JobDeadLettered> kept = state().getDeadLettersList();
+        assertEquals(RunCoordinator.MAX_DEAD_LETTERS, kept.size(), "bounded");
+        assertEquals(100 + RunCoordinator.MAX_DEAD_LETTERS + 4, kept.get(kept.size() - 1).getOffset(), "the newest kept");
     }
 
     @Test

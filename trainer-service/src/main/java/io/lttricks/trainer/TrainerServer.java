@@ -43,7 +43,7 @@ public final class TrainerServer implements AutoCloseable {
     public TrainerServer(Platform platform) throws IOException {
         this.runs = new KafkaRunStateStore(platform.config(), platform.bus());
         TrainWorker trainer = new TrainWorker(platform, runs);
-        this.worker = new JobWorker<>(platform.config(), Topics.TRAIN_JOBS, Topics.GROUP_TRAINER, TrainJob.parser(),
+        this.worker = new JobWorker<>(platform.config(), platform.bus(), Topics.TRAIN_JOBS, Topics.GROUP_TRAINER, TrainJob.parser(),
                 (key, job) -> trainer.handle(job), (key, job, last) -> trainer.giveUp(job, last)).start();
         this.grpc = new GrpcServer(platform.config(), List.of(new Api(platform)));
         this.health = ServiceHealth.of(platform).part("the training worker", worker::alive)
