@@ -435,6 +435,36 @@ class ManifestsTest {
         assertTrue(RENDERED.get("overlays/dev").ofKind("ScaledObject").isEmpty(), "dev needs no KEDA");
     }
 
+    /**
+     * Every trainer pod lets its trainer drain (finish the epoch, store it) for LT_DRAIN_SECONDS,
+     * and that is shorter than the grace period, so Kubernetes does not kill it mid-checkpoint; the
+     * scale-from-zero overlays give most of their long grace period to it.
+     */
+    @Test
+    void trainersDrainWithinTheirGracePeriod() {
+        for (Rendered r : RENDERED.values()) {
+            for (JsonNode d : r.ofKind("Deployment")) {
+                if (!d.path("metadata").path("name").asText().equals("trainer")) {
+                    continue;
+                }
+                JsonNode pod = d.path("spec").path("template").path("spec");
+                int grace = pod.path("terminationGracePeriodSeconds").asInt(30);
+                List<String> drains = new java.util.ArrayList<>();
+                pod.path("containers").get(0).path("env").forEach(e -> {
+                    if (e.path("name").asText().equals(Config.DRAIN_SECONDS)) {
+                        drains.add(e.path("value").asText());
+                    }
+                });
+                assertEquals(1, drains.size(), r.name() + ": one " + Config.DRAIN_SECONDS);
+                int drain = Integer.parseInt(drains.get(0));
+                assertTrue(drain > 0 && drain + 10 <= grace, r.name() + ": drain " + drain + " s within the grace period " + grace + " s");
+                if (grace >= 900) {
+                    assertTrue(drain >= grace * 0.9, r.name() + ": a long grace period is for the drain, got " + drain);
+                }
+            }
+        }
+    }
+
     /** A Deployment an autoscaler owns declares no replica count, which every apply would reset. */
     @Test
     void autoscaledDeploymentsDeclareNoReplicas() {

@@ -62,6 +62,11 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
     public static final String S3_CA_FILE = "LT_S3_CA_FILE";
     public static final String HEALTH_GRACE_SECONDS = "LT_HEALTH_GRACE_SECONDS";
     public static final String DATASET_DIRS = "LT_DATASET_DIRS";
+    /**
+     * Trainer service only (read by its main): seconds a trainer told to stop (SIGTERM) lets its
+     * stage finish the epoch and store that checkpoint before it stops; default 50, 0 stops at once.
+     */
+    public static final String DRAIN_SECONDS = "LT_DRAIN_SECONDS";
 
     /** Default gRPC ports: sampler (with the run service) 50051, augment 50052, trainer 50053, evaluator 50054. */
     public static final int SAMPLER_PORT = 50051;

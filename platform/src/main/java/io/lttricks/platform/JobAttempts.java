@@ -25,6 +25,8 @@ public final class JobAttempts<T> {
         GAVE_UP,
         /** Every attempt asked for a retry and the give-up callback failed too: nobody heard of it. */
         UNREPORTED,
+        /** The handler stopped at a safe point for a shutdown ({@link JobWorker.Stopped}): deliver it again. */
+        STOPPED,
         /**
          * The handler threw something other than a retry: trying again cannot help (handlers report
          * their own failures); the worker sends the job to the dead-letter topic.
@@ -107,6 +109,8 @@ public final class JobAttempts<T> {
                 LOG.warn("job {}: attempt {} of {} failed, trying again in {} s: {}", key, attempt, policy.attempts(),
                         p.toMillis() / 1000.0, r.getMessage());
                 pause.sleep(p);
+            } catch (JobWorker.Stopped e) {
+                return new Ended(Outcome.STOPPED, e.getMessage());
             } catch (InterruptedException e) {
                 throw e;
             } catch (Exception e) {

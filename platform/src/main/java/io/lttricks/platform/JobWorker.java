@@ -72,6 +72,17 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
         }
     }
 
+    /**
+     * Says the job stopped at a safe point because the worker is shutting down ({@link #drain}):
+     * not a failure. The job is not committed, so it is delivered again (to another replica) and
+     * resumes from what it stored.
+     */
+    public static final class Stopped extends Exception {
+        public Stopped(String message) {
+            super(message);
+        }
+    }
+
     private final KafkaConsumer<String, byte[]> consumer;
     private final String topic;
     private final Parser<T> parser;
@@ -81,6 +92,7 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
     private final Thread loop;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private volatile boolean busy;
+    private volatile boolean draining;
 
     /** A worker whose jobs are tried again while they ask for it, then sent to the dead-letter topic. */
     public JobWorker(Config config, EventBus bus, String topic, String group, Parser<T> parser, Handler<T> handler) {
@@ -147,13 +159,14 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
             }
         });
         try {
-            while (running.get()) {
+            while (running.get() && !draining) {
                 ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(500));
                 for (ConsumerRecord<String, byte[]> record : records) {
-                    process(record);
-                    if (!running.get()) {
+                    if (!running.get() || draining) {
+                        consumer.seek(new TopicPartition(record.topic(), record.partition()), record.offset());
                         break;
                     }
+                    process(record);
                 }
             }
         } catch (org.apache.kafka.common.errors.WakeupException e) {
@@ -212,9 +225,14 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
      */
     private void settle(ConsumerRecord<String, byte[]> record, TopicPartition tp, T job, JobAttempts.Ended ended,
                         DeadLetterCause cause) {
+        if (ended.outcome() == JobAttempts.Outcome.STOPPED) {
+            LOG.warn("job at {}@{} stopped for shutdown, left for redelivery: {}", tp, record.offset(), ended.reason());
+            consumer.seek(tp, record.offset());
+            return;
+        }
         boolean kept = switch (ended.outcome()) {
             case DONE -> true;
-            case UNREPORTED -> false;
+            case UNREPORTED, STOPPED -> false;
             case GAVE_UP, FAILED -> deadLetters.send(record.topic(), record.partition(), record.offset(), record.key(),
                     record.value(), job, cause, ended.reason());
         };
@@ -240,6 +258,22 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Shuts down gently: takes no further job, waits up to {@code max} for the current one to end
+     * (a handler told to stop ends at its next safe point and throws {@link Stopped}), leaves the
+     * consumer group so that an uncommitted job is delivered again at once, then closes. Past
+     * {@code max}, closes as {@link #close} does (the job is redelivered after the group notices).
+     */
+    public void drain(Duration max) {
+        draining = true;
+        try {
+            loop.join(Math.max(1, max.toMillis()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        close();
     }
 
     @Override

@@ -93,6 +93,19 @@ class JobAttemptsTest {
     }
 
     @Test
+    void aJobStoppedForAShutdownIsNeitherTriedAgainNorGivenUp() throws Exception {
+        JobAttempts.Ended ended = attempts((k, j) -> {
+            calls.incrementAndGet();
+            throw new JobWorker.Stopped("stage main stopped on request after epoch 4");
+        }).run("k", "job");
+        assertEquals(new JobAttempts.Ended(JobAttempts.Outcome.STOPPED, "stage main stopped on request after epoch 4"), ended,
+                "the worker leaves it uncommitted for another replica");
+        assertEquals(1, calls.get());
+        assertEquals(List.of(), gaveUp);
+        assertEquals(List.of(), pauses);
+    }
+
+    @Test
     void anInterruptionEndsTheAttempts() {
         JobAttempts<String> a = new JobAttempts<>((k, j) -> {
             throw unreachable();

@@ -7,6 +7,7 @@ import io.lttricks.core.plan.TrainPlan;
 import io.lttricks.core.recipe.Recipe;
 import io.lttricks.core.run.StageRunner;
 import io.lttricks.core.train.RunLayout;
+import io.lttricks.core.train.StageStopped;
 import io.lttricks.core.train.ResidentMemory;
 import io.lttricks.core.train.TrainListener;
 import io.lttricks.platform.ClientInputs;
@@ -49,6 +50,7 @@ final class TrainWorker {
     private final Platform platform;
     private final RunStateStore runs;
     private final DataAccess data;
+    private volatile boolean stopping;
 
     TrainWorker(Platform platform, RunStateStore runs) {
         this.platform = platform;
@@ -60,12 +62,15 @@ final class TrainWorker {
      * Runs the stage. A transient failure (storage or the broker unreachable) asks for a retry: the
      * stage then resumes from its last stored checkpoint. Any other failure fails the stage.
      */
-    void handle(TrainJob job) throws JobWorker.Retry {
+    void handle(TrainJob job) throws JobWorker.Retry, JobWorker.Stopped {
         String stage = "?";
         try {
             TrainPlan plan = RecipeMapper.plan(job.getPlanJson(), job.getRecipe(), job.getStageIndex(), TrainPlan.class);
             stage = plan.name();
             run(job, RecipeMapper.fromProto(job.getRecipe()), plan);
+        } catch (StageStopped e) {
+            LOG.warn("run {}: {}", job.getRunId(), e.getMessage());
+            throw new JobWorker.Stopped(e.getMessage());
         } catch (CancellationException e) {
             LOG.warn("stage {} of run {} stopped: the run was cancelled", stage, job.getRunId());
         } catch (IOException | RuntimeException e) {
@@ -95,6 +100,14 @@ final class TrainWorker {
         LOG.error("stage {} of run {} failed: {}", stage, job.getRunId(), reason);
         platform.bus().event(RunEvent.newBuilder().setRunId(job.getRunId()).setStage(stage)
                 .setFailed(StageFailed.newBuilder().setReason(reason == null ? "unknown error" : reason).setPermanent(permanent)));
+    }
+
+    /**
+     * Asks the stage in training, if any, to stop after its current epoch, storing that epoch's
+     * checkpoint ({@link JobWorker#drain}); every later stage stops after its first epoch.
+     */
+    void stopAfterEpoch() {
+        stopping = true;
     }
 
     private boolean cancelled(String runId) {
@@ -176,6 +189,11 @@ final class TrainWorker {
             progress(TrainProgress.newBuilder().setEpoch(p.epoch()).setEpochs(p.epochs()).setBatch(p.batch())
                     .setBatches(p.batches()).setLoss(p.loss()).setAccuracy(p.accuracy()).setLr(p.lr())
                     .setImagesPerSecond(p.imagesPerSecond()).setEtaSeconds(p.etaSeconds()));
+        }
+
+        @Override
+        public boolean stopRequested() {
+            return stopping;
         }
 
         @Override

@@ -22,6 +22,7 @@ import io.lttricks.proto.v1.TrainStageStatus;
 import io.lttricks.proto.v1.TrainerServiceGrpc;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,13 +37,25 @@ public final class TrainerServer implements AutoCloseable {
     public static final String SERVICE = "trainer";
 
     private final KafkaRunStateStore runs;
+    private final TrainWorker trainer;
+    private final Duration drain;
     private final JobWorker<TrainJob> worker;
     private final GrpcServer grpc;
     private final ServiceHealth health;
 
+    /** A trainer that stops at once when closed (the stage resumes from its last periodic checkpoint): for lt up. */
     public TrainerServer(Platform platform) throws IOException {
+        this(platform, Duration.ZERO);
+    }
+
+    /**
+     * @param drain how long {@link #close} lets a stage in training finish its epoch and store its
+     *              checkpoint before stopping (zero: stop at once)
+     */
+    public TrainerServer(Platform platform, Duration drain) throws IOException {
         this.runs = new KafkaRunStateStore(platform.config(), platform.bus());
-        TrainWorker trainer = new TrainWorker(platform, runs);
+        this.trainer = new TrainWorker(platform, runs);
+        this.drain = drain;
         this.worker = new JobWorker<>(platform.config(), platform.bus(), Topics.TRAIN_JOBS, Topics.GROUP_TRAINER, TrainJob.parser(),
                 (key, job) -> trainer.handle(job), (key, job, last) -> trainer.giveUp(job, last)).start();
         this.grpc = new GrpcServer(platform.config(), List.of(new Api(platform)));
@@ -54,8 +67,18 @@ public final class TrainerServer implements AutoCloseable {
         return grpc.port();
     }
 
+    /**
+     * Stops the service. With a drain time, a stage in training first finishes its epoch, stores
+     * that checkpoint and leaves its job uncommitted, so that another trainer resumes it at once
+     * with nothing lost (Kubernetes sends SIGTERM before a scale-down, a drain or a rollout).
+     */
     @Override
     public void close() {
+        if (!drain.isZero() && worker.busy()) {
+            LOG.warn("stopping: the stage in training finishes its epoch and stores it (at most {} s)", drain.toSeconds());
+            trainer.stopAfterEpoch();
+            worker.drain(drain);
+        }
         health.close();
         grpc.close();
         worker.close();
@@ -150,10 +173,35 @@ public final class TrainerServer implements AutoCloseable {
         }
     }
 
+    /**
+     * {@link Config#DRAIN_SECONDS} from the environment: default 50, within Kubernetes' default grace
+     * period of 60 s; set it below the pod's terminationGracePeriodSeconds (deploy/ does).
+     */
+    static int drainSeconds(java.util.Map<String, String> env) {
+        String v = env.getOrDefault(Config.DRAIN_SECONDS, "50").trim();
+        try {
+            int n = Integer.parseInt(v);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException(Config.DRAIN_SECONDS + " must be a whole number of seconds >= 0, got '" + v + "'");
+    }
+
     /** Runs the service alone, configured by environment variables (see {@link Config}). */
     public static void main(String[] args) throws Exception {
         Config config = ServiceMain.config(SERVICE, Config.TRAINER_PORT);
-        try (Platform platform = Platform.open(config, SERVICE); TrainerServer server = new TrainerServer(platform)) {
+        Duration drain;
+        try {
+            drain = Duration.ofSeconds(drainSeconds(System.getenv()));
+        } catch (IllegalArgumentException e) {
+            System.err.println(SERVICE + " service cannot start: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        try (Platform platform = Platform.open(config, SERVICE); TrainerServer server = new TrainerServer(platform, drain)) {
             LOG.warn("trainer service on {}; device {}; Kafka {}, storage {}/{}",
                     ServiceMain.describe(config.grpc(), server.port()),
                     ai.djl.engine.Engine.getInstance().defaultDevice(), config.kafkaBootstrap(), config.s3Endpoint(),

@@ -297,11 +297,15 @@ public final class StageTrainer {
                 appendHistory(summary);
                 listener.onEpoch(summary);
                 boolean last = epoch == plan.epochs();
-                if (last || epoch % plan.checkpointEvery() == 0) {
+                boolean stop = !last && listener.stopRequested();
+                if (last || stop || epoch % plan.checkpointEvery() == 0) {
                     Path file = last ? dir.finalCheckpoint() : dir.periodicCheckpoint(epoch);
                     Checkpoint.write(file, meta(epoch, lossSum / images), model, optimizer);
                     listener.onCheckpoint(plan.name(), epoch, file);
                     prunePeriodic();
+                }
+                if (stop) {
+                    throw new StageStopped(plan.name(), epoch);
                 }
             }
             if (startEpoch >= plan.epochs() && !Files.exists(dir.finalCheckpoint())) {

@@ -44,4 +44,14 @@ public interface TrainListener {
 
     default void onNote(String message) {
     }
+
+    /**
+     * Asked after every epoch but the last: true stops the stage there, after storing that epoch's
+     * checkpoint (whatever {@code checkpoint_every} says) and telling {@link #onCheckpoint}; the
+     * trainer then throws {@link StageStopped}. Resumed from that checkpoint, the stage ends with
+     * the weights an uninterrupted one has. A service asks for it when it is told to shut down.
+     */
+    default boolean stopRequested() {
+        return false;
+    }
 }

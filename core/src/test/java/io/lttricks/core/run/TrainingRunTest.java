@@ -156,6 +156,37 @@ class TrainingRunTest {
     }
 
     /**
+     * A stop asked for after epoch 1 (a trainer told to shut down) stores that epoch's checkpoint
+     * although checkpoint_every would store none before the end, and resuming from it ends with the
+     * weights of an uninterrupted run.
+     */
+    @Test
+    void aStopRequestedAfterAnEpochCheckpointsItAndResumesExactly() throws IOException {
+        Recipes.Resolved r = recipe("  - {name: main, epochs: 3, batch_size: 16, lr: 0.05, checkpoint_every: 5}\n");
+        run(r, tmp.resolve("straight"), new RunListener() { }, false);
+
+        List<Integer> asked = new ArrayList<>();
+        RunListener stopAfterEpoch1 = new RunListener() {
+            @Override
+            public boolean stopRequested() {
+                asked.add(asked.size() + 1);
+                return true;
+            }
+        };
+        io.lttricks.core.train.StageStopped stopped = assertThrows(io.lttricks.core.train.StageStopped.class,
+                () -> run(r, tmp.resolve("stopped"), stopAfterEpoch1, false));
+        assertEquals(1, stopped.epoch());
+        assertEquals(List.of(1), asked, "asked once, after the first epoch");
+        assertTrue(Files.exists(tmp.resolve("stopped/01-main/checkpoints/epoch-0001.ckpt")),
+                "the epoch it stopped after is stored");
+        assertFalse(Files.exists(tmp.resolve("stopped/01-main/final.ckpt")));
+
+        run(r, tmp.resolve("stopped"), new RunListener() { }, true);
+        assertArrayEquals(weights(tmp.resolve("straight/01-main/final.ckpt")),
+                weights(tmp.resolve("stopped/01-main/final.ckpt")));
+    }
+
+    /**
      * Evaluation during training (eval_every) records the test error of the epochs it names, the
      * report adds the best of them beside the final model, and the training itself is unchanged:
      * the final weights equal those of the same stage without evaluation, bit for bit.
