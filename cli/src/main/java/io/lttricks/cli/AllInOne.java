@@ -58,6 +58,9 @@ public final class AllInOne implements AutoCloseable {
     private final List<AutoCloseable> parts = new ArrayList<>();
     private final Thread exitHook = new Thread(this::stopAtExit, "lt-up-exit");
     private boolean closed;
+    private EmbeddedKafka kafka;
+    private EmbeddedS3 s3;
+    private String[] s3Keys;
     private final Config config;
     private final Map<String, Object> endpoints = new LinkedHashMap<>();
     private final Path stateDir;
@@ -99,9 +102,12 @@ public final class AllInOne implements AutoCloseable {
         // One process: a consumer of a process that was killed is taken for gone after 10 s, not Kafka's 45.
         config = config.withKafkaClients(config.kafkaClients().with(Map.of("session.timeout.ms", "10000")));
         AllInOne all = new AllInOne(stateDir, config);
-        all.parts.add(s3);
+        all.kafka = kafka;
+        all.s3 = s3;
+        all.s3Keys = new String[] {accessKey, secretKey};
+        all.parts.add((AutoCloseable) () -> all.s3.close());
         all.parts.add((AutoCloseable) () -> {
-            if (!kafka.close(KAFKA_STOP_LIMIT)) {
+            if (!all.kafka.close(KAFKA_STOP_LIMIT)) {
                 all.kafkaStuck = true;
                 System.err.println("lt: the embedded Kafka broker did not stop within " + KAFKA_STOP_LIMIT.toSeconds() + " s");
             }
@@ -195,6 +201,27 @@ public final class AllInOne implements AutoCloseable {
     }
 
     private volatile boolean kafkaStuck;
+
+    /**
+     * Takes the storage server away for {@code down} and brings it back on the same port with the
+     * same objects: a storage outage as the services see one (fault tests).
+     */
+    synchronized void storageOutage(java.time.Duration down) throws IOException, InterruptedException {
+        int port = java.net.URI.create(s3.endpoint()).getPort();
+        s3.close();
+        Thread.sleep(down.toMillis());
+        s3 = EmbeddedS3.start(stateDir.resolve("s3"), port, s3Keys[0], s3Keys[1]);
+    }
+
+    /** Stops the broker, waits {@code down}, and starts it again on the same port and log (fault tests). */
+    synchronized void brokerRestart(java.time.Duration down) throws IOException, InterruptedException {
+        int port = Integer.parseInt(kafka.bootstrapServers().substring(kafka.bootstrapServers().lastIndexOf(':') + 1));
+        if (!kafka.close(KAFKA_STOP_LIMIT)) {
+            throw new IllegalStateException("the embedded broker did not stop within " + KAFKA_STOP_LIMIT.toSeconds() + " s");
+        }
+        Thread.sleep(down.toMillis());
+        kafka = EmbeddedKafka.start(stateDir.resolve("kafka"), port);
+    }
 
     /** Stops everything (services first, the broker last); the broker is given {@code 25 s}. */
     @Override

@@ -170,6 +170,16 @@ final class ServicesFixture implements ExtensionContext.Store.CloseableResource 
         return (String) all.endpoints().get(service);
     }
 
+    /** Storage away for {@code down}, then back with the same objects (see {@link AllInOne#storageOutage}). */
+    void storageOutage(Duration down) throws Exception {
+        all.storageOutage(down);
+    }
+
+    /** The broker stopped for {@code down}, then started again on its port and log. */
+    void brokerRestart(Duration down) throws Exception {
+        all.brokerRestart(down);
+    }
+
     /** The pipeline run, finished (run once per JVM). */
     synchronized Finished pipeline() {
         if (pipeline == null) {

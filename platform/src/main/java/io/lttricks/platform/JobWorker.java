@@ -249,6 +249,13 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
             consumer.commitSync(Map.of(tp, new OffsetAndMetadata(offset + 1)));
         } catch (CommitFailedException e) {
             LOG.warn("could not commit {}@{} (partition reassigned); the job may be delivered again", tp, offset);
+        } catch (org.apache.kafka.common.errors.WakeupException | org.apache.kafka.common.errors.InterruptException e) {
+            throw e;   // closing
+        } catch (org.apache.kafka.common.KafkaException e) {
+            // The broker is away (a timeout): the job is done, and the next commit covers its offset;
+            // if none comes first, the job is delivered again after a restart (jobs are idempotent).
+            // Letting this escape would end the worker's loop for good.
+            LOG.warn("could not commit {}@{} ({}); the job may be delivered again", tp, offset, e.toString());
         }
     }
 

@@ -237,19 +237,23 @@ public final class S3ObjectStore implements ObjectStore {
     /**
      * Whether a failure may pass: the server could not be reached or timed out (the client's I/O
      * errors, except those about a local file), or it answered with a server error (5xx, SlowDown).
-     * Refusals (access denied, no such bucket, a bad request) do not pass by trying again.
+     * Refusals (access denied, no such bucket, a bad request) do not pass by trying again. The
+     * client wraps some I/O errors (a refused connection during an upload comes as an
+     * IllegalStateException around the ConnectException), so the causes count too.
      */
-    static boolean isTransient(Exception e) {
-        if (e instanceof java.nio.file.FileSystemException) {
-            return false;
-        }
-        if (e instanceof IOException || e instanceof ServerException) {
-            return true;
-        }
-        if (e instanceof ErrorResponseException r) {
-            String code = r.errorResponse().code();
-            return r.response() != null && r.response().code() >= 500 || "SlowDown".equals(code)
-                    || "InternalError".equals(code) || "ServiceUnavailable".equals(code) || "RequestTimeout".equals(code);
+    static boolean isTransient(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.nio.file.FileSystemException) {
+                return false;
+            }
+            if (t instanceof IOException || t instanceof ServerException) {
+                return true;
+            }
+            if (t instanceof ErrorResponseException r) {
+                String code = r.errorResponse().code();
+                return r.response() != null && r.response().code() >= 500 || "SlowDown".equals(code)
+                        || "InternalError".equals(code) || "ServiceUnavailable".equals(code) || "RequestTimeout".equals(code);
+            }
         }
         return false;
     }

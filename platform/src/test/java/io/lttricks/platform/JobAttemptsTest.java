@@ -139,5 +139,9 @@ class JobAttemptsTest {
         assertTrue(S3ObjectStore.isTransient(new java.net.SocketTimeoutException("read timed out")));
         assertEquals(false, S3ObjectStore.isTransient(new java.nio.file.NoSuchFileException("/tmp/x")));
         assertEquals(false, S3ObjectStore.isTransient(new IllegalArgumentException("bad")));
+        // What the storage client throws when an upload finds the server gone (seen in ServicesFaultTest).
+        assertTrue(S3ObjectStore.isTransient(new IllegalStateException(new ConnectException("Connection refused"))));
+        assertEquals(false, S3ObjectStore.isTransient(new IllegalStateException(
+                new java.io.UncheckedIOException(new java.nio.file.NoSuchFileException("/tmp/x")))), "a local file's error is final");
     }
 }
