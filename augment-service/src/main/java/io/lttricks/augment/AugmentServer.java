@@ -178,7 +178,7 @@ public final class AugmentServer implements AutoCloseable {
     public static void main(String[] args) throws Exception {
         Config config = ServiceMain.config(SERVICE, Config.AUGMENT_PORT);
         try (Platform platform = Platform.open(config, SERVICE); AugmentServer server = new AugmentServer(platform)) {
-            LOG.warn("augment service on {}; Kafka {}, storage {}/{}", ServiceMain.describe(config.grpc(), server.port()),
+            LOG.info("augment service on {}; Kafka {}, storage {}/{}", ServiceMain.describe(config.grpc(), server.port()),
                     config.kafkaBootstrap(), config.s3Endpoint(), config.s3Bucket());
             Runtime.getRuntime().addShutdownHook(new Thread(server::close));
             server.grpc.awaitTermination();

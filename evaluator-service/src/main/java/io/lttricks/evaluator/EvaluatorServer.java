@@ -152,7 +152,7 @@ public final class EvaluatorServer implements AutoCloseable {
     public static void main(String[] args) throws Exception {
         Config config = ServiceMain.config(SERVICE, Config.EVALUATOR_PORT);
         try (Platform platform = Platform.open(config, SERVICE); EvaluatorServer server = new EvaluatorServer(platform)) {
-            LOG.warn("evaluator service on {}; Kafka {}, storage {}/{}", ServiceMain.describe(config.grpc(), server.port()),
+            LOG.info("evaluator service on {}; Kafka {}, storage {}/{}", ServiceMain.describe(config.grpc(), server.port()),
                     config.kafkaBootstrap(), config.s3Endpoint(), config.s3Bucket());
             Runtime.getRuntime().addShutdownHook(new Thread(server::close));
             server.grpc.awaitTermination();

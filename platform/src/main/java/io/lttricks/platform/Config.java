@@ -67,6 +67,8 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
      * stage finish the epoch and store that checkpoint before it stops; default 50, 0 stops at once.
      */
     public static final String DRAIN_SECONDS = "LT_DRAIN_SECONDS";
+    /** The services' log format: text (default) or json, one object a line (read by logback.xml; checked at start). */
+    public static final String LOG_FORMAT = "LT_LOG_FORMAT";
 
     /** Default gRPC ports: sampler (with the run service) 50051, augment 50052, trainer 50053, evaluator 50054. */
     public static final int SAMPLER_PORT = 50051;

@@ -84,11 +84,19 @@ public final class JobAttempts<T> {
     }
 
     /**
-     * Runs the job (see the class comment).
+     * Runs the job (see the class comment); the log lines written meanwhile on this thread name the
+     * job's run and stage ({@link LogContext}).
      *
      * @throws InterruptedException when interrupted (the worker is closing): the job has not ended
      */
     public Ended run(String key, T job) throws InterruptedException {
+        DeadLetters.JobRef ref = job instanceof com.google.protobuf.Message m ? DeadLetters.JobRef.of(m) : DeadLetters.JobRef.UNKNOWN;
+        try (LogContext ignored = LogContext.of(ref.runId(), ref.stage())) {
+            return attempts(key, job);
+        }
+    }
+
+    private Ended attempts(String key, T job) throws InterruptedException {
         for (int attempt = 1; ; attempt++) {
             try {
                 handler.handle(key, job);

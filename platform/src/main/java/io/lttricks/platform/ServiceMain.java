@@ -14,6 +14,7 @@ public final class ServiceMain {
     /** The configuration from the environment; exits (status 2) with the reason when it cannot serve. */
     public static Config config(String service, int defaultPort) {
         try {
+            checkLogFormat(System.getenv(Config.LOG_FORMAT));
             Config config = Config.fromEnvironment(defaultPort);
             config.requireS3Credentials();
             config.grpc().checkExposure(config.grpcPort());
@@ -22,6 +23,13 @@ public final class ServiceMain {
             System.err.println(service + " service cannot start: " + e.getMessage());
             System.exit(2);
             throw e;
+        }
+    }
+
+    /** {@link Config#LOG_FORMAT}: unset, text or json. */
+    static void checkLogFormat(String format) {
+        if (format != null && !format.equals("text") && !format.equals("json")) {
+            throw new IllegalArgumentException(Config.LOG_FORMAT + " must be text or json, got '" + format + "'");
         }
     }
 

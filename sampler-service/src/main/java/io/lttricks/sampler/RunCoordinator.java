@@ -6,6 +6,7 @@ import io.lttricks.core.plan.TrainPlan;
 import io.lttricks.core.plan.StagePlan;
 import io.lttricks.platform.EventBus;
 import io.lttricks.platform.Keys;
+import io.lttricks.platform.LogContext;
 import io.lttricks.platform.ObjectStore;
 import io.lttricks.platform.RecipeMapper;
 import io.lttricks.platform.RunStateStore;
@@ -68,6 +69,12 @@ final class RunCoordinator {
      * event half-handled; the loop hands it over again when the failure was transient.
      */
     void handle(RunEvent e) {
+        try (LogContext ignored = LogContext.of(e.getRunId(), e.getStage())) {
+            handleEvent(e);
+        }
+    }
+
+    private void handleEvent(RunEvent e) {
         RunStatus run = runs.get(e.getRunId()).orElse(null);
         if (run == null) {
             if (e.hasSubmitted()) {

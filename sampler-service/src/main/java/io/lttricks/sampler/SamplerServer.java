@@ -88,7 +88,7 @@ public final class SamplerServer implements AutoCloseable {
     public static void main(String[] args) throws Exception {
         Config config = ServiceMain.config(SERVICE, Config.SAMPLER_PORT);
         try (Platform platform = Platform.open(config, SERVICE); SamplerServer server = new SamplerServer(platform)) {
-            LOG.warn("sampler service (with the run service) on {}; Kafka {}, storage {}/{}",
+            LOG.info("sampler service (with the run service) on {}; Kafka {}, storage {}/{}",
                     ServiceMain.describe(config.grpc(), server.port()), config.kafkaBootstrap(), config.s3Endpoint(),
                     config.s3Bucket());
             Runtime.getRuntime().addShutdownHook(new Thread(server::close));

@@ -202,7 +202,7 @@ public final class TrainerServer implements AutoCloseable {
             return;
         }
         try (Platform platform = Platform.open(config, SERVICE); TrainerServer server = new TrainerServer(platform, drain)) {
-            LOG.warn("trainer service on {}; device {}; Kafka {}, storage {}/{}",
+            LOG.info("trainer service on {}; device {}; Kafka {}, storage {}/{}",
                     ServiceMain.describe(config.grpc(), server.port()),
                     ai.djl.engine.Engine.getInstance().defaultDevice(), config.kafkaBootstrap(), config.s3Endpoint(),
                     config.s3Bucket());
