@@ -71,6 +71,26 @@ public final class Archives {
      * temporary directory first and is renamed into place: an interrupted run leaves no half tree.
      */
     public static Path extractOnce(Path archive, Progress progress) throws IOException {
+        return extractOnce(archive, progress, Limits.DEFAULT);
+    }
+
+    /**
+     * What an extraction may take, so that an archive that is not a data set (a decompression bomb:
+     * a small file that expands to terabytes) fails with a message instead of filling the disk.
+     *
+     * @param maxRatio       bytes written per compressed byte read, checked once {@code ratioAfter}
+     *                       bytes are written (images and CIFAR binaries barely compress: about 1)
+     * @param ratioAfter     bytes written before the ratio is checked
+     * @param reserve        free space the extraction leaves on the cache's file system at least
+     * @param maxEntries     entries in the archive at most
+     */
+    public record Limits(double maxRatio, long ratioAfter, long reserve, long maxEntries) {
+        /** 100:1 after 1 GiB, 1 GiB left free, 20 million entries (ImageNet has 1.3 million images). */
+        public static final Limits DEFAULT = new Limits(100, 1L << 30, 1L << 30, 20_000_000);
+    }
+
+    /** {@link #extractOnce(Path, Progress)} within {@code limits}. */
+    static Path extractOnce(Path archive, Progress progress, Limits limits) throws IOException {
         if (!Files.isRegularFile(archive)) {
             throw new IOException("archive not found: " + archive);
         }
@@ -86,6 +106,7 @@ public final class Archives {
         try {
             long total = Files.size(archive);
             long entries = 0;
+            Budget budget = new Budget(archive, tmp, limits);
             try (InputStream raw = Files.newInputStream(archive);
                  CountingInputStream counted = new CountingInputStream(new BufferedInputStream(raw, 1 << 16));
                  TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(counted))) {
@@ -96,17 +117,23 @@ public final class Archives {
                         throw new IOException("archive entry escapes the target directory: " + entry.getName()
                                 + " (in " + archive + ")");
                     }
+                    if (++entries > limits.maxEntries()) {
+                        throw new LimitException(archive + " holds more than " + limits.maxEntries()
+                                + " entries: not a data set archive");
+                    }
                     if (entry.isDirectory()) {
                         Files.createDirectories(out);
                     } else if (isRegularFile(entry)) {
                         Files.createDirectories(out.getParent());
-                        Files.copy(tar, out, StandardCopyOption.REPLACE_EXISTING);
+                        budget.copy(tar, out, counted);
                     }
-                    if (++entries % 2000 == 0) {
+                    if (entries % 2000 == 0) {
                         progress.update("extract " + archive.getFileName(), counted.count(), total, "B");
                     }
                 }
                 progress.update("extract " + archive.getFileName(), total, total, "B");
+            } catch (LimitException e) {
+                throw e;
             } catch (IOException e) {
                 if (e.getMessage() != null && e.getMessage().startsWith("archive entry escapes")) {
                     throw e;
@@ -127,6 +154,66 @@ public final class Archives {
         } catch (IOException | RuntimeException e) {
             deleteTree(tmp);
             throw e;
+        }
+    }
+
+    /** An extraction stopped by its {@link Limits}: the archive is fine as an archive, but not as a data set here. */
+    static final class LimitException extends IOException {
+        LimitException(String message) {
+            super(message);
+        }
+    }
+
+    /** Copies entries while counting what an extraction writes against its {@link Limits}. */
+    private static final class Budget {
+        private static final long CHECK_EVERY = 16L << 20;
+        private final Path archive;
+        private final Path target;
+        private final java.nio.file.FileStore disk;
+        private final Limits limits;
+        private final byte[] buffer = new byte[1 << 16];
+        private long written;
+        private long nextCheck = CHECK_EVERY;
+
+        Budget(Path archive, Path target, Limits limits) throws IOException {
+            this.archive = archive;
+            this.target = target;
+            this.disk = Files.getFileStore(target);
+            this.limits = limits;
+        }
+
+        /** Copies one entry; every {@value #CHECK_EVERY} bytes written, checks the ratio and the free space. */
+        void copy(InputStream entry, Path out, CountingInputStream compressed) throws IOException {
+            try (java.io.OutputStream o = Files.newOutputStream(out)) {
+                int n;
+                while ((n = entry.read(buffer)) > 0) {
+                    o.write(buffer, 0, n);
+                    written += n;
+                    if (written >= nextCheck) {
+                        nextCheck = written + CHECK_EVERY;
+                        check(compressed);
+                    }
+                }
+            }
+        }
+
+        private void check(CountingInputStream compressed) throws IOException {
+            if (written >= limits.ratioAfter() && written > limits.maxRatio() * Math.max(1, compressed.count())) {
+                throw new LimitException(String.format(Locale.ROOT, "%s expands more than %.0f times its size (%s from "
+                        + "the first %s): not a data set archive (a decompression bomb?); extraction stopped",
+                        archive, limits.maxRatio(), bytes(written), bytes(compressed.count())));
+            }
+            long free = disk.getUsableSpace();
+            if (free < limits.reserve()) {
+                throw new LimitException("extracting " + archive + " would fill the disk of " + target.getParent()
+                        + " (" + bytes(written) + " written, " + bytes(free) + " left): free space there, or set "
+                        + "LT_CACHE_DIR to a larger disk");
+            }
+        }
+
+        private static String bytes(long n) {
+            return n >= 1L << 30 ? String.format(Locale.ROOT, "%.1f GiB", n / (double) (1L << 30))
+                    : String.format(Locale.ROOT, "%.1f MiB", n / (double) (1L << 20));
         }
     }
 

@@ -133,10 +133,12 @@ public final class CifarBinary {
                 throw new IOException("missing " + p + ": expected the extracted " + variant.archiveName
                         + " (" + variant.directoryName + "/)");
             }
+            checkSize(f, Files.size(p), variant, p.toString());
             out.put(f, Files.readAllBytes(p));
         }
         Path names = dir.resolve(variant.namesFile);
         if (Files.isRegularFile(names)) {
+            checkSize(variant.namesFile, Files.size(names), variant, names.toString());
             out.put(variant.namesFile, Files.readAllBytes(names));
         }
         return out;
@@ -154,6 +156,7 @@ public final class CifarBinary {
                 }
                 String base = Path.of(e.getName()).getFileName().toString();
                 if (wanted.contains(base)) {
+                    checkSize(base, e.getSize(), variant, e.getName() + " in " + archive);
                     out.put(base, readAll(tar));
                 }
             }
@@ -161,6 +164,24 @@ public final class CifarBinary {
             throw Archives.damaged(archive, e);
         }
         return out;
+    }
+
+    /** Records in one CIFAR file at most: CIFAR-100's train.bin holds 50,000, every other file 10,000. */
+    static final int MAX_RECORDS_PER_FILE = 50_000;
+    /** The class-names file is a few hundred bytes. */
+    static final long MAX_NAMES_BYTES = 1 << 20;
+
+    /**
+     * Refuses a file larger than any CIFAR file before it is read into memory: a hostile or wrong
+     * archive would otherwise exhaust the heap (and take a service down with it).
+     */
+    static void checkSize(String file, long bytes, Variant variant, String where) throws IOException {
+        long max = file.equals(variant.namesFile) ? MAX_NAMES_BYTES : (long) MAX_RECORDS_PER_FILE * variant.recordBytes();
+        if (bytes > max) {
+            throw new IOException(where + " is " + bytes + " bytes; a " + variant + " file has at most " + max
+                    + (file.equals(variant.namesFile) ? "" : " (" + MAX_RECORDS_PER_FILE + " records)")
+                    + ": not a " + variant.archiveName + " file");
+        }
     }
 
     private static byte[] readAll(InputStream in) throws IOException {

@@ -32,6 +32,11 @@ import io.lttricks.core.plan.CamPlan;
  * ({@code stages[1] (ft).loss.beta}) and what is allowed.
  */
 final class StageResolver {
+    /** A stage's epochs at most: far beyond any schedule (the paper's longest is 400), short of "for ever". */
+    static final int MAX_EPOCHS = 10_000;
+    /** A batch at most: what one node can hold of 224x224 images and then some. */
+    static final int MAX_BATCH = 65_536;
+
     private final Profile profile;
     private final ScheduleFamily family;
     private final String dataset;
@@ -113,12 +118,14 @@ final class StageResolver {
         Mixup mixup = mixup(s.mixup(), at);
         Profile.Shape shape = profile.shape(family, role, mixup.enabled(), s.epochs());
         int epochs = shape.epochs();
-        if (epochs < 1) {
-            throw new RecipeException(at + ".epochs: must be >= 1, got " + epochs);
+        if (epochs < 1 || epochs > MAX_EPOCHS) {
+            throw new RecipeException(at + ".epochs: must lie in [1, " + MAX_EPOCHS + "], got " + epochs
+                    + (epochs > MAX_EPOCHS ? " (the paper's longest schedule is 400 epochs)" : ""));
         }
         int batch = s.batchSize() != null ? s.batchSize() : family.batchSize();
-        if (batch < 2) {
-            throw new RecipeException(at + ".batch_size: must be >= 2 (batch norm needs two images), got " + batch);
+        if (batch < 2 || batch > MAX_BATCH) {
+            throw new RecipeException(at + ".batch_size: must lie in [2, " + MAX_BATCH + "] (batch norm needs two images), got "
+                    + batch);
         }
         LrSchedule lr = schedule(s, shape, epochs, at);
         Sgd sgd = new Sgd(s.momentum() != null ? s.momentum() : Sgd.PAPER.momentum(),

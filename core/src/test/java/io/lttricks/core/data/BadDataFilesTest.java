@@ -185,4 +185,56 @@ class BadDataFilesTest {
         assertArrayEquals(new int[] {10, 3, 1}, LongTailSubset.select(labels, 3, new LongTailProfile.Exponential(10), 0)
                 .counts(), "IF = n_max still keeps one image");
     }
+
+    /**
+     * A decompression bomb (64 MiB of zeros in a 64 KiB archive) stops at the ratio limit, leaving no
+     * partial tree; the same archive stops at the free-space limit when the disk is "full".
+     */
+    @Test
+    void aDecompressionBombStopsAtItsLimitsAndLeavesNothingBehind() throws IOException {
+        Path bomb = tmp.resolve("bomb.tar.gz");
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(Files.newOutputStream(bomb)))) {
+            TarArchiveEntry e = new TarArchiveEntry("train/cat/0.png");
+            e.setSize(64L << 20);
+            tar.putArchiveEntry(e);
+            byte[] zeros = new byte[1 << 20];
+            for (int i = 0; i < 64; i++) {
+                tar.write(zeros);
+            }
+            tar.closeArchiveEntry();
+        }
+        assertTrue(Files.size(bomb) < 1 << 20, "small: " + Files.size(bomb));
+        IOException ratio = assertThrows(Archives.LimitException.class, () -> Archives.extractOnce(bomb, Progress.SILENT,
+                new Archives.Limits(100, 8L << 20, 0, 1000)));
+        assertTrue(ratio.getMessage().contains("expands more than 100 times its size")
+                && ratio.getMessage().contains("decompression bomb"), ratio.getMessage());
+        Path extracted = tmp.resolve("cache").resolve("extracted");
+        try (var left = Files.list(extracted)) {
+            assertEquals(List.of(), left.toList(), "no partial tree");
+        }
+
+        IOException full = assertThrows(Archives.LimitException.class, () -> Archives.extractOnce(bomb, Progress.SILENT,
+                new Archives.Limits(1e9, 1L << 40, Long.MAX_VALUE, 1000)));
+        assertTrue(full.getMessage().contains("would fill the disk") && full.getMessage().contains("LT_CACHE_DIR"),
+                full.getMessage());
+
+        Archives.Limits defaults = Archives.Limits.DEFAULT;
+        assertTrue(defaults.maxRatio() >= 50 && defaults.maxEntries() >= 2_000_000,
+                "the defaults let real data sets through (ImageNet: 1.3 million JPEGs, ratio about 1)");
+    }
+
+    /** A CIFAR batch larger than any CIFAR file is refused by its size, before it is read into memory. */
+    @Test
+    void aHugeCifarBatchIsRefusedBeforeItIsRead() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("cifar-10-batches-bin"));
+        for (String f : new String[] {"data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin"}) {
+            Files.write(dir.resolve(f), new byte[3073]);
+        }
+        try (java.io.RandomAccessFile huge = new java.io.RandomAccessFile(dir.resolve("data_batch_1.bin").toFile(), "rw")) {
+            huge.setLength(8L << 30);   // sparse: 8 GiB on paper, nothing on disk
+        }
+        IOException e = assertThrows(IOException.class, () -> CifarBinary.read(dir, CifarBinary.Variant.CIFAR10, Split.TRAIN));
+        assertTrue(e.getMessage().contains("data_batch_1.bin is 8589934592 bytes; a CIFAR-10 file has at most 153650000 "
+                + "(50000 records)"), e.getMessage());
+    }
 }

@@ -245,6 +245,8 @@ class RecipesTest {
         assertMessage("dataset: {name: cifar10}\nstages: [{name: a}, {name: a}]", "unique", "");
         assertMessage("dataset: {name: cifar10}\nprofile: fast\n", "profile", "quick");
         assertMessage("dataset: [1, 2", "recipe", "");
+        assertMessage("dataset: {name: cifar10}\nstages: [{epochs: 2000000000}]", "epochs: must lie in [1, 10000]", "400 epochs");
+        assertMessage("dataset: {name: cifar10}\nstages: [{batch_size: 100000000}]", "batch_size: must lie in [2, 65536]");
     }
 
     static void assertMessage(String yaml, String... parts) {
