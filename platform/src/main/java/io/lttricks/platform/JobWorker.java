@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -73,26 +74,30 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
     private final String topic;
     private final Parser<T> parser;
     private final JobAttempts<T> attempts;
+    private final JobMetrics jobMetrics;
+    private final KafkaClientMetrics consumerMetrics;
     private final ExecutorService executor;
     private final Thread loop;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private volatile boolean busy;
 
-    /** A worker whose jobs are tried again while they ask for it, then logged as failed. */
-    public JobWorker(Config config, String topic, String group, Parser<T> parser, Handler<T> handler) {
-        this(config, topic, group, parser, new JobAttempts<>(handler, (key, job, last) -> { },
-                JobAttempts.RetryPolicy.DEFAULT));
+    /**
+     * A service's worker: its jobs are tried again while they ask for it (default policy), then given
+     * up; jobs and the consumer's lag are recorded on the platform's meters.
+     */
+    public JobWorker(Platform platform, String topic, String group, Parser<T> parser, Handler<T> handler,
+                     GiveUp<T> giveUp) {
+        this(platform.config(), platform.metrics(), topic, group, parser,
+                new JobAttempts<>(handler, giveUp, JobAttempts.RetryPolicy.DEFAULT));
     }
 
-    /** A worker whose jobs are tried again while they ask for it (default policy), then given up. */
-    public JobWorker(Config config, String topic, String group, Parser<T> parser, Handler<T> handler, GiveUp<T> giveUp) {
-        this(config, topic, group, parser, new JobAttempts<>(handler, giveUp, JobAttempts.RetryPolicy.DEFAULT));
-    }
-
-    public JobWorker(Config config, String topic, String group, Parser<T> parser, JobAttempts<T> attempts) {
+    /** @param metrics where jobs ({@link JobMetrics}) and the consumer's metrics (lag) are recorded */
+    public JobWorker(Config config, ServiceMetrics metrics, String topic, String group, Parser<T> parser,
+                     JobAttempts<T> attempts) {
         this.topic = topic;
         this.parser = parser;
-        this.attempts = attempts;
+        this.jobMetrics = new JobMetrics(metrics.registry(), topic);
+        this.attempts = attempts.observedBy(jobMetrics);
         this.consumer = new KafkaConsumer<>(config.kafkaClients().consumer(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap(),
                 ConsumerConfig.GROUP_ID_CONFIG, group,
@@ -102,6 +107,7 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1,
                 ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName())),
                 new StringDeserializer(), new ByteArrayDeserializer());
+        this.consumerMetrics = metrics.bindConsumer(consumer, group);
         this.executor = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "lt-job-" + topic);
             t.setDaemon(true);
@@ -154,6 +160,7 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
         } catch (RuntimeException e) {
             LOG.error("job worker for {} stopped: {}", topic, e.toString(), e);
         } finally {
+            consumerMetrics.close();
             consumer.close(Duration.ofSeconds(5));
         }
     }
@@ -170,6 +177,7 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
         }
         busy = true;
         consumer.pause(consumer.assignment());
+        long start = System.nanoTime();
         Future<JobAttempts.Outcome> f = executor.submit(() -> attempts.run(record.key(), job));
         JobAttempts.Outcome outcome;
         try {
@@ -184,6 +192,7 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
         } catch (java.util.concurrent.ExecutionException e) {
             LOG.error("job at {}@{} failed: {}", tp, record.offset(), e.getCause().toString(), e.getCause());
             outcome = JobAttempts.Outcome.FAILED;
+            jobMetrics.ended(outcome, Duration.ofNanos(System.nanoTime() - start));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;

@@ -11,10 +11,13 @@ public final class ServiceMain {
     private ServiceMain() {
     }
 
-    /** The configuration from the environment; exits (status 2) with the reason when it cannot serve. */
-    public static Config config(String service, int defaultPort) {
+    /**
+     * The configuration from the environment, the service's default gRPC and metrics ports where
+     * none is set; exits (status 2) with the reason when it cannot serve.
+     */
+    public static Config config(String service, int defaultPort, int defaultMetricsPort) {
         try {
-            Config config = Config.fromEnvironment(defaultPort);
+            Config config = Config.fromEnvironment(defaultPort, defaultMetricsPort);
             config.requireS3Credentials();
             config.grpc().checkExposure(config.grpcPort());
             return config;
@@ -23,6 +26,13 @@ public final class ServiceMain {
             System.exit(2);
             throw e;
         }
+    }
+
+    /** Where the metrics are served, for the start-up log line. */
+    public static String describeMetrics(Platform platform) {
+        int port = platform.metrics().port();
+        return port < 0 ? "not served (" + Config.METRICS_PORT + "=0)"
+                : "http://" + platform.config().grpc().bind() + ":" + port + ServiceMetrics.PATH;
     }
 
     /** How the gRPC server is reached, for the start-up log line (no secret in it). */

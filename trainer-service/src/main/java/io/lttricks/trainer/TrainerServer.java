@@ -43,9 +43,9 @@ public final class TrainerServer implements AutoCloseable {
     public TrainerServer(Platform platform) throws IOException {
         this.runs = new KafkaRunStateStore(platform.config(), platform.bus());
         TrainWorker trainer = new TrainWorker(platform, runs);
-        this.worker = new JobWorker<>(platform.config(), Topics.TRAIN_JOBS, Topics.GROUP_TRAINER, TrainJob.parser(),
+        this.worker = new JobWorker<>(platform, Topics.TRAIN_JOBS, Topics.GROUP_TRAINER, TrainJob.parser(),
                 (key, job) -> trainer.handle(job), (key, job, last) -> trainer.giveUp(job, last)).start();
-        this.grpc = new GrpcServer(platform.config(), List.of(new Api(platform)));
+        this.grpc = new GrpcServer(platform, List.of(new Api(platform)));
         this.health = ServiceHealth.of(platform).part("the training worker", worker::alive)
                 .part("the run state follower", runs::alive).attach(grpc).start();
     }
@@ -152,10 +152,10 @@ public final class TrainerServer implements AutoCloseable {
 
     /** Runs the service alone, configured by environment variables (see {@link Config}). */
     public static void main(String[] args) throws Exception {
-        Config config = ServiceMain.config(SERVICE, Config.TRAINER_PORT);
+        Config config = ServiceMain.config(SERVICE, Config.TRAINER_PORT, Config.TRAINER_METRICS_PORT);
         try (Platform platform = Platform.open(config, SERVICE); TrainerServer server = new TrainerServer(platform)) {
-            LOG.warn("trainer service on {}; device {}; Kafka {}, storage {}/{}",
-                    ServiceMain.describe(config.grpc(), server.port()),
+            LOG.warn("trainer service on {}; metrics {}; device {}; Kafka {}, storage {}/{}",
+                    ServiceMain.describe(config.grpc(), server.port()), ServiceMain.describeMetrics(platform),
                     ai.djl.engine.Engine.getInstance().defaultDevice(), config.kafkaBootstrap(), config.s3Endpoint(),
                     config.s3Bucket());
             Runtime.getRuntime().addShutdownHook(new Thread(server::close));
