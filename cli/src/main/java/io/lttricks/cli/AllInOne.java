@@ -148,7 +148,7 @@ public final class AllInOne implements AutoCloseable {
         ServiceMetrics metrics = ServiceMetrics.start();
         parts.add(0, metrics);
         String bind = config.grpc().bind();
-        endpoints.put("metrics", "http://" + bind + ":" + metrics.serve(bind, ports.metrics()) + ServiceMetrics.PATH);
+        String metricsUrl = "http://" + bind + ":" + metrics.serve(bind, ports.metrics()) + ServiceMetrics.PATH;
         ObjectStore store = ObjectStore.connect(config);
         parts.add(0, store);
         store.ensureBucket();
@@ -176,6 +176,7 @@ public final class AllInOne implements AutoCloseable {
                 .withInstance("lt-up-evaluator"), store, bus, metrics));
         parts.add(0, evaluator);
         endpoints.put("evaluator", "127.0.0.1:" + evaluator.port());
+        endpoints.put("metrics", metricsUrl);
     }
 
     private static void seedDatasets(ObjectStore store, Path dataDir) throws IOException {

@@ -1,7 +1,6 @@
 package io.lttricks.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -27,12 +26,8 @@ final class KedaSpec {
     }
 
     static List<String> problems(JsonNode o, String where) {
-        List<String> out = new ArrayList<>();
-        if (!"keda.sh/v1alpha1".equals(o.path("apiVersion").asText())) {
-            out.add(where + ": apiVersion must be keda.sh/v1alpha1");
-        }
+        List<String> out = StrictModels.customResource(o, "keda.sh/v1alpha1", SPEC, where);
         JsonNode spec = o.path("spec");
-        StrictModels.unknownFields(spec, SPEC, where + ".spec", out);
         StrictModels.unknownFields(spec.path("scaleTargetRef"), TARGET, where + ".spec.scaleTargetRef", out);
         if (spec.path("scaleTargetRef").path("name").asText().isEmpty()) {
             out.add(where + ": spec.scaleTargetRef.name is required");

@@ -1,7 +1,6 @@
 package io.lttricks.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -28,12 +27,8 @@ final class ServiceMonitorSpec {
     }
 
     static List<String> problems(JsonNode o, String where) {
-        List<String> out = new ArrayList<>();
-        if (!"monitoring.coreos.com/v1".equals(o.path("apiVersion").asText())) {
-            out.add(where + ": apiVersion must be monitoring.coreos.com/v1");
-        }
+        List<String> out = StrictModels.customResource(o, "monitoring.coreos.com/v1", SPEC, where);
         JsonNode spec = o.path("spec");
-        StrictModels.unknownFields(spec, SPEC, where + ".spec", out);
         StrictModels.unknownFields(spec.path("selector"), SELECTOR, where + ".spec.selector", out);
         StrictModels.unknownFields(spec.path("namespaceSelector"), NAMESPACES, where + ".spec.namespaceSelector", out);
         if (!spec.path("endpoints").isArray() || spec.path("endpoints").isEmpty()) {

@@ -96,4 +96,17 @@ final class StrictModels {
             }
         }
     }
+
+    /**
+     * The problems of a custom resource checked by hand: an apiVersion other than {@code apiVersion},
+     * fields of its spec other than {@code specFields}.
+     */
+    static List<String> customResource(JsonNode o, String apiVersion, Set<String> specFields, String where) {
+        List<String> out = new ArrayList<>();
+        if (!apiVersion.equals(o.path("apiVersion").asText())) {
+            out.add(where + ": apiVersion must be " + apiVersion);
+        }
+        unknownFields(o.path("spec"), specFields, where + ".spec", out);
+        return out;
+    }
 }

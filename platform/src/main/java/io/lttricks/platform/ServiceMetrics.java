@@ -18,8 +18,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -41,7 +39,8 @@ public final class ServiceMetrics implements AutoCloseable {
     private static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final List<AutoCloseable> binders = new ArrayList<>();
+    /** Listens to the JVM's GC notifications until closed; null in a bare registry. */
+    private JvmGcMetrics gc;
     private HttpServer server;
     private ExecutorService serverThread;
 
@@ -52,9 +51,8 @@ public final class ServiceMetrics implements AutoCloseable {
     public static ServiceMetrics start() {
         ServiceMetrics m = new ServiceMetrics();
         new JvmMemoryMetrics().bindTo(m.registry);
-        JvmGcMetrics gc = new JvmGcMetrics();
-        gc.bindTo(m.registry);
-        m.binders.add(gc);
+        m.gc = new JvmGcMetrics();
+        m.gc.bindTo(m.registry);
         new JvmThreadMetrics().bindTo(m.registry);
         new ProcessorMetrics().bindTo(m.registry);
         new UptimeMetrics().bindTo(m.registry);
@@ -171,13 +169,9 @@ public final class ServiceMetrics implements AutoCloseable {
             serverThread.shutdownNow();
             server = null;
         }
-        for (AutoCloseable b : binders) {
-            try {
-                b.close();
-            } catch (Exception ignored) {
-                // Best effort: nothing depends on it.
-            }
+        if (gc != null) {
+            gc.close();
+            gc = null;
         }
-        binders.clear();
     }
 }

@@ -10,7 +10,6 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.lttricks.platform.testing.Exposition;
 import io.lttricks.platform.testing.InMemoryEventBus;
-import io.lttricks.proto.v1.GetRunRequest;
 import io.lttricks.proto.v1.RunEvent;
 import io.lttricks.proto.v1.RunServiceGrpc;
 import io.lttricks.proto.v1.RunStatus;
@@ -34,13 +33,7 @@ class ServiceMetricsTest {
     static final String TOKEN = "metrics-test-token-0123456789";
 
     /** Get answers; Submit fails as a bad recipe does (an exception the status interceptor turns into INVALID_ARGUMENT). */
-    static final class Runs extends RunServiceGrpc.RunServiceImplBase {
-        @Override
-        public void get(GetRunRequest request, StreamObserver<RunStatus> response) {
-            response.onNext(RunStatus.newBuilder().setRunId(request.getRunId()).build());
-            response.onCompleted();
-        }
-
+    static final class BadRecipes extends GrpcServerSecurityTest.Runs {
         @Override
         public void submit(SubmitRunRequest request, StreamObserver<RunStatus> response) {
             throw new IllegalArgumentException("recipe.stages: at least one stage");
@@ -58,7 +51,7 @@ class ServiceMetricsTest {
         GrpcSecurity security = new GrpcSecurity("127.0.0.1", null, null, null,
                 List.of(GrpcSecurity.Token.of(TOKEN, GrpcSecurity.Role.ALL)), false);
         try (ServiceMetrics metrics = ServiceMetrics.inMemory();
-             GrpcServer grpc = new GrpcServer(security, 0, List.of(new Runs()), metrics.registry())) {
+             GrpcServer grpc = new GrpcServer(security, 0, List.of(new BadRecipes()), metrics.registry())) {
             int port = metrics.serve("127.0.0.1", 0);
             ChannelCredentials plain = InsecureChannelCredentials.create();
             assertEquals(Status.Code.OK, GrpcServerSecurityTest.get(GrpcServerSecurityTest.channel(grpc.port(), plain, TOKEN)));
