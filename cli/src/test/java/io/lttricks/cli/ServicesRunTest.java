@@ -20,6 +20,8 @@ import io.lttricks.proto.v1.RunResults;
 import io.lttricks.proto.v1.ShardJob;
 import io.lttricks.proto.v1.StageResult;
 import io.lttricks.proto.v1.TrainJob;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -27,6 +29,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -89,10 +93,11 @@ class ServicesRunTest {
     /**
      * Prometheus' view of the same run, scraped over HTTP while it ran: the first stage's epoch gauge
      * rises through its 2 epochs with a loss beside it; afterwards the calls, jobs, consumers, CAM
-     * images and memory of the four services are on the one endpoint of lt up.
+     * images and memory of the four services are on the one endpoint of lt up, every series the
+     * Grafana dashboard queries among them.
      */
     @Test
-    void theMetricsEndpointFollowsTheRun() {
+    void theMetricsEndpointFollowsTheRun() throws Exception {
         ServicesFixture.Finished run = system.pipeline();
         Map<String, String> first = Map.of("run", run.runId(), "stage", "first");
         List<Double> epochs = new ArrayList<>();
@@ -125,6 +130,28 @@ class ServicesRunTest {
             assertTrue(Exposition.value(text, "kafka_consumer_fetch_manager_records_lag_max", Map.of("group", group))
                     .isPresent(), "consumer lag of " + group);
         }
+        // The Grafana dashboard asks only for series the services serve.
+        Matcher m = Pattern.compile("\\b((?:lt|process|jvm|kafka)_[a-z_]+)\\b").matcher(Files.readString(dashboard()));
+        Set<String> names = new java.util.TreeSet<>();
+        while (m.find()) {
+            names.add(m.group(1));
+        }
+        assertTrue(names.size() > 10, names.toString());
+        for (String name : names) {
+            assertTrue(text.lines().anyMatch(l -> l.startsWith(name + "{") || l.startsWith(name + " ")),
+                    "the dashboard's " + name + " is not served");
+        }
+    }
+
+    /** deploy/grafana's dashboard, found from the module's directory up. */
+    private static Path dashboard() {
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            Path f = d.resolve("deploy/grafana/lttricks-services.json");
+            if (Files.isRegularFile(f)) {
+                return f;
+            }
+        }
+        throw new AssertionError("no deploy/grafana/lttricks-services.json above " + Path.of("").toAbsolutePath());
     }
 
     private static double value(String text, String name, Map<String, String> labels) {
