@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.lttricks.platform.testing.Exposition;
 import io.lttricks.platform.testing.InMemoryEventBus;
@@ -14,6 +16,7 @@ import io.lttricks.proto.v1.RunEvent;
 import io.lttricks.proto.v1.RunServiceGrpc;
 import io.lttricks.proto.v1.RunStatus;
 import io.lttricks.proto.v1.SubmitRunRequest;
+import io.lttricks.proto.v1.WatchRunRequest;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,6 +25,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,11 +36,18 @@ import org.junit.jupiter.api.Test;
 class ServiceMetricsTest {
     static final String TOKEN = "metrics-test-token-0123456789";
 
-    /** Get answers; Submit fails as a bad recipe does (an exception the status interceptor turns into INVALID_ARGUMENT). */
+    /**
+     * Get answers; Submit fails as a bad recipe does (an exception the status interceptor turns
+     * into INVALID_ARGUMENT); Watch never ends, until its client gives up.
+     */
     static final class BadRecipes extends GrpcServerSecurityTest.Runs {
         @Override
         public void submit(SubmitRunRequest request, StreamObserver<RunStatus> response) {
             throw new IllegalArgumentException("recipe.stages: at least one stage");
+        }
+
+        @Override
+        public void watch(WatchRunRequest request, StreamObserver<RunEvent> response) {
         }
     }
 
@@ -60,6 +71,20 @@ class ServiceMetricsTest {
                     GrpcServerSecurityTest.submit(GrpcServerSecurityTest.channel(grpc.port(), plain, TOKEN)));
             assertEquals(Status.Code.UNAUTHENTICATED,
                     GrpcServerSecurityTest.get(GrpcServerSecurityTest.channel(grpc.port(), plain, null)));
+            ManagedChannel watcher = GrpcServerSecurityTest.channel(grpc.port(), plain, TOKEN);
+            try {
+                StatusRuntimeException gaveUp = assertThrows(StatusRuntimeException.class, () -> RunServiceGrpc
+                        .newBlockingStub(watcher).withDeadlineAfter(300, TimeUnit.MILLISECONDS)
+                        .watch(WatchRunRequest.newBuilder().setRunId("r1").build()).hasNext());
+                assertEquals(Status.Code.DEADLINE_EXCEEDED, gaveUp.getStatus().getCode());
+            } finally {
+                watcher.shutdownNow();
+            }
+            Map<String, String> watch = Map.of("service", "lttricks.v1.RunService", "method", "Watch", "code", "CANCELLED");
+            for (long until = System.currentTimeMillis() + 5000; System.currentTimeMillis() < until
+                    && Exposition.value(metrics.scrape(), "lt_grpc_server_calls_seconds_count", watch).isEmpty(); ) {
+                Thread.sleep(50);   // the server hears of the cancellation after the client
+            }
             String text = Exposition.scrape("http://127.0.0.1:" + port + ServiceMetrics.PATH);
             String calls = "lt_grpc_server_calls_seconds_count";
             Map<String, String> get = Map.of("service", "lttricks.v1.RunService", "method", "Get");
@@ -67,6 +92,7 @@ class ServiceMetricsTest {
             assertEquals(1, value(text, calls, with(get, "code", "UNAUTHENTICATED")), "refused before the method ran");
             assertEquals(1, value(text, calls, Map.of("service", "lttricks.v1.RunService", "method", "Submit",
                     "code", "INVALID_ARGUMENT")), "the code the status interceptor gave");
+            assertEquals(1, value(text, calls, watch), "a call its client gave up on");
             assertTrue(value(text, "lt_grpc_server_calls_seconds_sum", with(get, "code", "OK")) > 0, "latency recorded");
             assertTrue(Exposition.value(text, "lt_grpc_server_calls_seconds_bucket", with(with(get, "code", "OK"), "le",
                     "0.1")).isPresent(), "latency histogram buckets");
