@@ -50,11 +50,11 @@ public final class AugmentServer implements AutoCloseable {
     /** @param withGrpc false for extra in-process workers (tests, scaling on one machine) */
     public AugmentServer(Platform platform, boolean withGrpc) throws IOException {
         this.augmenter = new Augmenter(platform);
-        this.planner = new JobWorker<>(platform.config(), platform.bus(), Topics.AUGMENT_JOBS, Topics.GROUP_AUGMENT_PLANNER,
+        this.planner = new JobWorker<>(platform, Topics.AUGMENT_JOBS, Topics.GROUP_AUGMENT_PLANNER,
                 CamJob.parser(), (key, job) -> augmenter.plan(job), (key, job, last) -> augmenter.giveUp(job, last)).start();
-        this.shards = new JobWorker<>(platform.config(), platform.bus(), Topics.SHARD_JOBS, Topics.GROUP_AUGMENT, ShardJob.parser(),
+        this.shards = new JobWorker<>(platform, Topics.SHARD_JOBS, Topics.GROUP_AUGMENT, ShardJob.parser(),
                 (key, job) -> augmenter.shard(job), (key, job, last) -> augmenter.giveUp(job.getStage(), last)).start();
-        this.grpc = withGrpc ? new GrpcServer(platform.config(), List.of(new Api(platform))) : null;
+        this.grpc = withGrpc ? new GrpcServer(platform, List.of(new Api(platform))) : null;
         this.health = withGrpc ? ServiceHealth.of(platform).part("the CAM stage planner", planner::alive)
                 .part("the shard worker", shards::alive).attach(grpc).start() : null;
     }
@@ -176,10 +176,10 @@ public final class AugmentServer implements AutoCloseable {
 
     /** Runs the service alone, configured by environment variables (see {@link Config}). */
     public static void main(String[] args) throws Exception {
-        Config config = ServiceMain.config(SERVICE, Config.AUGMENT_PORT);
+        Config config = ServiceMain.config(SERVICE, Config.AUGMENT_PORT, Config.AUGMENT_METRICS_PORT);
         try (Platform platform = Platform.open(config, SERVICE); AugmentServer server = new AugmentServer(platform)) {
-            LOG.info("augment service on {}; Kafka {}, storage {}/{}", ServiceMain.describe(config.grpc(), server.port()),
-                    config.kafkaBootstrap(), config.s3Endpoint(), config.s3Bucket());
+            LOG.info("augment service on {}; metrics {}; Kafka {}, storage {}/{}", ServiceMain.describe(config.grpc(), server.port()),
+                    ServiceMain.describeMetrics(platform), config.kafkaBootstrap(), config.s3Endpoint(), config.s3Bucket());
             Runtime.getRuntime().addShutdownHook(new Thread(server::close));
             server.grpc.awaitTermination();
         }

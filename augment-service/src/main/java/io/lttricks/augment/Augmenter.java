@@ -27,6 +27,8 @@ import io.lttricks.proto.v1.ShardJob;
 import io.lttricks.proto.v1.StageCompleted;
 import io.lttricks.proto.v1.StageFailed;
 import io.lttricks.proto.v1.StageStarted;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
@@ -47,6 +49,7 @@ final class Augmenter implements AutoCloseable {
     private final Platform platform;
     private final DataAccess data;
     private final GeneratedSets sets;
+    private final MeterRegistry meters;
     /** The last training set and model used: consecutive shards of a stage share them. */
     private String loadedManifest;
     private LabeledImages loadedTrain;
@@ -58,6 +61,7 @@ final class Augmenter implements AutoCloseable {
         this.platform = platform;
         this.data = new DataAccess(platform);
         this.sets = new GeneratedSets(platform);
+        this.meters = platform.metrics().registry();
     }
 
     /** Splits a stage into shard jobs. A transient failure asks for a retry, any other fails the stage. */
@@ -121,6 +125,7 @@ final class Augmenter implements AutoCloseable {
                 platform.store().put(job.getOutputKey(), GeneratedSets.shardZip(train.classNames(), images),
                         "application/zip");
                 count = images.size();
+                generated(plan).increment(count);
             } else {
                 count = sets.entries(job.getOutputKey()).size();
             }
@@ -141,6 +146,15 @@ final class Augmenter implements AutoCloseable {
         }
     }
 
+
+    /**
+     * Images generated and stored by this process, by method (cam, image_trans):
+     * {@code lt_cam_images_generated_total}. A shard found already stored adds nothing.
+     */
+    private Counter generated(CamPlan plan) {
+        return Counter.builder("lt.cam.images.generated").description("CAM-based sampling: images generated and stored")
+                .tag("method", plan.method().recipeName()).register(meters);
+    }
 
     /** Records that a generation was started under the job's prefix (what GetGeneration looks for). */
     static void markStarted(Platform platform, CamJob job) {

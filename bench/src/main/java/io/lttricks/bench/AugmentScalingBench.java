@@ -164,6 +164,7 @@ final class AugmentScalingBench implements Callable<Integer> {
                 ProcessBuilder pb = new ProcessBuilder(cmd);
                 pb.environment().putAll(env);
                 pb.environment().put(Config.GRPC_PORT, String.valueOf(p));
+                pb.environment().put(Config.METRICS_PORT, "0");   // replicas on one machine: no metrics endpoints
                 pb.environment().put(Config.INSTANCE, instance(prefix, i));
                 pb.environment().put(Config.WORK_DIR, state.resolve("work-" + i).toString());
                 pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(

@@ -12,6 +12,7 @@ import io.lttricks.platform.GrpcSecurity;
 import io.lttricks.platform.Keys;
 import io.lttricks.platform.ObjectStore;
 import io.lttricks.platform.Platform;
+import io.lttricks.platform.ServiceMetrics;
 import io.lttricks.platform.Topics;
 import io.lttricks.sampler.SamplerServer;
 import io.lttricks.trainer.TrainerServer;
@@ -32,6 +33,10 @@ import java.util.stream.Stream;
  * directory are uploaded to storage under {@code datasets/} on the first start. The endpoints are
  * written to {@code endpoints.json} in the state directory, where the client commands find them.
  *
+ * <p>The services share one meter registry, served on one port ({@link Ports#metrics}: 9400 for
+ * {@code lt up}, a free one for {@code lt run}) at {@code http://127.0.0.1:PORT/metrics};
+ * {@value Config#METRICS_PORT} is not used here.
+ *
  * <p>Storage credentials are made afresh at each start (there are no built-in ones) and written,
  * for tools that want to read the bucket, to {@value #CREDENTIALS}. The state directory is the
  * owner's only (700; the files 600). Stopping is bounded: when the process exits with the system
@@ -48,11 +53,17 @@ public final class AllInOne implements AutoCloseable {
     private static final List<String> DATASET_FILES = List.of("cifar-10-binary.tar.gz", "cifar-100-binary.tar.gz",
             "cifar-10-jpeg.tar.gz", "cifar-100-jpeg.tar.gz");
 
-    /** Ports to listen on; 0 picks a free one. */
-    public record Ports(int kafka, int s3, int sampler, int augment, int trainer, int evaluator) {
+    /**
+     * Ports to listen on; 0 picks a free one.
+     *
+     * @param metrics the process's Prometheus metrics, all services together (default 9400: beside the
+     *                standalone services' 9401-9404, as 50051-50054 are the same for both)
+     */
+    public record Ports(int kafka, int s3, int sampler, int augment, int trainer, int evaluator, int metrics) {
+        public static final int METRICS_PORT = 9400;
         public static final Ports DEFAULT = new Ports(0, 0, Config.SAMPLER_PORT, Config.AUGMENT_PORT, Config.TRAINER_PORT,
-                Config.EVALUATOR_PORT);
-        public static final Ports ANY = new Ports(0, 0, 0, 0, 0, 0);
+                Config.EVALUATOR_PORT, METRICS_PORT);
+        public static final Ports ANY = new Ports(0, 0, 0, 0, 0, 0, 0);
     }
 
     private final List<AutoCloseable> parts = new ArrayList<>();
@@ -140,6 +151,10 @@ public final class AllInOne implements AutoCloseable {
     }
 
     private void startServices(Ports ports, int augmentWorkers, Path dataDir) throws IOException {
+        ServiceMetrics metrics = ServiceMetrics.start();
+        parts.add(0, metrics);
+        String bind = config.grpc().bind();
+        String metricsUrl = "http://" + bind + ":" + metrics.serve(bind, ports.metrics()) + ServiceMetrics.PATH;
         ObjectStore store = ObjectStore.connect(config);
         parts.add(0, store);
         store.ensureBucket();
@@ -148,25 +163,26 @@ public final class AllInOne implements AutoCloseable {
         EventBus bus = EventBus.connect(config, "lt-up");
         parts.add(0, bus);
         SamplerServer sampler = new SamplerServer(new Platform(config.withGrpcPort(ports.sampler())
-                .withInstance("lt-up-sampler"), store, bus));
+                .withInstance("lt-up-sampler"), store, bus, metrics));
         parts.add(0, sampler);
         endpoints.put("sampler", "127.0.0.1:" + sampler.port());
         for (int i = 0; i < Math.max(1, augmentWorkers); i++) {
             Config c = config.withGrpcPort(ports.augment()).withInstance("lt-up-augment-" + i);
-            AugmentServer augment = new AugmentServer(new Platform(c, store, bus), i == 0);
+            AugmentServer augment = new AugmentServer(new Platform(c, store, bus, metrics), i == 0);
             parts.add(0, augment);
             if (i == 0) {
                 endpoints.put("augment", "127.0.0.1:" + augment.port());
             }
         }
         TrainerServer trainer = new TrainerServer(new Platform(config.withGrpcPort(ports.trainer())
-                .withInstance("lt-up-trainer"), store, bus));
+                .withInstance("lt-up-trainer"), store, bus, metrics));
         parts.add(0, trainer);
         endpoints.put("trainer", "127.0.0.1:" + trainer.port());
         EvaluatorServer evaluator = new EvaluatorServer(new Platform(config.withGrpcPort(ports.evaluator())
-                .withInstance("lt-up-evaluator"), store, bus));
+                .withInstance("lt-up-evaluator"), store, bus, metrics));
         parts.add(0, evaluator);
         endpoints.put("evaluator", "127.0.0.1:" + evaluator.port());
+        endpoints.put("metrics", metricsUrl);
     }
 
     private static void seedDatasets(ObjectStore store, Path dataDir) throws IOException {
@@ -194,6 +210,11 @@ public final class AllInOne implements AutoCloseable {
 
     public String samplerTarget() {
         return (String) endpoints.get("sampler");
+    }
+
+    /** Where the process's Prometheus metrics are served: http://127.0.0.1:PORT/metrics. */
+    public String metricsUrl() {
+        return (String) endpoints.get("metrics");
     }
 
     public Path stateDir() {

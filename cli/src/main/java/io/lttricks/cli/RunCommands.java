@@ -76,7 +76,7 @@ final class RunCommands {
         @Option(names = "--augment-workers", defaultValue = "1", paramLabel = "N", description = "Augment replicas in the process (default 1).")
         int augmentWorkers;
 
-        @Option(names = "--any-ports", description = "Pick free ports instead of 50051-50054.")
+        @Option(names = "--any-ports", description = "Pick free ports instead of 50051-50054 and 9400 (metrics).")
         boolean anyPorts;
 
         @Option(names = "--dataset-dir", paramLabel = "DIR", description = "A directory of data sets clients may name"
@@ -140,7 +140,7 @@ final class RunCommands {
                 ManagedChannel channel = io.grpc.ManagedChannelBuilder.forTarget(all.samplerTarget()).usePlaintext().build();
                 try {
                     RunStatus run = RunServiceGrpc.newBlockingStub(channel).submit(submit);
-                    console.note("run " + run.getRunId() + " submitted; state in " + dir);
+                    console.note("run " + run.getRunId() + " submitted; state in " + dir + "; metrics on " + all.metricsUrl());
                     RunDisplay display = new RunDisplay(console, System.out);
                     RunPhase end = watch(channel, run.getRunId(), display);
                     System.out.println();

@@ -14,6 +14,7 @@ import io.lttricks.platform.EventTail;
 import io.lttricks.platform.ObjectStore;
 import io.lttricks.platform.RecipeMapper;
 import io.lttricks.platform.Topics;
+import io.lttricks.platform.testing.Exposition;
 import io.lttricks.proto.v1.RunEvent;
 import io.lttricks.proto.v1.RunPhase;
 import io.lttricks.proto.v1.RunServiceGrpc;
@@ -73,8 +74,11 @@ final class ServicesFixture implements ExtensionContext.Store.CloseableResource 
             + "  - {name: cam, type: cam, threshold_factor: 0.75}\n"
             + "  - {name: deferred, role: deferred, epochs: 1, batch_size: 16, generated: cam, sampler: class_balanced}\n";
 
-    /** A finished run and what its watcher saw. */
-    record Finished(RunStatus submitted, List<RunEvent> events) {
+    /**
+     * A finished run, what its watcher saw, and what {@code /metrics} said: the training series
+     * ({@code lt_train_*} lines) of each scrape made while it ran, and a whole scrape after its end.
+     */
+    record Finished(RunStatus submitted, List<RunEvent> events, List<String> trainingScrapes, String finalScrape) {
         String runId() {
             return submitted.getRunId();
         }
@@ -183,15 +187,47 @@ final class ServicesFixture implements ExtensionContext.Store.CloseableResource 
     /** The pipeline run, finished (run once per JVM). */
     synchronized Finished pipeline() {
         if (pipeline == null) {
+            List<String> scrapes = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread scraper = new Thread(() -> scrapeTraining(scrapes), "it-metrics-scraper");
+            scraper.setDaemon(true);
+            scraper.start();
             RunStatus submitted = submit(PIPELINE, "it-1");
-            List<RunEvent> events = watch(submitted.getRunId());
+            List<RunEvent> events;
+            String finalScrape;
+            try {
+                events = watch(submitted.getRunId());
+            } finally {
+                scraper.interrupt();
+            }
+            try {
+                scraper.join(5_000);
+                finalScrape = Exposition.scrape(all.metricsUrl());
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException("cannot read " + all.metricsUrl(), e);
+            }
             RunEvent last = events.get(events.size() - 1);
             assertTrue(last.hasFinished(), "watch ends with the run");
             assertEquals(RunPhase.RUN_SUCCEEDED, last.getFinished().getPhase(),
                     last.getFinished().getMessage() + "\n" + failures(events));
-            pipeline = new Finished(submitted, events);
+            pipeline = new Finished(submitted, events, List.copyOf(scrapes), finalScrape);
         }
         return pipeline;
+    }
+
+    /** Scrapes {@code /metrics} as Prometheus would, every 200 ms until interrupted, keeping the training lines. */
+    private void scrapeTraining(List<String> into) {
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                String text = Exposition.scrape(all.metricsUrl());
+                into.add(text.lines().filter(l -> l.startsWith("lt_train_"))
+                        .collect(java.util.stream.Collectors.joining("\n")));
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException e) {
+                into.add("# scrape failed: " + e);
+            }
+        }
     }
 
     RunStatus submit(String yaml, String requestId) {

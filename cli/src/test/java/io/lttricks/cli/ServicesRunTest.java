@@ -12,6 +12,7 @@ import io.grpc.health.v1.HealthGrpc;
 import io.lttricks.platform.Keys;
 import io.lttricks.platform.ObjectStore;
 import io.lttricks.platform.Topics;
+import io.lttricks.platform.testing.Exposition;
 import io.lttricks.proto.v1.GetRunRequest;
 import io.lttricks.proto.v1.RunEvent;
 import io.lttricks.proto.v1.RunPhase;
@@ -19,10 +20,17 @@ import io.lttricks.proto.v1.RunResults;
 import io.lttricks.proto.v1.ShardJob;
 import io.lttricks.proto.v1.StageResult;
 import io.lttricks.proto.v1.TrainJob;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -80,6 +88,76 @@ class ServicesRunTest {
         assertEquals(2, workers.size(), "both augment workers took shards: " + workers);
         assertTrue(run.events().stream().anyMatch(e -> e.hasProgress() && e.getProgress().getEpochEnd()));
         assertEquals(3, run.events().stream().filter(RunEvent::hasQueued).count(), "each stage queued once");
+    }
+
+    /**
+     * Prometheus' view of the same run, scraped over HTTP while it ran: the first stage's epoch gauge
+     * rises through its 2 epochs with a loss beside it; afterwards the calls, jobs, consumers, CAM
+     * images and memory of the four services are on the one endpoint of lt up, every series the
+     * Grafana dashboard queries among them.
+     */
+    @Test
+    void theMetricsEndpointFollowsTheRun() throws Exception {
+        ServicesFixture.Finished run = system.pipeline();
+        Map<String, String> first = Map.of("run", run.runId(), "stage", "first");
+        List<Double> epochs = new ArrayList<>();
+        boolean loss = false;
+        for (String scrape : run.trainingScrapes()) {
+            Exposition.value(scrape, "lt_train_epoch", first).ifPresent(epochs::add);
+            loss |= Exposition.value(scrape, "lt_train_loss", first).stream().anyMatch(v -> v > 0 && v < 100);
+        }
+        assertTrue(epochs.contains(1.0) && epochs.contains(2.0), "epochs seen in " + run.trainingScrapes().size()
+                + " scrapes: " + epochs);
+        for (int i = 1; i < epochs.size(); i++) {
+            assertTrue(epochs.get(i) >= epochs.get(i - 1), "the epoch gauge never goes back: " + epochs);
+        }
+        assertTrue(loss, "a training loss beside the epoch");
+
+        String text = run.finalScrape();
+        Map<String, String> deferred = Map.of("run", run.runId(), "stage", "deferred");
+        assertEquals(1.0, value(text, "lt_train_epoch", deferred), "the last stage's gauges stay after it");
+        assertEquals(1.0, value(text, "lt_train_epochs", deferred));
+        assertTrue(value(text, "lt_train_images_per_second", deferred) > 0);
+        assertTrue(value(text, "lt_train_learning_rate", deferred) > 0);
+        assertTrue(Exposition.value(text, "lt_train_epoch", first).isEmpty(), "a new stage replaces the last one's gauges");
+        assertTrue(value(text, "lt_jobs_seconds_count", Map.of("topic", Topics.TRAIN_JOBS, "outcome", "done")) >= 2);
+        assertTrue(value(text, "lt_jobs_seconds_count", Map.of("topic", Topics.SHARD_JOBS, "outcome", "done")) >= 16);
+        assertTrue(value(text, "lt_grpc_server_calls_seconds_count",
+                Map.of("service", "lttricks.v1.RunService", "method", "Submit", "code", "OK")) >= 1);
+        assertTrue(value(text, "lt_cam_images_generated_total", Map.of("method", "cam")) > 0);
+        assertTrue(value(text, "process_resident_memory_bytes", Map.of()) > 0);
+        for (String group : List.of(Topics.GROUP_TRAINER, Topics.GROUP_AUGMENT, Topics.GROUP_COORDINATOR)) {
+            assertTrue(Exposition.value(text, "kafka_consumer_fetch_manager_records_lag_max", Map.of("group", group))
+                    .isPresent(), "consumer lag of " + group);
+        }
+        // The Grafana dashboard asks only for series the services serve.
+        Matcher m = Pattern.compile("\\b((?:lt|process|jvm|kafka)_[a-z_]+)\\b").matcher(Files.readString(dashboard()));
+        Set<String> names = new java.util.TreeSet<>();
+        while (m.find()) {
+            names.add(m.group(1));
+        }
+        assertTrue(names.size() > 10, names.toString());
+        for (String name : names) {
+            assertTrue(text.lines().anyMatch(l -> l.startsWith(name + "{") || l.startsWith(name + " ")),
+                    "the dashboard's " + name + " is not served");
+        }
+    }
+
+    /** deploy/grafana's dashboard, found from the module's directory up. */
+    private static Path dashboard() {
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            Path f = d.resolve("deploy/grafana/lttricks-services.json");
+            if (Files.isRegularFile(f)) {
+                return f;
+            }
+        }
+        throw new AssertionError("no deploy/grafana/lttricks-services.json above " + Path.of("").toAbsolutePath());
+    }
+
+    private static double value(String text, String name, Map<String, String> labels) {
+        OptionalDouble v = Exposition.value(text, name, labels);
+        assertTrue(v.isPresent(), "no " + name + labels + " in\n" + text);
+        return v.getAsDouble();
     }
 
     @Test

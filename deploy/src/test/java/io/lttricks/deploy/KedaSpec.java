@@ -1,7 +1,6 @@
 package io.lttricks.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -27,13 +26,9 @@ final class KedaSpec {
     }
 
     static List<String> problems(JsonNode o, String where) {
-        List<String> out = new ArrayList<>();
-        if (!"keda.sh/v1alpha1".equals(o.path("apiVersion").asText())) {
-            out.add(where + ": apiVersion must be keda.sh/v1alpha1");
-        }
+        List<String> out = StrictModels.customResource(o, "keda.sh/v1alpha1", SPEC, where);
         JsonNode spec = o.path("spec");
-        unknown(spec, SPEC, where + ".spec", out);
-        unknown(spec.path("scaleTargetRef"), TARGET, where + ".spec.scaleTargetRef", out);
+        StrictModels.unknownFields(spec.path("scaleTargetRef"), TARGET, where + ".spec.scaleTargetRef", out);
         if (spec.path("scaleTargetRef").path("name").asText().isEmpty()) {
             out.add(where + ": spec.scaleTargetRef.name is required");
         }
@@ -46,9 +41,9 @@ final class KedaSpec {
             out.add(where + ": spec.triggers must list at least one trigger");
         }
         for (JsonNode t : spec.path("triggers")) {
-            unknown(t, TRIGGER, where + ".trigger", out);
+            StrictModels.unknownFields(t, TRIGGER, where + ".trigger", out);
             if ("kafka".equals(t.path("type").asText())) {
-                unknown(t.path("metadata"), KAFKA, where + ".trigger.metadata", out);
+                StrictModels.unknownFields(t.path("metadata"), KAFKA, where + ".trigger.metadata", out);
                 for (Iterator<Map.Entry<String, JsonNode>> it = t.path("metadata").fields(); it.hasNext(); ) {
                     Map.Entry<String, JsonNode> e = it.next();
                     if (!e.getValue().isTextual()) {
@@ -60,14 +55,5 @@ final class KedaSpec {
             }
         }
         return out;
-    }
-
-    private static void unknown(JsonNode node, Set<String> known, String where, List<String> out) {
-        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-            String f = it.next();
-            if (!known.contains(f)) {
-                out.add(where + ": unknown field '" + f + "'");
-            }
-        }
     }
 }

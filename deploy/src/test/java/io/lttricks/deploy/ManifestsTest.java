@@ -37,6 +37,8 @@ class ManifestsTest {
             "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "ClusterTriggerAuthentication");
     static final Map<String, Integer> PORTS = Map.of("sampler", Config.SAMPLER_PORT, "augment", Config.AUGMENT_PORT,
             "trainer", Config.TRAINER_PORT, "evaluator", Config.EVALUATOR_PORT);
+    static final Map<String, Integer> METRICS_PORTS = Map.of("sampler", Config.SAMPLER_METRICS_PORT, "augment",
+            Config.AUGMENT_METRICS_PORT, "trainer", Config.TRAINER_METRICS_PORT, "evaluator", Config.EVALUATOR_METRICS_PORT);
     static final Map<String, Rendered> RENDERED = new java.util.LinkedHashMap<>();
 
     @BeforeAll
@@ -117,6 +119,75 @@ class ManifestsTest {
                     e.getKey() + " listens on every interface: it needs its tokens, from the Secret lttricks-grpc");
             assertEquals(port, base.one("Service", e.getKey()).path("spec").path("ports").get(0).path("port").asInt());
             assertTrue(c.path("securityContext").path("readOnlyRootFilesystem").asBoolean(), e.getKey());
+        }
+    }
+
+    /**
+     * In every overlay, each service's container serves its metrics on a port named "metrics", the
+     * one its {@value Config#METRICS_PORT} says (the code's default for it), and its Service
+     * publishes that port under the same name, for a ServiceMonitor to name.
+     */
+    @Test
+    void everyServiceExposesItsMetricsPortNamedMetrics() {
+        for (String d : List.of("base", "overlays/dev", "overlays/gpu", "overlays/prod", PROD_GPU)) {
+            Rendered r = RENDERED.get(d);
+            for (Map.Entry<String, Integer> e : METRICS_PORTS.entrySet()) {
+                String where = d + ": " + e.getKey();
+                List<JsonNode> containers = new ArrayList<>();
+                r.one("Deployment", e.getKey()).path("spec").path("template").path("spec").path("containers")
+                        .forEach(containers::add);
+                assertEquals(1, containers.size(), where);
+                JsonNode c = containers.get(0);
+                List<JsonNode> named = new ArrayList<>();
+                c.path("ports").forEach(p -> {
+                    if (p.path("name").asText().equals("metrics")) {
+                        named.add(p);
+                    }
+                });
+                assertEquals(1, named.size(), where + ": one container port named metrics");
+                assertEquals(e.getValue().intValue(), named.get(0).path("containerPort").asInt(), where);
+                assertEquals(String.valueOf(e.getValue()), env(c, Config.METRICS_PORT), where);
+                JsonNode svcPort = null;
+                for (JsonNode p : r.one("Service", e.getKey()).path("spec").path("ports")) {
+                    if (p.path("name").asText().equals("metrics")) {
+                        svcPort = p;
+                    }
+                }
+                assertTrue(svcPort != null, where + ": the Service publishes the metrics port");
+                assertEquals("metrics", svcPort.path("targetPort").asText(), where);
+            }
+        }
+    }
+
+    /**
+     * Prod is scraped: its ServiceMonitor selects exactly the four services' Services in their
+     * namespace, on the port named metrics at /metrics.
+     */
+    @Test
+    void theServiceMonitorSelectsTheServices() {
+        for (String d : List.of("overlays/prod", PROD_GPU)) {
+            Rendered r = RENDERED.get(d);
+            List<JsonNode> monitors = r.ofKind("ServiceMonitor");
+            assertEquals(1, monitors.size(), d);
+            JsonNode spec = monitors.get(0).path("spec");
+            Set<String> namespaces = new TreeSet<>();
+            spec.path("namespaceSelector").path("matchNames").forEach(n -> namespaces.add(n.asText()));
+            Set<String> selected = new TreeSet<>();
+            for (JsonNode svc : r.ofKind("Service")) {
+                Map<String, String> labels = Policies.labels(svc.path("metadata").path("labels"));
+                if (namespaces.contains(svc.path("metadata").path("namespace").asText())
+                        && Policies.matches(spec.path("selector"), labels)) {
+                    selected.add(svc.path("metadata").path("name").asText());
+                }
+            }
+            assertEquals(new TreeSet<>(METRICS_PORTS.keySet()), selected, d);
+            assertEquals(1, spec.path("endpoints").size(), d);
+            JsonNode endpoint = spec.path("endpoints").get(0);
+            assertEquals("metrics", endpoint.path("port").asText(), d);
+            assertEquals(io.lttricks.platform.ServiceMetrics.PATH, endpoint.path("path").asText(), d);
+        }
+        for (String d : List.of("base", "overlays/dev", "overlays/gpu")) {
+            assertTrue(RENDERED.get(d).ofKind("ServiceMonitor").isEmpty(), d + ": no Prometheus Operator assumed");
         }
     }
 

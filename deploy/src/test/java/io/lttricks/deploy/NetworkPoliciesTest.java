@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
  * Kafka and storage addresses it reads from the ConfigMap (LT_KAFKA_BOOTSTRAP, LT_S3_ENDPOINT),
  * the servers named in its arguments (--server, --bootstrap-server), the brokers' advertised
  * listeners behind a bootstrap address, DNS for all of them; clients reach every gRPC Service;
- * KEDA's operator reaches the Kafka its ScaledObjects read.
+ * KEDA's operator reaches the Kafka its ScaledObjects read; Prometheus reaches the metrics ports
+ * its ServiceMonitors name.
  */
 class NetworkPoliciesTest {
     static final String CONFIG = "lttricks-config";
@@ -205,6 +206,30 @@ class NetworkPoliciesTest {
                     Pod client = standIn("a client", ns, Map.of("lttricks.io/client", "true"), 0);
                     out.addAll(resolve(r, client, "gRPC", svc.path("metadata").path("name").asText() + ":"
                             + p.path("port").asInt(), ns, problems));
+                }
+            }
+        }
+        // Prometheus (pods app.kubernetes.io/name: prometheus in namespace monitoring) scrapes the
+        // Services each ServiceMonitor selects, on the ports its endpoints name.
+        for (JsonNode sm : r.ofKind("ServiceMonitor")) {
+            Pod prometheus = standIn("prometheus", "monitoring", Map.of("app.kubernetes.io/name", "prometheus"), 0);
+            JsonNode spec = sm.path("spec");
+            List<String> namespaces = new ArrayList<>();
+            spec.path("namespaceSelector").path("matchNames").forEach(n -> namespaces.add(n.asText()));
+            for (JsonNode svc : r.ofKind("Service")) {
+                String ns = svc.path("metadata").path("namespace").asText();
+                if (!namespaces.contains(ns) || !Policies.matches(spec.path("selector"),
+                        Policies.labels(svc.path("metadata").path("labels")))) {
+                    continue;
+                }
+                for (JsonNode endpoint : spec.path("endpoints")) {
+                    for (JsonNode p : svc.path("spec").path("ports")) {
+                        if (p.path("name").asText().equals(endpoint.path("port").asText())) {
+                            out.addAll(resolve(r, prometheus, "ServiceMonitor " + sm.path("metadata").path("name").asText(),
+                                    svc.path("metadata").path("name").asText() + "." + ns + ".svc:" + p.path("port").asInt(),
+                                    "monitoring", problems));
+                        }
+                    }
                 }
             }
         }

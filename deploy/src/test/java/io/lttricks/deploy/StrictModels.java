@@ -16,8 +16,8 @@ import java.util.Set;
  * Offline validation against the Kubernetes API as the fabric8 models describe it (and Strimzi's
  * for KafkaTopic): an object must deserialise into its typed model, and no field anywhere in it may
  * be unknown to the model (the models keep unknown fields aside as "additional properties", so a
- * typo would otherwise pass). KEDA has no Java model: its ScaledObject is checked against the
- * fields of its documented spec.
+ * typo would otherwise pass). KEDA and Prometheus Operator have no Java model here: a ScaledObject
+ * and a ServiceMonitor are checked against the fields of their documented specs.
  */
 final class StrictModels {
     private StrictModels() {
@@ -31,6 +31,8 @@ final class StrictModels {
             Object model;
             if (kind.equals("ScaledObject")) {
                 return KedaSpec.problems(object, where);
+            } else if (kind.equals("ServiceMonitor")) {
+                return ServiceMonitorSpec.problems(object, where);
             } else if (kind.equals("KafkaTopic")) {
                 model = Rendered.YAML.treeToValue(object, KafkaTopic.class);
             } else {
@@ -83,5 +85,28 @@ final class StrictModels {
                 walk(m.invoke(o), path + "." + name.substring(3), out, seen);
             }
         }
+    }
+
+    /** Adds to {@code out} each field of {@code node} that is not in {@code known} (specs checked by hand). */
+    static void unknownFields(JsonNode node, Set<String> known, String where, List<String> out) {
+        for (java.util.Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!known.contains(f)) {
+                out.add(where + ": unknown field '" + f + "'");
+            }
+        }
+    }
+
+    /**
+     * The problems of a custom resource checked by hand: an apiVersion other than {@code apiVersion},
+     * fields of its spec other than {@code specFields}.
+     */
+    static List<String> customResource(JsonNode o, String apiVersion, Set<String> specFields, String where) {
+        List<String> out = new ArrayList<>();
+        if (!apiVersion.equals(o.path("apiVersion").asText())) {
+            out.add(where + ": apiVersion must be " + apiVersion);
+        }
+        unknownFields(o.path("spec"), specFields, where + ".spec", out);
+        return out;
     }
 }

@@ -44,10 +44,10 @@ public final class EvaluatorServer implements AutoCloseable {
 
     public EvaluatorServer(Platform platform) throws IOException {
         ReportMaker reports = new ReportMaker(platform);
-        this.worker = new JobWorker<>(platform.config(), platform.bus(), Topics.EVAL_JOBS, Topics.GROUP_EVALUATOR, EvalJob.parser(),
+        this.worker = new JobWorker<>(platform, Topics.EVAL_JOBS, Topics.GROUP_EVALUATOR, EvalJob.parser(),
                 (key, job) -> evaluate(platform, reports, job),
                 (key, job, last) -> fail(platform, job, ClientMessages.of(last, platform))).start();
-        this.grpc = new GrpcServer(platform.config(), List.of(new Api(platform, reports)));
+        this.grpc = new GrpcServer(platform, List.of(new Api(platform, reports)));
         this.health = ServiceHealth.of(platform).part("the evaluation worker", worker::alive).attach(grpc).start();
     }
 
@@ -150,10 +150,10 @@ public final class EvaluatorServer implements AutoCloseable {
 
     /** Runs the service alone, configured by environment variables (see {@link Config}). */
     public static void main(String[] args) throws Exception {
-        Config config = ServiceMain.config(SERVICE, Config.EVALUATOR_PORT);
+        Config config = ServiceMain.config(SERVICE, Config.EVALUATOR_PORT, Config.EVALUATOR_METRICS_PORT);
         try (Platform platform = Platform.open(config, SERVICE); EvaluatorServer server = new EvaluatorServer(platform)) {
-            LOG.info("evaluator service on {}; Kafka {}, storage {}/{}", ServiceMain.describe(config.grpc(), server.port()),
-                    config.kafkaBootstrap(), config.s3Endpoint(), config.s3Bucket());
+            LOG.info("evaluator service on {}; metrics {}; Kafka {}, storage {}/{}", ServiceMain.describe(config.grpc(), server.port()),
+                    ServiceMain.describeMetrics(platform), config.kafkaBootstrap(), config.s3Endpoint(), config.s3Bucket());
             Runtime.getRuntime().addShutdownHook(new Thread(server::close));
             server.grpc.awaitTermination();
         }

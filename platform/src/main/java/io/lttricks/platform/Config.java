@@ -38,13 +38,17 @@ import java.util.Map;
  *                       JVM's ({@value #S3_CA_FILE}; for a MinIO with a private CA)
  * @param healthGraceSeconds how long Kafka or storage may stay unreachable before the health service says
  *                       NOT_SERVING ({@value #HEALTH_GRACE_SECONDS}, default 60; see {@link ServiceHealth})
+ * @param metricsPort    plain HTTP port of this service's Prometheus metrics, {@code GET /metrics} on the gRPC
+ *                       server's address ({@value #METRICS_PORT}; default per service, 9401-9404 as the gRPC
+ *                       ports 50051-50054; 0 serves none). See {@link ServiceMetrics}
  *
  * <p>{@link #toString()} shows no credential.
  */
 public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, String s3AccessKey,
                      String s3SecretKey, String s3Region, int grpcPort, Path workDir, Path dataDir, String instance,
                      int augmentShards, int topicPartitions, short topicReplication, List<Path> datasetDirs,
-                     GrpcSecurity grpc, KafkaClients kafkaClients, Path s3CaFile, int healthGraceSeconds) {
+                     GrpcSecurity grpc, KafkaClients kafkaClients, Path s3CaFile, int healthGraceSeconds,
+                     int metricsPort) {
 
     public static final String KAFKA_BOOTSTRAP = "LT_KAFKA_BOOTSTRAP";
     public static final String S3_ENDPOINT = "LT_S3_ENDPOINT";
@@ -62,6 +66,7 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
     public static final String S3_CA_FILE = "LT_S3_CA_FILE";
     public static final String HEALTH_GRACE_SECONDS = "LT_HEALTH_GRACE_SECONDS";
     public static final String DATASET_DIRS = "LT_DATASET_DIRS";
+    public static final String METRICS_PORT = "LT_METRICS_PORT";
     /**
      * Trainer service only (read by its main): seconds a trainer told to stop (SIGTERM) lets its
      * stage finish the epoch and store that checkpoint before it stops; default 50, 0 stops at once.
@@ -76,9 +81,22 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
     public static final int TRAINER_PORT = 50053;
     public static final int EVALUATOR_PORT = 50054;
 
+    /** Default metrics ports, in the same order: sampler 9401, augment 9402, trainer 9403, evaluator 9404. */
+    public static final int SAMPLER_METRICS_PORT = 9401;
+    public static final int AUGMENT_METRICS_PORT = 9402;
+    public static final int TRAINER_METRICS_PORT = 9403;
+    public static final int EVALUATOR_METRICS_PORT = 9404;
+
     public Config {
         if (grpcPort < 0 || grpcPort > 65535) {
             throw new IllegalArgumentException(GRPC_PORT + " must be a port number, got " + grpcPort);
+        }
+        if (metricsPort < 0 || metricsPort > 65535) {
+            throw new IllegalArgumentException(METRICS_PORT + " must be a port number (0: no metrics endpoint), got "
+                    + metricsPort);
+        }
+        if (metricsPort != 0 && metricsPort == grpcPort) {
+            throw new IllegalArgumentException(METRICS_PORT + " and " + GRPC_PORT + " are both " + grpcPort);
         }
         if (topicPartitions < 1 || topicReplication < 1) {
             throw new IllegalArgumentException(TOPIC_PARTITIONS + " and " + TOPIC_REPLICATION + " must be >= 1");
@@ -101,12 +119,20 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
         }
     }
 
-    /** From the process environment, {@code defaultPort} when {@value #GRPC_PORT} is not set. */
-    public static Config fromEnvironment(int defaultPort) {
-        return from(System.getenv(), defaultPort);
+    /**
+     * From the process environment, {@code defaultPort} when {@value #GRPC_PORT} is not set and
+     * {@code defaultMetricsPort} when {@value #METRICS_PORT} is not.
+     */
+    public static Config fromEnvironment(int defaultPort, int defaultMetricsPort) {
+        return from(System.getenv(), defaultPort, defaultMetricsPort);
     }
 
+    /** From {@code env}, with no metrics endpoint unless {@value #METRICS_PORT} names one (tests, {@code lt up}). */
     public static Config from(Map<String, String> env, int defaultPort) {
+        return from(env, defaultPort, 0);
+    }
+
+    public static Config from(Map<String, String> env, int defaultPort, int defaultMetricsPort) {
         String home = System.getProperty("user.home");
         return new Config(
                 get(env, KAFKA_BOOTSTRAP, "localhost:9092"),
@@ -124,40 +150,41 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
                 (short) integer(env, TOPIC_REPLICATION, 1),
                 paths(env, DATASET_DIRS),
                 GrpcSecurity.from(env), KafkaClients.from(env), path(env, S3_CA_FILE),
-                integer(env, HEALTH_GRACE_SECONDS, 60));
+                integer(env, HEALTH_GRACE_SECONDS, 60),
+                integer(env, METRICS_PORT, defaultMetricsPort));
     }
 
     public Config withGrpcPort(int port) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, port, workDir, dataDir,
                 instance, augmentShards, topicPartitions, topicReplication, datasetDirs, grpc, kafkaClients, s3CaFile,
-                healthGraceSeconds);
+                healthGraceSeconds, metricsPort);
     }
 
     public Config withInstance(String name) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, grpcPort, workDir,
                 dataDir, name, augmentShards, topicPartitions, topicReplication, datasetDirs, grpc, kafkaClients, s3CaFile,
-                healthGraceSeconds);
+                healthGraceSeconds, metricsPort);
     }
 
     /** The same, with the gRPC server's address, TLS and tokens {@code security}. */
     public Config withGrpc(GrpcSecurity security) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, grpcPort, workDir, dataDir,
                 instance, augmentShards, topicPartitions, topicReplication, datasetDirs, security, kafkaClients, s3CaFile,
-                healthGraceSeconds);
+                healthGraceSeconds, metricsPort);
     }
 
     /** The same, with storage credentials (which {@code lt up} makes for its embedded server). */
     public Config withS3Credentials(String accessKey, String secretKey) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, accessKey, secretKey, s3Region, grpcPort, workDir, dataDir,
                 instance, augmentShards, topicPartitions, topicReplication, datasetDirs, grpc, kafkaClients, s3CaFile,
-                healthGraceSeconds);
+                healthGraceSeconds, metricsPort);
     }
 
     /** The same, with Kafka client settings {@code clients}. */
     public Config withKafkaClients(KafkaClients clients) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, grpcPort, workDir, dataDir,
                 instance, augmentShards, topicPartitions, topicReplication, datasetDirs, grpc, clients, s3CaFile,
-                healthGraceSeconds);
+                healthGraceSeconds, metricsPort);
     }
 
     /**
@@ -181,7 +208,7 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
                 + augmentShards + ", topicPartitions=" + topicPartitions + ", topicReplication=" + topicReplication
                 + ", datasetDirs=" + datasetDirs
                 + ", grpc=" + grpc + ", kafkaClients=" + kafkaClients + ", s3CaFile=" + s3CaFile
-                + ", healthGraceSeconds=" + healthGraceSeconds + "]";
+                + ", healthGraceSeconds=" + healthGraceSeconds + ", metricsPort=" + metricsPort + "]";
     }
 
     private static String get(Map<String, String> env, String key, String fallback) {

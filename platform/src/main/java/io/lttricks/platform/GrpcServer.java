@@ -11,6 +11,7 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -37,17 +38,27 @@ public final class GrpcServer implements AutoCloseable {
     private final List<String> serviceNames = new ArrayList<>();
     private final GrpcSecurity security;
 
-    /** The service's server as its configuration says (port, address, TLS, tokens). */
-    public GrpcServer(Config config, List<BindableService> services) throws IOException {
-        this(config.grpc(), config.grpcPort(), services);
+    /**
+     * The service's server as its configuration says (port, address, TLS, tokens), its calls timed
+     * on the platform's meters.
+     */
+    public GrpcServer(Platform platform, List<BindableService> services) throws IOException {
+        this(platform.config().grpc(), platform.config().grpcPort(), services, platform.metrics().registry());
     }
 
-    /** On loopback, without TLS or tokens (tests, tools). */
+    /** On loopback, without TLS or tokens (tests, tools), not timed. */
     public GrpcServer(int port, List<BindableService> services) throws IOException {
         this(GrpcSecurity.LOOPBACK, port, services);
     }
 
+    /** Not timed (tests of security). */
     public GrpcServer(GrpcSecurity security, int port, List<BindableService> services) throws IOException {
+        this(security, port, services, null);
+    }
+
+    /** @param meters where calls are timed ({@link MetricsInterceptor}); null: nowhere */
+    public GrpcServer(GrpcSecurity security, int port, List<BindableService> services, MeterRegistry meters)
+            throws IOException {
         this.security = security;
         security.checkExposure(port);
         ServerCredentials credentials = InsecureServerCredentials.create();
@@ -70,6 +81,9 @@ public final class GrpcServer implements AutoCloseable {
         interceptors.add(new StatusInterceptor());
         if (!security.tokens().isEmpty()) {
             interceptors.add(new AuthInterceptor(security));   // the last one added runs first
+        }
+        if (meters != null) {
+            interceptors.add(new MetricsInterceptor(meters));  // outermost: sees every status, refusals included
         }
         for (BindableService s : services) {
             b.addService(ServerInterceptors.intercept(s, interceptors));

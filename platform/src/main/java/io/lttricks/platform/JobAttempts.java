@@ -61,6 +61,25 @@ public final class JobAttempts<T> {
         }
     }
 
+    /** Hears how jobs go ({@link JobMetrics} counts them); both methods run on the job's thread. */
+    public interface Observer {
+        Observer NONE = new Observer() {
+            @Override
+            public void retrying(int attempt) {
+            }
+
+            @Override
+            public void ended(Outcome outcome, Duration took) {
+            }
+        };
+
+        /** Attempt {@code attempt} (counting from 1) asked for a retry and the job will be tried again. */
+        void retrying(int attempt);
+
+        /** The job ended so, {@code took} after its first attempt began (pauses included). */
+        void ended(Outcome outcome, Duration took);
+    }
+
     /** Waits between attempts (tests pass one that records instead of sleeping). */
     @FunctionalInterface
     public interface Pause {
@@ -71,16 +90,28 @@ public final class JobAttempts<T> {
     private final JobWorker.GiveUp<T> giveUp;
     private final RetryPolicy policy;
     private final Pause pause;
+    private final Observer observer;
 
     public JobAttempts(JobWorker.Handler<T> handler, JobWorker.GiveUp<T> giveUp, RetryPolicy policy) {
         this(handler, giveUp, policy, d -> Thread.sleep(d.toMillis()));
     }
 
     public JobAttempts(JobWorker.Handler<T> handler, JobWorker.GiveUp<T> giveUp, RetryPolicy policy, Pause pause) {
+        this(handler, giveUp, policy, pause, Observer.NONE);
+    }
+
+    private JobAttempts(JobWorker.Handler<T> handler, JobWorker.GiveUp<T> giveUp, RetryPolicy policy, Pause pause,
+                        Observer observer) {
         this.handler = handler;
         this.giveUp = giveUp;
         this.policy = policy;
         this.pause = pause;
+        this.observer = observer;
+    }
+
+    /** The same attempts, told to {@code o} as they go. */
+    public JobAttempts<T> observedBy(Observer o) {
+        return new JobAttempts<>(handler, giveUp, policy, pause, o);
     }
 
     /**
@@ -92,7 +123,10 @@ public final class JobAttempts<T> {
     public Ended run(String key, T job) throws InterruptedException {
         DeadLetters.JobRef ref = job instanceof com.google.protobuf.Message m ? DeadLetters.JobRef.of(m) : DeadLetters.JobRef.UNKNOWN;
         try (LogContext ignored = LogContext.of(ref.runId(), ref.stage())) {
-            return attempts(key, job);
+            long start = System.nanoTime();
+            Ended ended = attempts(key, job);
+            observer.ended(ended.outcome(), Duration.ofNanos(System.nanoTime() - start));
+            return ended;
         }
     }
 
@@ -116,6 +150,7 @@ public final class JobAttempts<T> {
                 Duration p = policy.pause(attempt);
                 LOG.warn("job {}: attempt {} of {} failed, trying again in {} s: {}", key, attempt, policy.attempts(),
                         p.toMillis() / 1000.0, r.getMessage());
+                observer.retrying(attempt);
                 pause.sleep(p);
             } catch (JobWorker.Stopped e) {
                 return new Ended(Outcome.STOPPED, e.getMessage());

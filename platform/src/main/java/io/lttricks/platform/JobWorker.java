@@ -3,6 +3,7 @@ package io.lttricks.platform;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Parser;
 import io.lttricks.proto.v1.DeadLetterCause;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -88,29 +89,34 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
     private final Parser<T> parser;
     private final JobAttempts<T> attempts;
     private final DeadLetters deadLetters;
+    private final JobMetrics jobMetrics;
+    private final KafkaClientMetrics consumerMetrics;
     private final ExecutorService executor;
     private final Thread loop;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private volatile boolean busy;
     private volatile boolean draining;
 
-    /** A worker whose jobs are tried again while they ask for it, then sent to the dead-letter topic. */
-    public JobWorker(Config config, EventBus bus, String topic, String group, Parser<T> parser, Handler<T> handler) {
-        this(config, bus, topic, group, parser, handler, (key, job, last) -> { });
-    }
-
-    /** A worker whose jobs are tried again while they ask for it (default policy), then given up and sent to the dead-letter topic. */
-    public JobWorker(Config config, EventBus bus, String topic, String group, Parser<T> parser, Handler<T> handler,
+    /**
+     * A service's worker: its jobs are tried again while they ask for it (default policy), then given
+     * up and sent to the dead-letter topic; jobs and the consumer's lag are recorded on the platform's meters.
+     */
+    public JobWorker(Platform platform, String topic, String group, Parser<T> parser, Handler<T> handler,
                      GiveUp<T> giveUp) {
-        this(config, topic, group, parser, new JobAttempts<>(handler, giveUp, JobAttempts.RetryPolicy.DEFAULT),
-                new DeadLetters(bus, group));
+        this(platform.config(), platform.metrics(), topic, group, parser,
+                new JobAttempts<>(handler, giveUp, JobAttempts.RetryPolicy.DEFAULT), new DeadLetters(platform.bus(), group));
     }
 
-    public JobWorker(Config config, String topic, String group, Parser<T> parser, JobAttempts<T> attempts,
-                     DeadLetters deadLetters) {
+    /**
+     * @param metrics     where jobs ({@link JobMetrics}) and the consumer's metrics (lag) are recorded
+     * @param deadLetters where jobs that did not succeed go
+     */
+    public JobWorker(Config config, ServiceMetrics metrics, String topic, String group, Parser<T> parser,
+                     JobAttempts<T> attempts, DeadLetters deadLetters) {
         this.topic = topic;
         this.parser = parser;
-        this.attempts = attempts;
+        this.jobMetrics = new JobMetrics(metrics.registry(), topic);
+        this.attempts = attempts.observedBy(jobMetrics);
         this.deadLetters = deadLetters;
         this.consumer = new KafkaConsumer<>(config.kafkaClients().consumer(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap(),
@@ -121,6 +127,7 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1,
                 ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName())),
                 new StringDeserializer(), new ByteArrayDeserializer());
+        this.consumerMetrics = metrics.bindConsumer(consumer, group);
         this.executor = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "lt-job-" + topic);
             t.setDaemon(true);
@@ -174,6 +181,7 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
         } catch (RuntimeException e) {
             LOG.error("job worker for {} stopped: {}", topic, e.toString(), e);
         } finally {
+            consumerMetrics.close();
             consumer.close(Duration.ofSeconds(5));
         }
     }
@@ -191,6 +199,7 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
         }
         busy = true;
         consumer.pause(consumer.assignment());
+        long start = System.nanoTime();
         Future<JobAttempts.Ended> f = executor.submit(() -> attempts.run(record.key(), job));
         JobAttempts.Ended ended;
         try {
@@ -205,6 +214,7 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
         } catch (java.util.concurrent.ExecutionException e) {
             LOG.error("job at {}@{} failed: {}", tp, record.offset(), e.getCause().toString(), e.getCause());
             ended = new JobAttempts.Ended(JobAttempts.Outcome.FAILED, e.getCause().toString());
+            jobMetrics.ended(ended.outcome(), Duration.ofNanos(System.nanoTime() - start));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;

@@ -3,20 +3,28 @@ package io.lttricks.platform;
 import java.io.IOException;
 
 /**
- * What every service runs on: its configuration, the object store and the event bus. One per
- * process (the all-in-one launcher shares one among the four services).
+ * What every service runs on: its configuration, the object store, the event bus and the meters.
+ * One per process (the all-in-one launcher shares one among the four services).
  */
-public record Platform(Config config, ObjectStore store, EventBus bus) implements AutoCloseable {
+public record Platform(Config config, ObjectStore store, EventBus bus, ServiceMetrics metrics) implements AutoCloseable {
 
-    /** Connects to the configured storage and Kafka, creating the bucket and topics when missing. */
+    /**
+     * Connects to the configured storage and Kafka, creating the bucket and topics when missing, and
+     * serves the metrics on the configured port.
+     */
     public static Platform open(Config config, String service) throws IOException {
-        ObjectStore store = ObjectStore.connect(config);
+        ServiceMetrics metrics = ServiceMetrics.start(config);
+        ObjectStore store = null;
         try {
+            store = ObjectStore.connect(config);
             store.ensureBucket();
             Topics.ensure(config);
-            return new Platform(config, store, EventBus.connect(config, service));
+            return new Platform(config, store, EventBus.connect(config, service), metrics);
         } catch (IOException | RuntimeException e) {
-            store.close();
+            if (store != null) {
+                store.close();
+            }
+            metrics.close();
             throw e;
         }
     }
@@ -25,5 +33,6 @@ public record Platform(Config config, ObjectStore store, EventBus bus) implement
     public void close() {
         bus.close();
         store.close();
+        metrics.close();
     }
 }

@@ -11,11 +11,14 @@ public final class ServiceMain {
     private ServiceMain() {
     }
 
-    /** The configuration from the environment; exits (status 2) with the reason when it cannot serve. */
-    public static Config config(String service, int defaultPort) {
+    /**
+     * The configuration from the environment, the service's default gRPC and metrics ports where
+     * none is set; exits (status 2) with the reason when it cannot serve.
+     */
+    public static Config config(String service, int defaultPort, int defaultMetricsPort) {
         try {
             checkLogFormat(System.getenv(Config.LOG_FORMAT));
-            Config config = Config.fromEnvironment(defaultPort);
+            Config config = Config.fromEnvironment(defaultPort, defaultMetricsPort);
             config.requireS3Credentials();
             config.grpc().checkExposure(config.grpcPort());
             return config;
@@ -31,6 +34,13 @@ public final class ServiceMain {
         if (format != null && !format.equals("text") && !format.equals("json")) {
             throw new IllegalArgumentException(Config.LOG_FORMAT + " must be text or json, got '" + format + "'");
         }
+    }
+
+    /** Where the metrics are served, for the start-up log line. */
+    public static String describeMetrics(Platform platform) {
+        int port = platform.metrics().port();
+        return port < 0 ? "not served (" + Config.METRICS_PORT + "=0)"
+                : "http://" + platform.config().grpc().bind() + ":" + port + ServiceMetrics.PATH;
     }
 
     /** How the gRPC server is reached, for the start-up log line (no secret in it). */

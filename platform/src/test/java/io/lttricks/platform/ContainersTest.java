@@ -56,8 +56,9 @@ class ContainersTest {
         List<String> seen = new CopyOnWriteArrayList<>();
         try (EventBus bus = new KafkaEventBus(config, "test");
              RunStateStore runs = new KafkaRunStateStore(config, bus);
-             JobWorker<DatasetJob> worker = new JobWorker<>(config, bus, Topics.DATASET_JOBS, "test-group", DatasetJob.parser(),
-                     (key, job) -> seen.add(job.getRunId())).start()) {
+             JobWorker<DatasetJob> worker = new JobWorker<>(config, ServiceMetrics.inMemory(), Topics.DATASET_JOBS,
+                     "test-group", DatasetJob.parser(), new JobAttempts<>((key, job) -> seen.add(job.getRunId()),
+                     (key, job, last) -> { }, JobAttempts.RetryPolicy.DEFAULT), new DeadLetters(bus, "test-group")).start()) {
             bus.publish(Topics.DATASET_JOBS, "r1", DatasetJob.newBuilder().setRunId("r1").build());
             runs.put(RunStatus.newBuilder().setRunId("r1").setName("n").build());
             long deadline = System.currentTimeMillis() + 60_000;

@@ -54,7 +54,7 @@ class GrpcServerSecurityTest {
     static Path[] stranger;
 
     /** A run service that answers Get and Submit with a fixed run. */
-    static final class Runs extends RunServiceGrpc.RunServiceImplBase {
+    static class Runs extends RunServiceGrpc.RunServiceImplBase {
         @Override
         public void get(GetRunRequest request, StreamObserver<RunStatus> response) {
             response.onNext(RunStatus.newBuilder().setRunId(request.getRunId()).build());

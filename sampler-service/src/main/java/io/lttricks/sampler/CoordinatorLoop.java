@@ -2,6 +2,8 @@ package io.lttricks.sampler;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.lttricks.platform.Config;
+import io.lttricks.platform.ServiceMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.lttricks.platform.Topics;
 import io.lttricks.platform.TransientFailure;
 import io.lttricks.proto.v1.RunEvent;
@@ -37,10 +39,12 @@ final class CoordinatorLoop implements AutoCloseable {
 
     private final RunCoordinator coordinator;
     private final KafkaConsumer<String, byte[]> consumer;
+    private final KafkaClientMetrics consumerMetrics;
     private final Thread loop;
     private final AtomicBoolean running = new AtomicBoolean(true);
 
-    CoordinatorLoop(Config config, RunCoordinator coordinator) {
+    /** @param metrics where the consumer's metrics (its lag on the events topic) are recorded */
+    CoordinatorLoop(Config config, ServiceMetrics metrics, RunCoordinator coordinator) {
         this.coordinator = coordinator;
         this.consumer = new KafkaConsumer<>(config.kafkaClients().consumer(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap(),
@@ -49,6 +53,7 @@ final class CoordinatorLoop implements AutoCloseable {
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest")),
                 new StringDeserializer(), new ByteArrayDeserializer());
+        this.consumerMetrics = metrics.bindConsumer(consumer, Topics.GROUP_COORDINATOR);
         this.loop = new Thread(this::run, "lt-coordinator");
         this.loop.setDaemon(true);
     }
@@ -99,6 +104,7 @@ final class CoordinatorLoop implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.error("the run coordinator stopped: {}", e.toString(), e);
         } finally {
+            consumerMetrics.close();
             consumer.close(Duration.ofSeconds(2));
         }
     }

@@ -38,12 +38,12 @@ public final class SamplerServer implements AutoCloseable {
     public SamplerServer(Platform platform) throws IOException {
         DatasetBuilder builder = new DatasetBuilder(platform);
         this.runs = new KafkaRunStateStore(platform.config(), platform.bus());
-        this.coordinator = new CoordinatorLoop(platform.config(), new RunCoordinator(platform.bus(), platform.store(), runs))
-                .start();
-        this.datasets = new JobWorker<>(platform.config(), platform.bus(), Topics.DATASET_JOBS, Topics.GROUP_DATASET, DatasetJob.parser(),
+        this.coordinator = new CoordinatorLoop(platform.config(), platform.metrics(),
+                new RunCoordinator(platform.bus(), platform.store(), runs)).start();
+        this.datasets = new JobWorker<>(platform, Topics.DATASET_JOBS, Topics.GROUP_DATASET, DatasetJob.parser(),
                 (key, job) -> buildDataset(platform, builder, job),
                 (key, job, last) -> failDataset(platform, job, ClientMessages.of(last, platform))).start();
-        this.grpc = new GrpcServer(platform.config(),
+        this.grpc = new GrpcServer(platform,
                 List.of(new SamplerServiceImpl(platform, builder), new RunServiceImpl(platform, runs)));
         this.health = ServiceHealth.of(platform).part("the run coordinator", coordinator::alive)
                 .part("the data set worker", datasets::alive).part("the run state follower", runs::alive)
@@ -86,10 +86,11 @@ public final class SamplerServer implements AutoCloseable {
 
     /** Runs the service alone, configured by environment variables (see {@link Config}). */
     public static void main(String[] args) throws Exception {
-        Config config = ServiceMain.config(SERVICE, Config.SAMPLER_PORT);
+        Config config = ServiceMain.config(SERVICE, Config.SAMPLER_PORT, Config.SAMPLER_METRICS_PORT);
         try (Platform platform = Platform.open(config, SERVICE); SamplerServer server = new SamplerServer(platform)) {
-            LOG.info("sampler service (with the run service) on {}; Kafka {}, storage {}/{}",
-                    ServiceMain.describe(config.grpc(), server.port()), config.kafkaBootstrap(), config.s3Endpoint(),
+            LOG.info("sampler service (with the run service) on {}; metrics {}; Kafka {}, storage {}/{}",
+                    ServiceMain.describe(config.grpc(), server.port()), ServiceMain.describeMetrics(platform),
+                    config.kafkaBootstrap(), config.s3Endpoint(),
                     config.s3Bucket());
             Runtime.getRuntime().addShutdownHook(new Thread(server::close));
             server.grpc.awaitTermination();

@@ -51,11 +51,13 @@ final class TrainWorker {
     private final RunStateStore runs;
     private final DataAccess data;
     private volatile boolean stopping;
+    private final TrainMetrics metrics;
 
     TrainWorker(Platform platform, RunStateStore runs) {
         this.platform = platform;
         this.runs = runs;
         this.data = new DataAccess(platform);
+        this.metrics = new TrainMetrics(platform.metrics().registry());
     }
 
     /**
@@ -151,7 +153,8 @@ final class TrainWorker {
         try (NDManager manager = NDManager.newBaseManager(Engine.getInstance().defaultDevice())) {
             StageRunner.train(new StageRunner.Inputs(plan, job.getStageIndex(), runId, recipe.backbone(),
                             recipe.seedOrDefault(), loaded.train(), loaded.test(), generated, weights, resumeFrom),
-                    dir, new Reporter(runId, plan, prefix, dir), StageRunner.Options.DEFAULTS, manager);
+                    dir, new Reporter(runId, plan, prefix, dir, metrics.begin(runId, plan.name(), plan.epochs())),
+                    StageRunner.Options.DEFAULTS, manager);
         }
         completed(runId, plan, finalKey);
     }
@@ -167,17 +170,20 @@ final class TrainWorker {
         private final TrainPlan plan;
         private final String prefix;
         private final RunLayout.Stage dir;
+        private final TrainMetrics.Stage gauges;
         private long lastProgress;
 
-        Reporter(String runId, TrainPlan plan, String prefix, RunLayout.Stage dir) {
+        Reporter(String runId, TrainPlan plan, String prefix, RunLayout.Stage dir, TrainMetrics.Stage gauges) {
             this.runId = runId;
             this.plan = plan;
             this.prefix = prefix;
             this.dir = dir;
+            this.gauges = gauges;
         }
 
         @Override
         public void onBatch(BatchProgress p) {
+            gauges.batch(p);
             long now = System.currentTimeMillis();
             if (now - lastProgress < PROGRESS_INTERVAL_MS) {
                 return;
@@ -198,6 +204,7 @@ final class TrainWorker {
 
         @Override
         public void onEpoch(EpochSummary s) {
+            gauges.epoch(s);
             progress(TrainProgress.newBuilder().setEpoch(s.epoch()).setEpochs(s.epochs()).setLoss(s.loss())
                     .setAccuracy(s.accuracy()).setLr(s.lr()).setImagesPerSecond(s.imagesPerSecond()).setEpochEnd(true)
                     .setResidentBytes(ResidentMemory.bytes()));

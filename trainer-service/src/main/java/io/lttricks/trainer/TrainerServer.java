@@ -56,9 +56,9 @@ public final class TrainerServer implements AutoCloseable {
         this.runs = new KafkaRunStateStore(platform.config(), platform.bus());
         this.trainer = new TrainWorker(platform, runs);
         this.drain = drain;
-        this.worker = new JobWorker<>(platform.config(), platform.bus(), Topics.TRAIN_JOBS, Topics.GROUP_TRAINER, TrainJob.parser(),
+        this.worker = new JobWorker<>(platform, Topics.TRAIN_JOBS, Topics.GROUP_TRAINER, TrainJob.parser(),
                 (key, job) -> trainer.handle(job), (key, job, last) -> trainer.giveUp(job, last)).start();
-        this.grpc = new GrpcServer(platform.config(), List.of(new Api(platform)));
+        this.grpc = new GrpcServer(platform, List.of(new Api(platform)));
         this.health = ServiceHealth.of(platform).part("the training worker", worker::alive)
                 .part("the run state follower", runs::alive).attach(grpc).start();
     }
@@ -192,7 +192,7 @@ public final class TrainerServer implements AutoCloseable {
 
     /** Runs the service alone, configured by environment variables (see {@link Config}). */
     public static void main(String[] args) throws Exception {
-        Config config = ServiceMain.config(SERVICE, Config.TRAINER_PORT);
+        Config config = ServiceMain.config(SERVICE, Config.TRAINER_PORT, Config.TRAINER_METRICS_PORT);
         Duration drain;
         try {
             drain = Duration.ofSeconds(drainSeconds(System.getenv()));
@@ -202,8 +202,8 @@ public final class TrainerServer implements AutoCloseable {
             return;
         }
         try (Platform platform = Platform.open(config, SERVICE); TrainerServer server = new TrainerServer(platform, drain)) {
-            LOG.info("trainer service on {}; device {}; Kafka {}, storage {}/{}",
-                    ServiceMain.describe(config.grpc(), server.port()),
+            LOG.info("trainer service on {}; metrics {}; device {}; Kafka {}, storage {}/{}",
+                    ServiceMain.describe(config.grpc(), server.port()), ServiceMain.describeMetrics(platform),
                     ai.djl.engine.Engine.getInstance().defaultDevice(), config.kafkaBootstrap(), config.s3Endpoint(),
                     config.s3Bucket());
             Runtime.getRuntime().addShutdownHook(new Thread(server::close));

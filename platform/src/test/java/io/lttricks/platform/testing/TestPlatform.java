@@ -4,10 +4,11 @@ import io.lttricks.platform.Config;
 import io.lttricks.platform.EventBus;
 import io.lttricks.platform.ObjectStore;
 import io.lttricks.platform.Platform;
+import io.lttricks.platform.ServiceMetrics;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** A {@link Platform} on in-memory storage and bus, for tests of a service's logic without Kafka or S3. */
+/** A {@link Platform} on in-memory storage, bus and meters, for tests of a service's logic without Kafka or S3. */
 public final class TestPlatform {
     private TestPlatform() {
     }
@@ -30,11 +31,11 @@ public final class TestPlatform {
     }
 
     public static Platform of(Path dir, String instance, ObjectStore store, EventBus bus) {
-        return new Platform(config(dir, instance), store, bus);
+        return new Platform(config(dir, instance), store, bus, ServiceMetrics.inMemory());
     }
 
     /** {@link #of(Path, String, ObjectStore, EventBus)} with more settings. */
     public static Platform of(Path dir, String instance, ObjectStore store, EventBus bus, Map<String, String> more) {
-        return new Platform(config(dir, instance, more), store, bus);
+        return new Platform(config(dir, instance, more), store, bus, ServiceMetrics.inMemory());
     }
 }
