@@ -31,6 +31,8 @@ import java.util.concurrent.TimeUnit;
 public final class GrpcServer implements AutoCloseable {
     /** Health service name that is NOT_SERVING only when a part of this process died. */
     public static final String LIVENESS = "lttricks.liveness";
+    /** Largest request a service accepts unless it asks for more: gRPC's own default. */
+    public static final int DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
     private final Server server;
     private final HealthStatusManager health = new HealthStatusManager();
@@ -39,7 +41,12 @@ public final class GrpcServer implements AutoCloseable {
 
     /** The service's server as its configuration says (port, address, TLS, tokens). */
     public GrpcServer(Config config, List<BindableService> services) throws IOException {
-        this(config.grpc(), config.grpcPort(), services);
+        this(config, services, DEFAULT_MAX_MESSAGE_BYTES);
+    }
+
+    /** {@link #GrpcServer(Config, List)} accepting requests up to {@code maxMessageBytes} (larger: RESOURCE_EXHAUSTED). */
+    public GrpcServer(Config config, List<BindableService> services, int maxMessageBytes) throws IOException {
+        this(config.grpc(), config.grpcPort(), services, maxMessageBytes);
     }
 
     /** On loopback, without TLS or tokens (tests, tools). */
@@ -48,6 +55,11 @@ public final class GrpcServer implements AutoCloseable {
     }
 
     public GrpcServer(GrpcSecurity security, int port, List<BindableService> services) throws IOException {
+        this(security, port, services, DEFAULT_MAX_MESSAGE_BYTES);
+    }
+
+    public GrpcServer(GrpcSecurity security, int port, List<BindableService> services, int maxMessageBytes)
+            throws IOException {
         this.security = security;
         security.checkExposure(port);
         ServerCredentials credentials = InsecureServerCredentials.create();
@@ -65,7 +77,8 @@ public final class GrpcServer implements AutoCloseable {
             }
             credentials = tls.build();
         }
-        NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(security.bind(), port), credentials);
+        NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(security.bind(), port), credentials)
+                .maxInboundMessageSize(maxMessageBytes);
         List<ServerInterceptor> interceptors = new ArrayList<>();
         interceptors.add(new StatusInterceptor());
         if (!security.tokens().isEmpty()) {
