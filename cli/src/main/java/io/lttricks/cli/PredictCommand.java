@@ -35,14 +35,15 @@ import picocli.CommandLine.Parameters;
             "(Focal, CB_Focal) are scored with sigmoids, as their evaluation.",
             "",
             "With --server (or --state-dir), the evaluator service predicts instead, with a checkpoint in the",
-            "services' storage (the final checkpoints lt results shows, as s3:// addresses or keys runs/...);",
-            "the image files are sent (" + Predictions.MAX_IMAGES + " and at most " + Predictions.MAX_REQUEST_BYTES / (1024 * 1024)
-                    + " MiB a request; more go in several) and the output is the same.",
+            "services' storage (the final checkpoints lt results shows, as s3:// addresses or keys runs/...).",
+            "The image files are sent, " + Predictions.MAX_IMAGES + " and at most " + Predictions.MAX_REQUEST_BYTES / (1024 * 1024)
+                    + " MiB a request (more go in several);",
+            "the output is the same.",
             ""
         })
 final class PredictCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "CHECKPOINT|RUN", description = "A checkpoint, or a run directory; with"
-            + " --server a checkpoint in storage: s3://BUCKET/runs/RUN/NN-STAGE/final.ckpt or runs/RUN/NN-STAGE/final.ckpt.")
+    @Parameters(index = "0", paramLabel = "CHECKPOINT|RUN", description = "A checkpoint, or a run directory. With"
+            + " --server: a checkpoint in storage, as lt results prints it or as its key (runs/RUN/01-STAGE/final.ckpt).")
     String model;
 
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "IMAGE", description = "JPEG or PNG files.")

@@ -27,20 +27,10 @@ import java.util.List;
  * symbolic link inside the directory is followed out of it. A file already there with other
  * contents is kept unless {@code force}.
  */
-final class ResultFiles {
+record ResultFiles(Path dir, boolean force, PrintStream out) {
     /** Where the files' bytes come from: null for a file that is listed but not stored. */
     interface Source {
         byte[] get(String key) throws IOException;
-    }
-
-    private final Path dir;
-    private final boolean force;
-    private final PrintStream out;
-
-    ResultFiles(Path dir, boolean force, PrintStream out) {
-        this.dir = dir;
-        this.force = force;
-        this.out = out;
     }
 
     /** The files through the run service's GetResultFile (the client needs no access to storage). */

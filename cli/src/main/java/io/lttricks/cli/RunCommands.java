@@ -234,7 +234,7 @@ final class RunCommands {
                 ""
             })
     static final class Results implements Callable<Integer> {
-        @Parameters(paramLabel = "RUN")
+        @Parameters(paramLabel = "RUN", description = "The run's id, as lt submit printed it (lt runs lists them).")
         String runId;
 
         @Option(names = "--open", paramLabel = "DIR",

@@ -92,7 +92,7 @@ public final class Predictor implements AutoCloseable {
      * @param names what each image is called in its prediction and in errors
      */
     public List<Prediction> predictEncoded(List<byte[]> images, List<String> names, int k) throws IOException {
-        return predict(new EncodedImages(meta.classes(), images, names, new int[images.size()]), names, k);
+        return predict(new EncodedImages(meta.classes(), images, names), names, k);
     }
 
     private List<Prediction> predict(LabeledImages images, List<String> names, int k) throws IOException {
