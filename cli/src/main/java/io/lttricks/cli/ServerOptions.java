@@ -99,10 +99,6 @@ final class ServerOptions {
         return server != null || stateDir != null;
     }
 
-    String target() throws IOException {
-        return target(SAMPLER);
-    }
-
     /** The address of {@code service}: --server, else its endpoint in the state directory, else localhost. */
     String target(Service service) throws IOException {
         if (server != null) {
@@ -171,10 +167,6 @@ final class ServerOptions {
             b.keyManager(cert.toFile(), key.toFile());
         }
         return b.build();
-    }
-
-    ManagedChannel channel() throws IOException {
-        return channel(SAMPLER);
     }
 
     ManagedChannel channel(Service service) throws IOException {
