@@ -6,6 +6,7 @@ import io.lttricks.proto.v1.GetRunRequest;
 import io.lttricks.proto.v1.ListRunsRequest;
 import io.lttricks.proto.v1.RunEvent;
 import io.lttricks.proto.v1.RunPhase;
+import io.lttricks.proto.v1.RunResults;
 import io.lttricks.proto.v1.RunServiceGrpc;
 import io.lttricks.proto.v1.RunStatus;
 import io.lttricks.proto.v1.SubmitRunRequest;
@@ -218,20 +219,46 @@ final class RunCommands {
         }
     }
 
-    @Command(name = "results", mixinStandardHelpOptions = true,
-            description = "The metrics of every evaluated stage of a run and where its reports and plots are.")
+    @Command(name = "results", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {
+                "The metrics of every evaluated stage of a run and where its reports and plots are in storage.",
+                "",
+                "  lt results RUN                      the table, and the s3:// addresses of each stage's files",
+                "  lt results RUN --open results/RUN   also copies the files here and prints their paths",
+                "",
+                "--open fetches each stage's report.txt and report.json, the PNG plots (per-class accuracy,",
+                "confusion matrix, training curves) and history.jsonl through the run service, so it works",
+                "wherever lt submit does (no access to storage needed). They land as DIR/NN-STAGE/report/...",
+                "and DIR/NN-STAGE/history.jsonl. A file already in DIR with other contents is kept (exit 1,",
+                "naming it) unless --force; the same contents are left as they are.",
+                ""
+            })
     static final class Results implements Callable<Integer> {
-        @Parameters(paramLabel = "RUN")
+        @Parameters(paramLabel = "RUN", description = "The run's id, as lt submit printed it (lt runs lists them).")
         String runId;
+
+        @Option(names = "--open", paramLabel = "DIR",
+                description = "Copy the run's result files into DIR (made if missing) and print their local paths.")
+        Path open;
+
+        @Option(names = "--force", description = "With --open: overwrite files in DIR whose contents differ.")
+        boolean force;
 
         @Mixin
         ServerOptions server;
 
         @Override
         public Integer call() throws Exception {
+            if (force && open == null) {
+                throw new IllegalArgumentException("--force goes with --open DIR");
+            }
             return server.with(channel -> {
-                new RunDisplay(ConsoleReporter.forStdout(), System.out).results(RunServiceGrpc.newBlockingStub(channel)
-                        .results(GetRunRequest.newBuilder().setRunId(runId).build()));
+                RunServiceGrpc.RunServiceBlockingStub runs = RunServiceGrpc.newBlockingStub(channel);
+                RunResults results = runs.results(GetRunRequest.newBuilder().setRunId(runId).build());
+                new RunDisplay(ConsoleReporter.forStdout(), System.out).results(results);
+                if (open != null) {
+                    new ResultFiles(open, force, System.out).copy(results, ResultFiles.from(runs, runId));
+                }
                 return 0;
             });
         }

@@ -24,8 +24,9 @@ import java.util.Map;
 import picocli.CommandLine.Option;
 
 /**
- * Where the run service is and how to talk to it: --server, else the endpoints of 'lt up' in
- * --state-dir, else localhost:50051; TLS (a CA to trust, a client certificate for mutual TLS) and a
+ * Where a service is and how to talk to it: --server, else the endpoints of 'lt up' in
+ * --state-dir, else localhost and the service's port (the run service: the sampler, 50051;
+ * lt predict: the evaluator, 50054); TLS (a CA to trust, a client certificate for mutual TLS) and a
  * bearer token, from options or the environment (LT_TLS, LT_TLS_CA, LT_TLS_CERT, LT_TLS_KEY,
  * LT_TLS_SERVER_NAME, LT_TOKEN, LT_TOKEN_FILE).
  */
@@ -38,11 +39,19 @@ final class ServerOptions {
     static final String ENV_TLS_KEY = "LT_TLS_KEY";
     static final String ENV_TLS_SERVER_NAME = "LT_TLS_SERVER_NAME";
 
+    /** A service a command calls: its name in lt up's endpoints file and its default port. */
+    record Service(String endpoint, int port) {
+    }
+
+    static final Service SAMPLER = new Service("sampler", io.lttricks.platform.Config.SAMPLER_PORT);
+    static final Service EVALUATOR = new Service("evaluator", io.lttricks.platform.Config.EVALUATOR_PORT);
+
     private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     @Option(names = "--server", paramLabel = "HOST:PORT",
-            description = "The sampler service (which hosts the run service). Default: the one 'lt up' started"
-                    + " (from --state-dir), else localhost:50051.")
+            description = "The service to call: the sampler service, which hosts the run service (lt predict: the"
+                    + " evaluator service). Default: the one 'lt up' started (from --state-dir), else localhost:50051"
+                    + " (lt predict: 50054).")
     String server;
 
     @Option(names = "--state-dir", paramLabel = "DIR",
@@ -85,18 +94,24 @@ final class ServerOptions {
         return stateDir != null ? stateDir : Path.of(System.getProperty("user.home"), ".lttricks", "up");
     }
 
-    String target() throws IOException {
+    /** Whether the command line names a server (--server or --state-dir): lt predict then asks it. */
+    boolean given() {
+        return server != null || stateDir != null;
+    }
+
+    /** The address of {@code service}: --server, else its endpoint in the state directory, else localhost. */
+    String target(Service service) throws IOException {
         if (server != null) {
             return server;
         }
         Path endpoints = stateDir().resolve(AllInOne.ENDPOINTS);
         if (Files.isRegularFile(endpoints)) {
             JsonNode n = new ObjectMapper().readTree(endpoints.toFile());
-            if (n.hasNonNull("sampler")) {
-                return n.get("sampler").asText();
+            if (n.hasNonNull(service.endpoint())) {
+                return n.get(service.endpoint()).asText();
             }
         }
-        return "localhost:" + io.lttricks.platform.Config.SAMPLER_PORT;
+        return "localhost:" + service.port();
     }
 
     private Path path(Path option, String variable) {
@@ -154,8 +169,8 @@ final class ServerOptions {
         return b.build();
     }
 
-    ManagedChannel channel() throws IOException {
-        String target = target();
+    ManagedChannel channel(Service service) throws IOException {
+        String target = target(service);
         ChannelCredentials credentials = credentials();
         ManagedChannelBuilder<?> b = Grpc.newChannelBuilder(target, credentials);
         String name = string(tlsServerName, ENV_TLS_SERVER_NAME);
@@ -205,9 +220,14 @@ final class ServerOptions {
         int call(ManagedChannel channel) throws Exception;
     }
 
-    /** Opens a channel, runs {@code call}, closes the channel; returns the exit code. */
+    /** Opens a channel to the run service, runs {@code call}, closes the channel; returns the exit code. */
     int with(ChannelCall call) throws Exception {
-        ManagedChannel channel = channel();
+        return with(SAMPLER, call);
+    }
+
+    /** {@link #with(ChannelCall)} to another service. */
+    int with(Service service, ChannelCall call) throws Exception {
+        ManagedChannel channel = channel(service);
         try {
             return call.call(channel);
         } finally {

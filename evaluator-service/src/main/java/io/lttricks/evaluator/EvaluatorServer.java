@@ -21,6 +21,8 @@ import io.lttricks.proto.v1.EvaluationCompleted;
 import io.lttricks.proto.v1.EvaluatorServiceGrpc;
 import io.lttricks.proto.v1.GetReportRequest;
 import io.lttricks.proto.v1.Metrics;
+import io.lttricks.proto.v1.PredictRequest;
+import io.lttricks.proto.v1.PredictResponse;
 import io.lttricks.proto.v1.RunEvent;
 import io.lttricks.proto.v1.StageFailed;
 import java.io.IOException;
@@ -32,7 +34,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The evaluator service: evaluates every finished training stage ({@link Topics#EVAL_JOBS}) and,
  * on request, any stored checkpoint; writes the report and plots to storage and publishes the
- * metrics.
+ * metrics. Predict applies a stored checkpoint to images a client sends ({@link Predictions}).
  */
 public final class EvaluatorServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EvaluatorServer.class);
@@ -41,13 +43,15 @@ public final class EvaluatorServer implements AutoCloseable {
     private final JobWorker<EvalJob> worker;
     private final GrpcServer grpc;
     private final ServiceHealth health;
+    private final Predictions predictions;
 
     public EvaluatorServer(Platform platform) throws IOException {
         ReportMaker reports = new ReportMaker(platform);
+        this.predictions = new Predictions(platform);
         this.worker = new JobWorker<>(platform, Topics.EVAL_JOBS, Topics.GROUP_EVALUATOR, EvalJob.parser(),
                 (key, job) -> evaluate(platform, reports, job),
                 (key, job, last) -> fail(platform, job, ClientMessages.of(last, platform))).start();
-        this.grpc = new GrpcServer(platform, List.of(new Api(platform, reports)));
+        this.grpc = new GrpcServer(platform, List.of(new Api(platform, reports, predictions)), Predictions.MAX_REQUEST_BYTES);
         this.health = ServiceHealth.of(platform).part("the evaluation worker", worker::alive).attach(grpc).start();
     }
 
@@ -80,15 +84,24 @@ public final class EvaluatorServer implements AutoCloseable {
         health.close();
         grpc.close();
         worker.close();
+        predictions.close();
     }
 
     static final class Api extends EvaluatorServiceGrpc.EvaluatorServiceImplBase {
         private final Platform platform;
         private final ReportMaker reports;
+        private final Predictions predictions;
 
-        Api(Platform platform, ReportMaker reports) {
+        Api(Platform platform, ReportMaker reports, Predictions predictions) {
             this.platform = platform;
             this.reports = reports;
+            this.predictions = predictions;
+        }
+
+        @Override
+        public void predict(PredictRequest request, StreamObserver<PredictResponse> response) {
+            response.onNext(predictions.predict(request));
+            response.onCompleted();
         }
 
         @Override

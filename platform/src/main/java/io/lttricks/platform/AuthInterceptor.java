@@ -16,7 +16,7 @@ import java.util.Set;
  */
 final class AuthInterceptor implements ServerInterceptor {
     static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-    private static final Set<String> READ_METHODS = Set.of("List", "Watch", "Results", "SamplingPlan");
+    private static final Set<String> READ_METHODS = Set.of("List", "Watch", "Results", "SamplingPlan", "Predict");
 
     private final GrpcSecurity security;
 
@@ -41,12 +41,15 @@ final class AuthInterceptor implements ServerInterceptor {
         }
         if (role == GrpcSecurity.Role.READ && !isRead(call.getMethodDescriptor().getBareMethodName(), service)) {
             return refuse(call, Status.PERMISSION_DENIED.withDescription("this token may only read (Get, List, Watch,"
-                    + " Results); " + call.getMethodDescriptor().getFullMethodName() + " needs a token with role 'all'"));
+                    + " Results, Predict); " + call.getMethodDescriptor().getFullMethodName() + " needs a token with role 'all'"));
         }
         return next.startCall(call, headers);
     }
 
-    /** Methods that change nothing: Get*, List, Watch, Results, SamplingPlan, and server reflection. */
+    /**
+     * Methods that change nothing: Get*, List, Watch, Results, SamplingPlan, Predict (it computes,
+     * and writes nothing), and server reflection.
+     */
     static boolean isRead(String method, String service) {
         if (service != null && service.startsWith("grpc.reflection.")) {
             return true;

@@ -32,6 +32,8 @@ import java.util.concurrent.TimeUnit;
 public final class GrpcServer implements AutoCloseable {
     /** Health service name that is NOT_SERVING only when a part of this process died. */
     public static final String LIVENESS = "lttricks.liveness";
+    /** Largest request a service accepts unless it asks for more: gRPC's own default. */
+    public static final int DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
     private final Server server;
     private final HealthStatusManager health = new HealthStatusManager();
@@ -43,7 +45,12 @@ public final class GrpcServer implements AutoCloseable {
      * on the platform's meters.
      */
     public GrpcServer(Platform platform, List<BindableService> services) throws IOException {
-        this(platform.config().grpc(), platform.config().grpcPort(), services, platform.metrics().registry());
+        this(platform, services, DEFAULT_MAX_MESSAGE_BYTES);
+    }
+
+    /** {@link #GrpcServer(Platform, List)} accepting requests up to {@code maxMessageBytes} (larger: RESOURCE_EXHAUSTED). */
+    public GrpcServer(Platform platform, List<BindableService> services, int maxMessageBytes) throws IOException {
+        this(platform.config().grpc(), platform.config().grpcPort(), services, platform.metrics().registry(), maxMessageBytes);
     }
 
     /** On loopback, without TLS or tokens (tests, tools), not timed. */
@@ -53,11 +60,27 @@ public final class GrpcServer implements AutoCloseable {
 
     /** Not timed (tests of security). */
     public GrpcServer(GrpcSecurity security, int port, List<BindableService> services) throws IOException {
-        this(security, port, services, null);
+        this(security, port, services, null, DEFAULT_MAX_MESSAGE_BYTES);
     }
 
-    /** @param meters where calls are timed ({@link MetricsInterceptor}); null: nowhere */
+    /** Timed on {@code meters} (tests of the metrics). */
     public GrpcServer(GrpcSecurity security, int port, List<BindableService> services, MeterRegistry meters)
+            throws IOException {
+        this(security, port, services, meters, DEFAULT_MAX_MESSAGE_BYTES);
+    }
+
+    /** Not timed, accepting requests up to {@code maxMessageBytes} (tests of a service with large requests). */
+    public GrpcServer(GrpcSecurity security, int port, List<BindableService> services, int maxMessageBytes)
+            throws IOException {
+        this(security, port, services, null, maxMessageBytes);
+    }
+
+    /**
+     * @param meters          where calls are timed ({@link MetricsInterceptor}); null: nowhere
+     * @param maxMessageBytes requests larger than this are refused (RESOURCE_EXHAUSTED)
+     */
+    public GrpcServer(GrpcSecurity security, int port, List<BindableService> services, MeterRegistry meters,
+                      int maxMessageBytes)
             throws IOException {
         this.security = security;
         security.checkExposure(port);
@@ -76,7 +99,8 @@ public final class GrpcServer implements AutoCloseable {
             }
             credentials = tls.build();
         }
-        NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(security.bind(), port), credentials);
+        NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(security.bind(), port), credentials)
+                .maxInboundMessageSize(maxMessageBytes);
         List<ServerInterceptor> interceptors = new ArrayList<>();
         interceptors.add(new StatusInterceptor());
         if (!security.tokens().isEmpty()) {

@@ -133,6 +133,16 @@ class GrpcServerSecurityTest {
         }
     }
 
+    /** A read token reads: result files and predictions too (they write nothing); it starts no evaluation. */
+    @Test
+    void aReadTokenMayFetchResultFilesAndPredictButNotEvaluate() {
+        assertTrue(AuthInterceptor.isRead("GetResultFile", "lttricks.v1.RunService"));
+        assertTrue(AuthInterceptor.isRead("Predict", "lttricks.v1.EvaluatorService"));
+        assertTrue(AuthInterceptor.isRead("Results", "lttricks.v1.RunService"));
+        assertFalse(AuthInterceptor.isRead("Evaluate", "lttricks.v1.EvaluatorService"));
+        assertFalse(AuthInterceptor.isRead("Submit", "lttricks.v1.RunService"));
+    }
+
     @Test
     void tlsAndTokenAcceptTheClientWithBothAndRefuseTheOthers() throws Exception {
         GrpcSecurity s = security(null, List.of(GrpcSecurity.Token.of(TOKEN, GrpcSecurity.Role.ALL),

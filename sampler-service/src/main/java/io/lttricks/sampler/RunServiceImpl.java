@@ -15,7 +15,11 @@ import io.lttricks.platform.Keys;
 import io.lttricks.platform.Platform;
 import io.lttricks.platform.RecipeMapper;
 import io.lttricks.platform.RunStateStore;
+import com.google.protobuf.ByteString;
 import io.lttricks.proto.v1.CancelRequested;
+import io.lttricks.proto.v1.FileChunk;
+import io.lttricks.proto.v1.GetResultFileRequest;
+import io.lttricks.proto.v1.Metrics;
 import io.lttricks.proto.v1.GetRunRequest;
 import io.lttricks.proto.v1.ListRunsRequest;
 import io.lttricks.proto.v1.ListRunsResponse;
@@ -47,12 +51,14 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Runs over gRPC: submit, look up, list, watch, results, cancel. */
+/** Runs over gRPC: submit, look up, list, watch, results (and their files), cancel. */
 final class RunServiceImpl extends RunServiceGrpc.RunServiceImplBase {
     private static final Logger LOG = LoggerFactory.getLogger(RunServiceImpl.class);
     static final int MAX_REQUEST_ID = 256;
     static final int MAX_RECIPE_BYTES = 64 * 1024;
     static final int MAX_STAGES = 64;
+    /** Largest message of GetResultFile's stream. */
+    static final int FILE_CHUNK_BYTES = 1024 * 1024;
 
     private final Platform platform;
     private final RunStateStore runs;
@@ -290,14 +296,62 @@ final class RunServiceImpl extends RunServiceGrpc.RunServiceImplBase {
 
     @Override
     public void results(GetRunRequest request, StreamObserver<RunResults> response) {
-        RunStatus run = find(request.getRunId());
+        response.onNext(resultsOf(find(request.getRunId())));
+        response.onCompleted();
+    }
+
+    /** The run's evaluated stages: metrics, and the files of each stage's results (what GetResultFile serves). */
+    static RunResults resultsOf(RunStatus run) {
         RunResults.Builder b = RunResults.newBuilder().setRun(run);
-        for (StageStatus s : run.getStagesList()) {
+        for (int i = 0; i < run.getStagesCount(); i++) {
+            StageStatus s = run.getStages(i);
             if (s.hasMetrics()) {
-                b.addStages(StageResult.newBuilder().setStage(s.getName()).setMetrics(s.getMetrics()));
+                Metrics m = s.getMetrics();
+                StageResult.Builder r = StageResult.newBuilder().setStage(s.getName()).setMetrics(m)
+                        .addFileKeys(m.getReportKey()).addFileKeys(m.getTableKey()).addAllFileKeys(m.getPlotKeysList())
+                        .addFileKeys(Keys.history(Keys.stage(run.getRunId(), i, s.getName())));
+                List<String> keys = r.getFileKeysList().stream().filter(k -> !k.isEmpty()).distinct().toList();
+                b.addStages(r.clearFileKeys().addAllFileKeys(keys));
             }
         }
-        response.onNext(b.build());
+        return b.build();
+    }
+
+    /**
+     * Streams one of the files {@link #resultsOf} lists for the run. Why through this service and
+     * not from storage: a client of the services has no way into storage (in a cluster MinIO is
+     * reachable from the services' pods only, and its credentials are theirs; lt up keeps its
+     * credentials to the owner of the state directory), and the {@code s3://} addresses lt results
+     * prints mean nothing to a user. Restricted to the run's result files, so a token, even a
+     * read-only one, reads reports through it and nothing else of storage (no checkpoint, no data set).
+     */
+    @Override
+    public void getResultFile(GetResultFileRequest request, StreamObserver<FileChunk> response) {
+        String key;
+        try {
+            key = ClientInputs.key(request.getKey(), "key", ClientInputs.OUTPUT_PREFIXES);
+        } catch (IllegalArgumentException e) {
+            throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+        }
+        RunResults results = resultsOf(find(request.getRunId()));
+        if (results.getStagesList().stream().noneMatch(s -> s.getFileKeysList().contains(key))) {
+            throw Status.INVALID_ARGUMENT.withDescription("key: " + ClientInputs.quote(key) + " is not one of run "
+                    + results.getRun().getRunId() + "'s result files; Results lists them (stages[].file_keys)")
+                    .asRuntimeException();
+        }
+        byte[] bytes;
+        try {
+            bytes = platform.store().get(key);
+        } catch (ObjectStore.NoSuchObjectException e) {
+            throw Status.NOT_FOUND.withDescription("run " + results.getRun().getRunId() + " has no file " + key
+                    + " in storage (yet)").asRuntimeException();
+        } catch (IOException e) {
+            throw Status.UNAVAILABLE.withDescription("storage could not be reached; try again").asRuntimeException();
+        }
+        for (int at = 0; at < bytes.length; at += FILE_CHUNK_BYTES) {
+            response.onNext(FileChunk.newBuilder()
+                    .setData(ByteString.copyFrom(bytes, at, Math.min(FILE_CHUNK_BYTES, bytes.length - at))).build());
+        }
         response.onCompleted();
     }
 

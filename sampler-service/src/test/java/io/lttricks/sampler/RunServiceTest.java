@@ -17,6 +17,11 @@ import io.lttricks.platform.testing.InMemoryEventBus;
 import io.lttricks.platform.testing.InMemoryObjectStore;
 import io.lttricks.platform.testing.TestPlatform;
 import io.lttricks.proto.v1.Dataset;
+import io.lttricks.proto.v1.FileChunk;
+import io.lttricks.proto.v1.GetResultFileRequest;
+import io.lttricks.proto.v1.GetRunRequest;
+import io.lttricks.proto.v1.Metrics;
+import io.lttricks.proto.v1.RunResults;
 import io.lttricks.proto.v1.Loss;
 import io.lttricks.proto.v1.Recipe;
 import io.lttricks.proto.v1.RunEvent;
@@ -286,6 +291,58 @@ class RunServiceTest {
                 .setRunId(run.getRunId()).setFromNow(true).build(), events));
         assertTrue(events.completed, "the stream ended");
         assertEquals(List.of(), events.values);
+    }
+
+    /**
+     * Issue 14 item 10: a client fetches a run's result files through the run service (lt results
+     * --open), in chunks, and no other object: not a checkpoint of the same run, no key that leaves
+     * its prefix, nothing of a run that does not exist.
+     */
+    @Test
+    void aRunsResultFilesAndNothingElseCanBeFetched() throws IOException {
+        RunStatus run = submit(request(OK, ""));
+        String stage = io.lttricks.platform.Keys.stage(run.getRunId(), 0, "train");
+        String report = io.lttricks.platform.Keys.report(stage);
+        runs.put(run.toBuilder().setPhase(RunPhase.RUN_SUCCEEDED).setStages(0, run.getStages(0).toBuilder()
+                .setMetrics(Metrics.newBuilder().setReportKey(report + "/report.json").setTableKey(report + "/report.txt")
+                        .addPlotKeys(report + "/per-class.png").addPlotKeys(report + "/curves.png"))).build());
+        byte[] plot = new byte[RunServiceImpl.FILE_CHUNK_BYTES * 2 + 5];
+        new java.util.Random(1).nextBytes(plot);
+        store.put(report + "/per-class.png", plot, "image/png");
+        store.put(report + "/report.txt", "Top-1 error".getBytes(), "text/plain");
+        store.put(io.lttricks.platform.Keys.finalCheckpoint(stage), new byte[10], "application/zip");
+
+        Recorder<RunResults> results = new Recorder<>();
+        service.results(GetRunRequest.newBuilder().setRunId(run.getRunId()).build(), results);
+        assertEquals(List.of(report + "/report.json", report + "/report.txt", report + "/per-class.png",
+                report + "/curves.png", stage + "/history.jsonl"), results.only().getStages(0).getFileKeysList());
+
+        Recorder<FileChunk> chunks = fetch(run.getRunId(), report + "/per-class.png");
+        assertEquals(3, chunks.values.size());
+        java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+        for (FileChunk c : chunks.values) {
+            got.write(c.getData().toByteArray());
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(plot, got.toByteArray());
+        assertTrue(chunks.completed);
+
+        assertEquals(Status.Code.NOT_FOUND, fetchRefused(run.getRunId(), report + "/report.json").getCode(), "listed, not stored");
+        assertEquals(Status.Code.NOT_FOUND, fetchRefused("no-such-run", report + "/report.txt").getCode());
+        for (String key : List.of(io.lttricks.platform.Keys.finalCheckpoint(stage), io.lttricks.platform.Keys.recipe(run.getRunId()),
+                report + "/../final.ckpt", "/etc/passwd", "datasets/cifar-10-binary.tar.gz", "")) {
+            Status s = fetchRefused(run.getRunId(), key);
+            assertNamesField(s, Status.Code.INVALID_ARGUMENT, "key");
+        }
+    }
+
+    Recorder<FileChunk> fetch(String runId, String key) {
+        Recorder<FileChunk> r = new Recorder<>();
+        service.getResultFile(GetResultFileRequest.newBuilder().setRunId(runId).setKey(key).build(), r);
+        return r;
+    }
+
+    Status fetchRefused(String runId, String key) {
+        return assertThrows(StatusRuntimeException.class, () -> fetch(runId, key), key).getStatus();
     }
 
     /** An ObjectStore whose every call takes {@code millis} longer. */

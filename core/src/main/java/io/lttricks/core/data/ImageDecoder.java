@@ -5,6 +5,7 @@ import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.awt.image.PixelInterleavedSampleModel;
 import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -13,6 +14,7 @@ import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.metadata.IIOMetadata;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 import org.w3c.dom.Node;
 
 /**
@@ -62,45 +64,62 @@ final class ImageDecoder {
             if (in == null) {
                 throw new IOException("cannot open " + file);
             }
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) {
-                throw new IOException("not a readable image (JPEG or PNG expected): " + file);
+            return decode(in, file.toString(), region);
+        }
+    }
+
+    /**
+     * Decodes an encoded image held in memory (what a client sent) exactly as {@link #decode(Path)}
+     * decodes the same bytes in a file.
+     *
+     * @param name what error messages call the image
+     */
+    static RgbImage decode(byte[] encoded, String name) throws IOException {
+        // In memory: ImageIO.createImageInputStream would cache the stream in a temporary file.
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
+            return decode(in, name, null);
+        }
+    }
+
+    private static RgbImage decode(ImageInputStream in, String name, Region region) throws IOException {
+        Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+        if (!readers.hasNext()) {
+            throw new IOException("not a readable image (JPEG or PNG expected): " + name);
+        }
+        ImageReader reader = readers.next();
+        try {
+            reader.setInput(in, false, false);
+            long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+            if (pixels > MAX_PIXELS) {
+                // A header can claim any size; decoding it would take pixels x 4 bytes at once.
+                throw new IOException("the image is " + reader.getWidth(0) + " x " + reader.getHeight(0)
+                        + " pixels, more than the " + MAX_PIXELS + " (8192 x 8192) an image may have here");
             }
-            ImageReader reader = readers.next();
+            boolean jpeg = "jpeg".equalsIgnoreCase(reader.getFormatName());
+            ImageReadParam param = reader.getDefaultReadParam();
+            if (region != null) {
+                int[] r = region.of(reader.getWidth(0), reader.getHeight(0));
+                if (r != null) {
+                    param.setSourceRegion(new Rectangle(r[0], r[1], r[2], r[3]));
+                }
+            }
+            BufferedImage image = null;
             try {
-                reader.setInput(in, false, false);
-                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
-                if (pixels > MAX_PIXELS) {
-                    // A header can claim any size; decoding it would take pixels x 4 bytes at once.
-                    throw new IOException("the image is " + reader.getWidth(0) + " x " + reader.getHeight(0)
-                            + " pixels, more than the " + MAX_PIXELS + " (8192 x 8192) an image may have here");
+                image = reader.read(0, param);
+            } catch (javax.imageio.IIOException e) {
+                if (!jpeg || components(reader) != 4) { // YCCK: "Unsupported Image Type"
+                    throw e;
                 }
-                boolean jpeg = "jpeg".equalsIgnoreCase(reader.getFormatName());
-                ImageReadParam param = reader.getDefaultReadParam();
-                if (region != null) {
-                    int[] r = region.of(reader.getWidth(0), reader.getHeight(0));
-                    if (r != null) {
-                        param.setSourceRegion(new Rectangle(r[0], r[1], r[2], r[3]));
-                    }
-                }
-                BufferedImage image = null;
-                try {
-                    image = reader.read(0, param);
-                } catch (javax.imageio.IIOException e) {
-                    if (!jpeg || components(reader) != 4) { // YCCK: "Unsupported Image Type"
-                        throw e;
-                    }
-                }
-                if (jpeg && (image == null || image.getRaster().getNumBands() == 4)) {
-                    // CMYK: the reader's colours are wrong; its raw samples are right.
-                    return fromCmyk(reader.readRaster(0, param), adobeTransform(reader));
-                }
-                return fromImage(image);
-            } catch (IOException | RuntimeException e) {
-                throw new IOException("cannot decode image " + file + ": " + e.getMessage(), e);
-            } finally {
-                reader.dispose();
             }
+            if (jpeg && (image == null || image.getRaster().getNumBands() == 4)) {
+                // CMYK: the reader's colours are wrong; its raw samples are right.
+                return fromCmyk(reader.readRaster(0, param), adobeTransform(reader));
+            }
+            return fromImage(image);
+        } catch (IOException | RuntimeException e) {
+            throw new IOException("cannot decode image " + name + ": " + e.getMessage(), e);
+        } finally {
+            reader.dispose();
         }
     }
 

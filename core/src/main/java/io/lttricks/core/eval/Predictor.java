@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
+import io.lttricks.core.data.EncodedImages;
 import io.lttricks.core.data.FileImages;
 import io.lttricks.core.data.InMemoryImages;
 import io.lttricks.core.data.LabeledImages;
@@ -30,7 +31,8 @@ import java.util.stream.IntStream;
  * A trained model applied to image files: the top classes of each, with their probabilities (softmax
  * scores; sigmoid scores for models trained with a sigmoid loss, as the evaluation uses). Images go
  * through the model's test transform: CIFAR-layout models take the image resized to 32 x 32, the
- * ImageNet layouts resize the shorter side to 256 and crop the centre 224 x 224.
+ * ImageNet layouts resize the shorter side to 256 and crop the centre 224 x 224. Files and encoded
+ * bytes (a request's images) go through one path, so both give the same scores for the same image.
  */
 public final class Predictor implements AutoCloseable {
     /** One class and its score. */
@@ -57,16 +59,48 @@ public final class Predictor implements AutoCloseable {
         return meta.classes();
     }
 
-    /** The {@code k} best classes of every image, in the order given. */
+    /**
+     * An image that cannot be decoded (not a JPEG or PNG, truncated, too large), with its position
+     * in the list given, so that a caller can say which one; the message is the decoder's.
+     */
+    public static final class UnreadableImage extends IOException {
+        private final int index;
+
+        UnreadableImage(int index, IOException cause) {
+            super(cause.getMessage(), cause);
+            this.index = index;
+        }
+
+        /** The image's position in the list given to {@code predict}, from 0. */
+        public int index() {
+            return index;
+        }
+    }
+
+    /** The {@code k} best classes of every image file, in the order given. */
     public List<Prediction> predict(List<Path> images, int k) throws IOException {
+        String[] paths = images.stream().map(p -> p.toAbsolutePath().toString()).toArray(String[]::new);
+        return predict(new FileImages(Path.of("/"), meta.classes(), paths, new int[paths.length]),
+                images.stream().map(Path::toString).toList(), k);
+    }
+
+    /**
+     * The {@code k} best classes of every encoded image (JPEG or PNG bytes, e.g. sent by a client),
+     * in the order given: the same decoding, transform and scores as {@link #predict(List, int)}
+     * gives the same bytes in files.
+     *
+     * @param names what each image is called in its prediction and in errors
+     */
+    public List<Prediction> predictEncoded(List<byte[]> images, List<String> names, int k) throws IOException {
+        return predict(new EncodedImages(meta.classes(), images, names), names, k);
+    }
+
+    private List<Prediction> predict(LabeledImages images, List<String> names, int k) throws IOException {
         if (k < 1) {
             throw new IllegalArgumentException("top-k must be >= 1, got " + k);
         }
-        int[] labels = new int[images.size()];
-        String[] paths = images.stream().map(p -> p.toAbsolutePath().toString()).toArray(String[]::new);
-        FileImages files = new FileImages(Path.of("/"), meta.classes(), paths, labels);
-        LabeledImages input = Backbones.isCifarLayout(model) ? resized(files, meta.inputShape().get(1).intValue(),
-                meta.inputShape().get(2).intValue()) : files;
+        LabeledImages input = Backbones.isCifarLayout(model) ? resized(images, meta.inputShape().get(1).intValue(),
+                meta.inputShape().get(2).intValue()) : images;
         ImageTransform transform = Transforms.test(model, input);
         io.lttricks.core.train.GradMode.disableOnThisThread();
         List<Prediction> out = new ArrayList<>();
@@ -75,7 +109,11 @@ public final class Predictor implements AutoCloseable {
             int n = Math.min(64, images.size() - start);
             float[] x = new float[n * per];
             for (int i = 0; i < n; i++) {
-                transform.apply(input, start + i, new SplittableRandom(0), x, i * per);
+                try {
+                    transform.apply(input, start + i, new SplittableRandom(0), x, i * per);
+                } catch (IOException e) {
+                    throw new UnreadableImage(start + i, e);
+                }
             }
             try (NDManager step = manager.newSubManager()) {
                 NDArray batch = step.create(FloatBuffer.wrap(x),
@@ -88,7 +126,7 @@ public final class Predictor implements AutoCloseable {
                     List<Scored> top = IntStream.range(0, c).boxed()
                             .sorted(Comparator.comparingDouble((Integer j) -> -scores[row * c + j]))
                             .limit(k).map(j -> new Scored(meta.classes().get(j), scores[row * c + j])).toList();
-                    out.add(new Prediction(images.get(start + i).toString(), top));
+                    out.add(new Prediction(names.get(start + i), top));
                 }
             }
         }
@@ -96,10 +134,15 @@ public final class Predictor implements AutoCloseable {
     }
 
     /** The images decoded and resized to {@code w} x {@code h} (a CIFAR-layout model's input). */
-    private static InMemoryImages resized(FileImages files, int h, int w) throws IOException {
+    private static InMemoryImages resized(LabeledImages files, int h, int w) throws IOException {
         byte[] pixels = new byte[files.size() * 3 * h * w];
         for (int i = 0; i < files.size(); i++) {
-            BufferedImage src = files.image(i).toBufferedImage();
+            BufferedImage src;
+            try {
+                src = files.image(i).toBufferedImage();
+            } catch (IOException e) {
+                throw new UnreadableImage(i, e);
+            }
             BufferedImage dst = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
             Graphics2D g = dst.createGraphics();
             g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
