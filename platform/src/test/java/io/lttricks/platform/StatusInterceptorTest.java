@@ -29,4 +29,12 @@ class StatusInterceptorTest {
                 new org.apache.kafka.common.errors.DisconnectException("broker gone"))));
         assertEquals(Status.Code.INTERNAL, code(new IllegalStateException("a bug")));
     }
+
+    /** An unexpected exception's text may name server paths or hold data: the client gets its kind only. */
+    @Test
+    void anUnexpectedExceptionTellsTheClientItsKindAndNotItsText() {
+        Status s = StatusInterceptor.toStatus(new IllegalStateException("cannot read /srv/lttricks/work/runs/x: root:x:0:0"));
+        assertEquals(Status.Code.INTERNAL, s.getCode());
+        assertEquals("internal error (IllegalStateException); the server's log has the details", s.getDescription());
+    }
 }
