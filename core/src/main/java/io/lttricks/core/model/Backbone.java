@@ -101,7 +101,8 @@ public abstract class Backbone extends AbstractBlock {
     /** conv, then batch norm, then ReLU if asked; the intermediates are freed at once. */
     protected static NDArray convBn(ParameterStore ps, Conv2d conv, BatchNorm bn, NDArray x, boolean training,
                                     boolean relu) {
-        NDArray c = conv.forward(ps, new NDList(x), training).head();
+        NDArray c = Pointwise.applies(conv) ? Pointwise.forward(ps, conv, x, training)
+                : conv.forward(ps, new NDList(x), training).head();
         NDArray b = bn.forward(ps, new NDList(c), training).head();
         c.close();
         if (!relu) {

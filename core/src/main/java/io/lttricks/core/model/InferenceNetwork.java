@@ -158,7 +158,8 @@ public final class InferenceNetwork implements AutoCloseable {
     /** A convolution whose batch norm is folded into its weight and bias. */
     record FoldedConv(NDArray weight, NDArray bias, Shape stride, Shape padding, Shape dilation, int groups) {
         NDArray apply(NDArray x, boolean relu) {
-            NDArray y = Conv2d.conv2d(x, weight, bias, stride, padding, dilation, groups).singletonOrThrow();
+            NDArray y = Pointwise.applies(weight.getShape(), padding, groups) ? Pointwise.apply(x, weight, bias, stride)
+                    : Conv2d.conv2d(x, weight, bias, stride, padding, dilation, groups).singletonOrThrow();
             if (!relu) {
                 return y;
             }

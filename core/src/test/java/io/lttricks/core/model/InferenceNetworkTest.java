@@ -56,7 +56,7 @@ class InferenceNetworkTest {
 
     @ParameterizedTest
     @CsvSource({"resnet32, 32, true", "resnet32, 32, false", "resnet10, 64, true", "resnet10, 64, false",
-        "resnet50, 64, true", "resnet50, 64, false"})
+        "resnet50, 64, true", "resnet50, 64, false", "resnet50, 224, true"})
     void foldedLogitsEqualTheUnfusedModel(String name, int side, boolean channelsLast) {
         GradMode.disableOnThisThread();
         try (NDManager m = NDManager.newBaseManager()) {
