@@ -7,8 +7,18 @@ import io.lttricks.proto.v1.GetRunRequest;
 import io.lttricks.proto.v1.RunEvent;
 import io.lttricks.proto.v1.RunPhase;
 import io.lttricks.proto.v1.RunStatus;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lttricks.platform.Config;
+import io.lttricks.platform.Topics;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -54,6 +64,63 @@ class ServicesFaultTest {
         afterEpoch(run, 2);
         system.brokerRestart(Duration.ofSeconds(5));
         finished(run);
+    }
+
+    /**
+     * A third augment replica, a process of its own, is killed with SIGKILL after it has stored a
+     * shard, while it holds others: its uncommitted shard jobs go to the remaining replicas once
+     * the group drops it, and the generated set holds every image exactly once.
+     */
+    @Test
+    void anAugmentReplicaKilledMidStageLosesNoImageAndRepeatsNone() throws Exception {
+        Config c = system.config();
+        Path work = Files.createTempDirectory("lt-killed-augment");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g", "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
+                "io.lttricks.augment.AugmentServer");
+        Map<String, String> env = pb.environment();
+        env.put(Config.KAFKA_BOOTSTRAP, c.kafkaBootstrap());
+        env.put(Config.S3_ENDPOINT, c.s3Endpoint());
+        env.put(Config.S3_BUCKET, c.s3Bucket());
+        env.put(Config.S3_ACCESS_KEY, c.s3AccessKey());
+        env.put(Config.S3_SECRET_KEY, c.s3SecretKey());
+        env.put(Config.GRPC_PORT, "0");
+        env.put(Config.METRICS_PORT, "0");
+        env.put(Config.INSTANCE, "doomed");
+        env.put(Config.WORK_DIR, work.resolve("work").toString());
+        env.put(io.lttricks.platform.GrpcSecurity.BIND, "127.0.0.1");
+        pb.redirectErrorStream(true).redirectOutput(work.resolve("augment.log").toFile());
+        Process doomed = pb.start();
+        try {
+            system.awaitGroupMembers(Topics.GROUP_AUGMENT, ServicesFixture.AUGMENT_WORKERS + 1);
+            RunStatus run = system.submit("name: fault-augment\n"
+                    + "dataset: {name: imagefolder, source: 's3://lttricks/datasets/mini-cifar.tar.gz', imbalance: 10}\n"
+                    + "backbone: resnet20\nseed: 4\nprofile: quick\nstages:\n"
+                    + "  - {name: first, role: first_stage, epochs: 1, batch_size: 16, lr: 0.05}\n"
+                    + "  - {name: cam, type: cam, threshold_factor: 0.75}\n", "fault-augment");
+            system.awaitEvents(run.getRunId(), e -> e.hasShard() && e.getShard().getWorker().equals("augment/doomed"), 1,
+                    Duration.ofMinutes(4));
+            doomed.destroyForcibly();   // SIGKILL: no shutdown hook, no commit, no leave-group
+            assertTrue(doomed.waitFor(30, TimeUnit.SECONDS));
+            long killedAt = System.currentTimeMillis();
+
+            List<RunEvent> events = finished(run);
+            RunEvent completed = events.stream().filter(e -> e.hasCompleted() && e.getStage().equals("cam")).findFirst()
+                    .orElseThrow();
+            JsonNode manifest = new ObjectMapper().readTree(system.store().get(completed.getCompleted().getOutputKey()));
+            Set<Long> indices = new HashSet<>();
+            for (JsonNode image : manifest.get("images")) {
+                assertTrue(indices.add(image.get("index").asLong()), "image " + image.get("index") + " twice");
+            }
+            assertTrue(completed.getTimeMs() > killedAt, "the stage was still running when the replica was killed");
+            long doomedShards = events.stream().filter(e -> e.hasShard() && e.getShard().getWorker().equals("augment/doomed")).count();
+            assertTrue(events.stream().filter(RunEvent::hasShard).count() > doomedShards, "the others did the rest");
+            long total = completed.getCompleted().getItems();
+            assertEquals(total, indices.size(), "every generated image once");
+            assertEquals(total - 1, indices.stream().mapToLong(Long::longValue).max().orElseThrow());
+        } finally {
+            doomed.destroyForcibly();
+        }
     }
 
     private void afterEpoch(RunStatus run, int epoch) {

@@ -299,7 +299,7 @@ final class ServicesFixture implements ExtensionContext.Store.CloseableResource 
         throw new AssertionError("no such job on " + topic);
     }
 
-    private void awaitGroupMembers(String group, int members) throws Exception {
+    void awaitGroupMembers(String group, int members) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, all.config().kafkaBootstrap()))) {
             long deadline = System.currentTimeMillis() + 60_000;
             while (System.currentTimeMillis() < deadline) {
