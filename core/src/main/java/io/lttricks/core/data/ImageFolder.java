@@ -63,6 +63,7 @@ public final class ImageFolder {
     static List<String> classNames(Path root) throws IOException {
         Path file = root.resolve(CLASSES_FILE);
         if (Files.isRegularFile(file)) {
+            ListFile.checkSize(file, ListFile.MAX_NAMES_BYTES, "a class-names file", "one name a line");
             return Files.readAllLines(file, StandardCharsets.UTF_8).stream()
                     .map(String::strip).filter(s -> !s.isEmpty() && !s.startsWith("#")).toList();
         }

@@ -29,6 +29,7 @@ public final class ListFile {
             throw new IOException("image root directory not found: " + root
                     + " (the paths in " + listFile.getFileName() + " are relative to it)");
         }
+        checkSize(listFile, MAX_LIST_BYTES, "a list file", "ImageNet's 1.3 million lines take about 60 MB");
         List<String> paths = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         try (BufferedReader in = Files.newBufferedReader(listFile, StandardCharsets.UTF_8)) {
@@ -108,7 +109,25 @@ public final class ListFile {
         return -1;
     }
 
+    /** A list file at most: read line by line, but every path is kept in memory. */
+    static final long MAX_LIST_BYTES = 512L << 20;
+    /** A class-names file at most (iNaturalist 2018's 8,142 names take about 200 KB). */
+    static final long MAX_NAMES_BYTES = 16L << 20;
+
+    /**
+     * Refuses a file larger than any file of its kind before it is read: a wrong or hostile file
+     * (a disk image named as a list) would otherwise exhaust the heap and take a service with it.
+     */
+    static void checkSize(Path file, long max, String kind, String forScale) throws IOException {
+        long size = Files.size(file);
+        if (size > max) {
+            throw new IOException(file + " is " + size + " bytes; " + kind + " holds at most " + max + " (" + forScale
+                    + "): not " + kind);
+        }
+    }
+
     private static List<String> readNames(Path file, int numClasses) throws IOException {
+        checkSize(file, MAX_NAMES_BYTES, "a class-names file", "one name a line");
         List<String> names = Files.readAllLines(file, StandardCharsets.UTF_8).stream()
                 .map(String::strip).filter(s -> !s.isEmpty()).toList();
         if (names.size() < numClasses) {

@@ -237,4 +237,17 @@ class BadDataFilesTest {
         assertTrue(e.getMessage().contains("data_batch_1.bin is 8589934592 bytes; a CIFAR-10 file has at most 153650000 "
                 + "(50000 records)"), e.getMessage());
     }
+
+    /** A list file larger than any list file is refused by its size before a line is read. */
+    @Test
+    void aHugeListFileIsRefusedBeforeItIsRead() throws IOException {
+        Path root = Files.createDirectories(tmp.resolve("images"));
+        Path list = tmp.resolve("train.txt");
+        try (java.io.RandomAccessFile huge = new java.io.RandomAccessFile(list.toFile(), "rw")) {
+            huge.setLength(4L << 30);   // sparse: 4 GiB on paper
+        }
+        IOException e = assertThrows(IOException.class, () -> ListFile.open(list, root, null));
+        assertTrue(e.getMessage().contains("train.txt is 4294967296 bytes; a list file holds at most 536870912"),
+                e.getMessage());
+    }
 }
