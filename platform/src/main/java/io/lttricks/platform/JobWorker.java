@@ -235,23 +235,27 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
      */
     private void settle(ConsumerRecord<String, byte[]> record, TopicPartition tp, T job, JobAttempts.Ended ended,
                         DeadLetterCause cause) {
-        if (ended.outcome() == JobAttempts.Outcome.STOPPED) {
-            LOG.warn("job at {}@{} stopped for shutdown, left for redelivery: {}", tp, record.offset(), ended.reason());
-            consumer.seek(tp, record.offset());
-            return;
+        switch (ended.outcome()) {
+            case DONE -> commit(tp, record.offset());
+            case STOPPED -> {
+                LOG.warn("job at {}@{} stopped for shutdown, left for redelivery: {}", tp, record.offset(), ended.reason());
+                consumer.seek(tp, record.offset());
+            }
+            case UNREPORTED -> takeAgainLater(tp, record.offset());
+            case GAVE_UP, FAILED -> {
+                if (deadLetters.send(record.topic(), record.partition(), record.offset(), record.key(), record.value(), job,
+                        cause, ended.reason())) {
+                    commit(tp, record.offset());
+                } else {
+                    takeAgainLater(tp, record.offset());
+                }
+            }
         }
-        boolean kept = switch (ended.outcome()) {
-            case DONE -> true;
-            case UNREPORTED, STOPPED -> false;
-            case GAVE_UP, FAILED -> deadLetters.send(record.topic(), record.partition(), record.offset(), record.key(),
-                    record.value(), job, cause, ended.reason());
-        };
-        if (kept) {
-            commit(tp, record.offset());
-        } else {
-            consumer.seek(tp, record.offset());
-            sleep(30_000);
-        }
+    }
+
+    private void takeAgainLater(TopicPartition tp, long offset) {
+        consumer.seek(tp, offset);
+        sleep(30_000);
     }
 
     private void commit(TopicPartition tp, long offset) {
