@@ -73,7 +73,7 @@ final class ReproduceCommand implements Callable<Integer> {
     double imbalance;
 
     @Option(names = "--profile", defaultValue = "paper", paramLabel = "paper|quick",
-            description = "paper: the official schedules (CIFAR: 200 epochs, 400 with mixup); quick: 15% of them."
+            description = "paper: the official schedules (CIFAR: 200 epochs, 400 with mixup); quick: 15%% of them."
                     + " Default: ${DEFAULT-VALUE}.")
     String profile;
 

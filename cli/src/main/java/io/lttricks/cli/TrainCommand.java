@@ -39,7 +39,7 @@ import picocli.CommandLine.Parameters;
             "",
             "Profiles fill what the recipe leaves out, from the official configs of the data set:",
             "'paper' (CIFAR: 200 epochs, lr 0.1, x0.01 at 160 and 180; 400 with mixup; ImageNet-LT and",
-            "iNaturalist: 100 epochs, lr 0.2, x0.1 at 60 and 80) or 'quick' (15% of the epochs: CIFAR 30,",
+            "iNaturalist: 100 epochs, lr 0.2, x0.1 at 60 and 80) or 'quick' (15%% of the epochs: CIFAR 30,",
             "x0.01 at 24 and 27; ~15 min for CIFAR-10-LT on 2 cores).",
             "",
             "Results go to --out (default runs/<recipe name>): checkpoints, history.jsonl per stage,",

@@ -1,6 +1,7 @@
 package io.lttricks.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,10 +12,13 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 class LtTest {
     @TempDir
@@ -70,6 +74,40 @@ class LtTest {
         for (String word : new String[] {"CS_CE", "CB_Focal", "class_balanced", "progressive", "--drs", "--drw",
                 "--resume", "quick", "--data-dir"}) {
             assertTrue(r.out().contains(word), "help should mention " + word);
+        }
+    }
+
+    /**
+     * Every command's help renders as written: picocli reads descriptions as format strings, so a
+     * bare '%' makes it warn on stderr and print the text unformatted (literal "%n").
+     */
+    @Test
+    void everyHelpRendersWithoutFormatWarnings() {
+        List<List<String>> paths = new ArrayList<>();
+        collect(new CommandLine(new Lt()), new ArrayList<>(), paths);
+        assertTrue(paths.size() > 10, "commands found: " + paths);
+        for (List<String> path : paths) {
+            List<String> args = new ArrayList<>(path);
+            args.add("--help");
+            Run r = lt(args.toArray(String[]::new));
+            String which = "lt " + String.join(" ", args);
+            assertEquals(0, r.code(), which);
+            assertEquals("", r.err(), which + " wrote to stderr");
+            assertFalse(r.out().contains("%n"), which + " printed an unformatted %n");
+            assertTrue(r.out().startsWith("Usage: lt"), which + ": " + r.out());
+        }
+    }
+
+    private static void collect(CommandLine cli, List<String> path, List<List<String>> out) {
+        if (!cli.getCommandName().equals("help")) {
+            out.add(path);
+        }
+        for (var sub : cli.getSubcommands().entrySet()) {
+            if (cli.getSubcommands().get(sub.getKey()).getCommandName().equals(sub.getKey())) {
+                List<String> next = new ArrayList<>(path);
+                next.add(sub.getKey());
+                collect(sub.getValue(), next, out);
+            }
         }
     }
 
