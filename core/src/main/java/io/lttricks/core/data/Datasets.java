@@ -156,13 +156,7 @@ public final class Datasets {
             train = fullTrain;
             manifest = LongTailManifest.of(spec.name(), source, null, null, train);
         }
-        int[] counts = train.classCounts();
-        for (int c = 0; c < counts.length; c++) {
-            if (counts[c] == 0) {
-                notes.add("WARNING: class '" + train.classNames().get(c) + "' (label " + c + ") has no training images:"
-                        + " the model never sees it, and class weights that divide by its count are undefined");
-            }
-        }
+        LongTailSubset.requireEveryClass(train.classCounts(), train.classNames());
         return new Loaded(toMemoryIfSmall(train), toMemoryIfSmall(test), manifest, notes);
     }
 

@@ -86,6 +86,30 @@ public final class LongTailSubset {
         return new Selection(selected, counts, List.copyOf(notes));
     }
 
+    /**
+     * Refuses a training set in which a class has no image: the model would never see it, and
+     * class weights that divide by its count (CS_CE, CB, DRW) are undefined.
+     *
+     * @throws IllegalArgumentException naming the empty classes and what to do
+     */
+    public static void requireEveryClass(int[] counts, List<String> classNames) {
+        List<String> empty = new ArrayList<>();
+        for (int c = 0; c < counts.length; c++) {
+            if (counts[c] == 0) {
+                empty.add((classNames != null && c < classNames.size() ? "'" + classNames.get(c) + "' " : "")
+                        + "(label " + c + ")");
+            }
+        }
+        if (!empty.isEmpty()) {
+            boolean one = empty.size() == 1;
+            throw new IllegalArgumentException((one ? "class " : empty.size() + " classes ") + shortList(empty)
+                    + (one ? " has" : " have") + " no training images: the model would never see "
+                    + (one ? "it" : "them") + ", and class weights that divide by the count are undefined; add images,"
+                    + " or remove " + (one ? "the class" : "those classes") + " (an empty ImageFolder directory, a label"
+                    + " that no line of the training list uses)");
+        }
+    }
+
     private static String shortList(List<String> items) {
         return items.size() <= 4 ? String.join(", ", items)
                 : String.join(", ", items.subList(0, 3)) + ", ... and " + (items.size() - 3) + " more";

@@ -187,6 +187,25 @@ class BadDataFilesTest {
     }
 
     /**
+     * RELIABILITY row 29: a class with no training image and no long tail (a label no line of the
+     * training list uses) is refused when the training set is built, naming it; it was a local
+     * warning only, which the services never showed.
+     */
+    @Test
+    void aClassWithNoTrainingImageIsRefusedWithoutALongTailToo() throws IOException {
+        Path root = Files.createDirectories(tmp.resolve("gap"));
+        Path names = Files.writeString(root.resolve("names.txt"), "cat\ndog\nemu\n");
+        Path train = Files.writeString(root.resolve("train.txt"), "a.png 0\nb.png 2\nc.png 0\n");
+        Path test = Files.writeString(root.resolve("test.txt"), "d.png 0\ne.png 1\n");
+        DatasetSpec spec = new DatasetSpec("list", root.toString(), null, null, null, null, null, train.toString(),
+                test.toString(), names.toString());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Datasets(tmp, false, Progress.SILENT).load(spec));
+        assertTrue(e.getMessage().startsWith("class 'dog' (label 1) has no training images")
+                && e.getMessage().contains("add images, or remove the class"), e.getMessage());
+    }
+
+    /**
      * A decompression bomb (64 MiB of zeros in a 64 KiB archive) stops at the ratio limit, leaving no
      * partial tree; the same archive stops at the free-space limit when the disk is "full".
      */
