@@ -95,6 +95,79 @@ class ResNet32(nn.Module):
         return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
 
 
+class Basic(nn.Module):
+    """ImageNet-layout basic block: two 3x3 convolutions, projection shortcut where the shape changes."""
+    expansion = 1
+
+    def __init__(self, inp, planes, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inp, planes, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.short = shortcut(inp, planes, stride)
+
+    def forward(self, x):
+        y = F.relu(self.bn1(self.conv1(x)))
+        return F.relu(self.bn2(self.conv2(y)) + self.short(x))
+
+
+class Bottleneck(nn.Module):
+    """ImageNet-layout bottleneck (v1.5: the stride on the 3x3 convolution)."""
+    expansion = 4
+
+    def __init__(self, inp, planes, stride):
+        super().__init__()
+        out = planes * 4
+        self.conv1 = nn.Conv2d(inp, planes, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, stride, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.conv3 = nn.Conv2d(planes, out, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(out)
+        self.short = shortcut(inp, out, stride)
+
+    def forward(self, x):
+        y = F.relu(self.bn1(self.conv1(x)))
+        y = F.relu(self.bn2(self.conv2(y)))
+        return F.relu(self.bn3(self.conv3(y)) + self.short(x))
+
+
+def shortcut(inp, out, stride):
+    if stride == 1 and inp == out:
+        return nn.Identity()
+    return nn.Sequential(nn.Conv2d(inp, out, 1, stride, bias=False), nn.BatchNorm2d(out))
+
+
+class ImageNetResNet(nn.Module):
+    """ResNet-10 (basic [1,1,1,1]) or ResNet-50 (bottleneck [3,4,6,3]), as lttricks' ImageNetResNet."""
+
+    def __init__(self, depth, classes):
+        super().__init__()
+        block, counts = {10: (Basic, [1, 1, 1, 1]), 50: (Bottleneck, [3, 4, 6, 3])}[depth]
+        self.stem = nn.Sequential(nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+                                  nn.MaxPool2d(3, 2, 1))
+        layers, inp = [], 64
+        for s, n in enumerate(counts):
+            for b in range(n):
+                layers.append(block(inp, 64 << s, 2 if b == 0 and s > 0 else 1))
+                inp = (64 << s) * block.expansion
+        self.layers = nn.Sequential(*layers)
+        self.fc = nn.Linear(inp, classes)
+
+    def forward(self, x):
+        x = self.layers(self.stem(x))
+        return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
+
+
+def network(name, classes):
+    if name == "resnet32":
+        return ResNet32(classes)
+    if name in ("resnet10", "resnet50"):
+        return ImageNetResNet(int(name[6:]), classes)
+    raise SystemExit(f"--backbone: resnet32, resnet10 or resnet50, not {name}")
+
+
 def augment(batch, gen):
     """Pad 4 with zeros, random 32x32 crop, horizontal flip with p = 1/2, normalise."""
     n = batch.shape[0]
@@ -173,10 +246,10 @@ def phases(args):
     """Milliseconds per step of forward + loss, backward and SGD on one fixed random batch."""
     torch.manual_seed(0)
     fmt = layout(args)
-    net = ResNet32().to(memory_format=fmt).train()
+    net = network(args.backbone, args.classes).to(memory_format=fmt).train()
     opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=2e-4)
-    x = torch.randn(args.batch, 3, 32, 32).contiguous(memory_format=fmt)
-    y = torch.randint(0, 10, (args.batch,))
+    x = torch.randn(args.batch, 3, args.image_size, args.image_size).contiguous(memory_format=fmt)
+    y = torch.randint(0, args.classes, (args.batch,))
     t = [0.0, 0.0, 0.0]
     for step in range(args.warmup + args.steps):
         if step == args.warmup:
@@ -206,10 +279,15 @@ def main():
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--backbone", default="resnet32", help="phases only: resnet32, resnet10 or resnet50")
+    p.add_argument("--image-size", type=int, default=32, help="phases only: side of the square input")
+    p.add_argument("--classes", type=int, default=10, help="phases only: classes of the classifier")
     p.add_argument("--tuned", action="store_true",
                    help="best-tuned reference: channels-last model and inputs (the caller sets lt's MALLOC_* variables)")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
+    if args.config != "phases" and (args.backbone != "resnet32" or args.image_size != 32 or args.classes != 10):
+        p.error("--backbone, --image-size and --classes apply to --config phases only")
     run = {"eval": evaluate, "phases": phases}.get(args.config, train)
     print(json.dumps(run(args)))
 

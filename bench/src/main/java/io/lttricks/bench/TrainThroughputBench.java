@@ -65,6 +65,17 @@ final class TrainThroughputBench implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "128", description = "Images per step.")
     int batchSize;
 
+    @Option(names = "--backbone", defaultValue = "resnet32", description = "phases only: the network, e.g. resnet10 or"
+            + " resnet50 (the ImageNet-LT and iNaturalist backbones) with --image-size 224.")
+    String backbone;
+
+    @Option(names = "--image-size", defaultValue = "32", description = "phases only: the side of the square input.")
+    int imageSize;
+
+    @Option(names = "--classes", defaultValue = "10", description = "phases only: classes of the classifier (1000 for"
+            + " ImageNet-LT, 8142 for iNaturalist 2018).")
+    int classes;
+
     @Mixin
     DataOptions data;
 
@@ -73,13 +84,16 @@ final class TrainThroughputBench implements Callable<Integer> {
         if (!List.of("plain", "mixup_cb", "eval", "phases").contains(config)) {
             throw new IllegalArgumentException("--config: plain, mixup_cb, eval or phases");
         }
+        if (config.equals("phases")) {
+            return phases();
+        }
+        if (!backbone.equals("resnet32") || imageSize != 32) {
+            throw new IllegalArgumentException("--backbone and --image-size apply to --config phases only");
+        }
         DatasetSpec spec = DatasetSpec.cifar10(100);
         Datasets.Loaded loaded = new Datasets(data.dataDir(), !data.offline, Progress.SILENT).load(spec);
         if (config.equals("eval")) {
             return evaluate(loaded);
-        }
-        if (config.equals("phases")) {
-            return phases(loaded.train().numClasses());
         }
         String tricks = switch (config) {
             case "plain" -> "loss: CE, sampler: instance";
@@ -146,12 +160,12 @@ final class TrainThroughputBench implements Callable<Integer> {
     }
 
     /** Milliseconds per step of forward + loss, backward and SGD, on one fixed random batch (no data loading). */
-    private int phases(int classes) {
+    private int phases() {
         GradMode.disableOnThisThread();
         try (NDManager manager = NDManager.newBaseManager(Engine.getInstance().defaultDevice())) {
             Engine.getInstance().setRandomSeed(0);
-            Backbone model = Backbones.create("resnet32", classes);
-            model.initialize(manager, DataType.FLOAT32, new Shape(batchSize, 3, 32, 32));
+            Backbone model = Backbones.create(backbone, classes);
+            model.initialize(manager, DataType.FLOAT32, new Shape(batchSize, 3, imageSize, imageSize));
             List<Parameter> trainable = new ArrayList<>();
             model.getParameters().forEach(p -> {
                 if (p.getValue().requiresGradient()) {
@@ -159,7 +173,7 @@ final class TrainThroughputBench implements Callable<Integer> {
                 }
             });
             ParameterStore ps = new ParameterStore(manager, false);
-            NDArray x = manager.randomNormal(new Shape(batchSize, 3, 32, 32));
+            NDArray x = manager.randomNormal(new Shape(batchSize, 3, imageSize, imageSize));
             NDArray y = manager.randomInteger(0, classes, new Shape(batchSize), DataType.INT32).oneHot(classes);
             long[] t = new long[3];
             try (SgdOptimizer sgd = new SgdOptimizer(trainable, manager, Sgd.PAPER)) {
