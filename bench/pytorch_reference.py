@@ -9,9 +9,10 @@ sampling; or forward-only evaluation of the 10,000 test images. Written for Debi
 
 --tuned is the best-tuned reference: the model and every input batch in channels-last memory
 format (torch.channels_last), as a user who tunes PyTorch for CPU would run it. The glibc allocator
-settings that lt uses (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_, MALLOC_TOP_PAD_) are read by
-glibc at process start, so the calling script (bench/train-throughput) sets them in this process's
-environment for the tuned run and leaves them unset for the plain one.
+settings that lt uses (tools/allocator-env.sh: MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_,
+MALLOC_TOP_PAD_, GLIBC_TUNABLES=glibc.malloc.hugetlb=1) are read by glibc at process start, so the
+calling script (bench/train-throughput) sets them in this process's environment for the tuned run
+and leaves them unset for the plain one.
 """
 import argparse
 import io
@@ -251,9 +252,13 @@ def phases(args):
     x = torch.randn(args.batch, 3, args.image_size, args.image_size).contiguous(memory_format=fmt)
     y = torch.randint(0, args.classes, (args.batch,))
     t = [0.0, 0.0, 0.0]
+    prof = None
     for step in range(args.warmup + args.steps):
         if step == args.warmup:
             t = [0.0, 0.0, 0.0]
+            if args.profile:
+                prof = torch.autograd.profiler.profile(record_shapes=True)
+                prof.__enter__()
         t0 = time.perf_counter()
         loss = F.cross_entropy(net(x), y)
         t1 = time.perf_counter()
@@ -266,6 +271,9 @@ def phases(args):
         t[0] += t1 - t0
         t[1] += t2 - t1
         t[2] += t3 - t2
+    if prof is not None:
+        prof.__exit__(None, None, None)
+        prof.export_chrome_trace(args.profile)
     ms = [round(v * 1000 / args.steps, 1) for v in t]
     return {"config": "phases", "forward_ms": ms[0], "backward_ms": ms[1], "optimizer_ms": ms[2],
             "images_per_second": round(args.steps * args.batch / sum(t), 1), "tuned": args.tuned}
@@ -282,6 +290,7 @@ def main():
     p.add_argument("--backbone", default="resnet32", help="phases only: resnet32, resnet10 or resnet50")
     p.add_argument("--image-size", type=int, default=32, help="phases only: side of the square input")
     p.add_argument("--classes", type=int, default=10, help="phases only: classes of the classifier")
+    p.add_argument("--profile", help="phases only: write the operator profile of the timed steps (Chrome trace) here")
     p.add_argument("--tuned", action="store_true",
                    help="best-tuned reference: channels-last model and inputs (the caller sets lt's MALLOC_* variables)")
     args = p.parse_args()

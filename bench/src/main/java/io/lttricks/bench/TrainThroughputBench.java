@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import io.lttricks.core.data.DatasetSpec;
@@ -71,6 +72,10 @@ final class TrainThroughputBench implements Callable<Integer> {
 
     @Option(names = "--image-size", defaultValue = "32", description = "phases only: the side of the square input.")
     int imageSize;
+
+    @Option(names = "--profile", description = "phases only: write libtorch's operator profile of the timed steps"
+            + " (a Chrome trace, JSON) to this file.")
+    Path profile;
 
     @Option(names = "--classes", defaultValue = "10", description = "phases only: classes of the classifier (1000 for"
             + " ImageNet-LT, 8142 for iNaturalist 2018).")
@@ -180,6 +185,9 @@ final class TrainThroughputBench implements Callable<Integer> {
                 for (int i = 0; i < warmup + steps; i++) {
                     if (i == warmup) {
                         Arrays.fill(t, 0);
+                        if (profile != null) {
+                            JniUtils.startProfile(false, true, false);
+                        }
                     }
                     try (NDManager step = manager.newSubManager()) {
                         NDArray xi = x.duplicate();
@@ -201,6 +209,9 @@ final class TrainThroughputBench implements Callable<Integer> {
                         t[2] += System.nanoTime() - t2;
                     }
                 }
+            }
+            if (profile != null) {
+                JniUtils.stopProfile(profile.toAbsolutePath().toString());
             }
             double total = (t[0] + t[1] + t[2]) / 1e9;
             System.out.printf(Locale.ROOT, "{\"config\": \"phases\", \"forward_ms\": %.1f, \"backward_ms\": %.1f,"
