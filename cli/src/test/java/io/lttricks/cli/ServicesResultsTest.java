@@ -56,7 +56,8 @@ class ServicesResultsTest {
             }
         }
         for (String stage : List.of("01-first", "03-deferred")) {
-            for (String file : List.of("report/report.txt", "report/report.json", "report/per-class.png", "history.jsonl")) {
+            for (String file : List.of("report/report.txt", "report/report.json", "report/per-class.png", "history.jsonl",
+                    "environment.jsonl")) {
                 assertTrue(copied.contains(stage + "/" + file), stage + "/" + file + " in " + copied);
             }
         }

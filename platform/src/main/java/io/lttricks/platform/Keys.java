@@ -65,6 +65,11 @@ public final class Keys {
         return stagePrefix + "/history.jsonl";
     }
 
+    /** What the stage ran on, one line per start (core's RunLayout.ENVIRONMENT). */
+    public static String environment(String stagePrefix) {
+        return stagePrefix + "/environment.jsonl";
+    }
+
     public static String generated(String stagePrefix) {
         return stagePrefix + "/generated";
     }

@@ -309,7 +309,8 @@ final class RunServiceImpl extends RunServiceGrpc.RunServiceImplBase {
                 Metrics m = s.getMetrics();
                 StageResult.Builder r = StageResult.newBuilder().setStage(s.getName()).setMetrics(m)
                         .addFileKeys(m.getReportKey()).addFileKeys(m.getTableKey()).addAllFileKeys(m.getPlotKeysList())
-                        .addFileKeys(Keys.history(Keys.stage(run.getRunId(), i, s.getName())));
+                        .addFileKeys(Keys.history(Keys.stage(run.getRunId(), i, s.getName())))
+                        .addFileKeys(Keys.environment(Keys.stage(run.getRunId(), i, s.getName())));
                 List<String> keys = r.getFileKeysList().stream().filter(k -> !k.isEmpty()).distinct().toList();
                 b.addStages(r.clearFileKeys().addAllFileKeys(keys));
             }

@@ -315,7 +315,8 @@ class RunServiceTest {
         Recorder<RunResults> results = new Recorder<>();
         service.results(GetRunRequest.newBuilder().setRunId(run.getRunId()).build(), results);
         assertEquals(List.of(report + "/report.json", report + "/report.txt", report + "/per-class.png",
-                report + "/curves.png", stage + "/history.jsonl"), results.only().getStages(0).getFileKeysList());
+                report + "/curves.png", stage + "/history.jsonl", stage + "/environment.jsonl"),
+                results.only().getStages(0).getFileKeysList());
 
         Recorder<FileChunk> chunks = fetch(run.getRunId(), report + "/per-class.png");
         assertEquals(3, chunks.values.size());

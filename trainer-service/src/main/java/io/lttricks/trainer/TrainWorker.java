@@ -143,6 +143,9 @@ final class TrainWorker {
         if (resumeFrom != null && platform.store().exists(Keys.history(prefix))) {
             platform.store().getFile(Keys.history(prefix), dir.history());
         }
+        if (resumeFrom != null && platform.store().exists(Keys.environment(prefix))) {
+            platform.store().getFile(Keys.environment(prefix), dir.environment());
+        }
         Datasets.Loaded loaded = data.load(recipe.dataset(), job.getManifestKey());
         Path generated = job.getGeneratedKey().isBlank() ? null : new GeneratedSets(platform).download(job.getGeneratedKey());
         Path weights = job.getInitKey().isBlank() ? null : data.fetch(job.getInitKey());
@@ -222,6 +225,9 @@ final class TrainWorker {
                 Path history = dir.history();
                 if (Files.exists(history)) {
                     platform.store().putFile(Keys.history(prefix), history, "application/x-ndjson");
+                }
+                if (Files.exists(dir.environment())) {
+                    platform.store().putFile(Keys.environment(prefix), dir.environment(), "application/x-ndjson");
                 }
                 if (!last) {
                     platform.store().putFile(key, file, "application/zip");

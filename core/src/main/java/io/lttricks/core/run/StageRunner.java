@@ -19,8 +19,10 @@ import io.lttricks.core.train.StageTrainer;
 import io.lttricks.core.train.TrainListener;
 import io.lttricks.core.transform.Transforms;
 import io.lttricks.core.util.Progress;
+import io.lttricks.core.util.RunEnvironment;
 import io.lttricks.core.util.Seeds;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -72,6 +74,10 @@ public final class StageRunner {
             listener.onNote("stage " + in.plan().name() + ": weights from " + start);
         }
         Backbone model = model(in.backbone(), in.train(), manager, start, in.seed(), in.stageIndex());
+        RunEnvironment env = RunEnvironment.current();
+        Files.createDirectories(dir.path());
+        env.appendTo(dir.environment());
+        listener.onNote("stage " + in.plan().name() + ": " + env.summary());
         StageTrainer.Builder trainer = StageTrainer.builder(in.plan(), model, manager)
                 .setData(stageTrain, Transforms.train(model, in.train(), in.plan().colourJitter()))
                 .setSeed(in.seed(), in.stageIndex())

@@ -31,6 +31,8 @@ public record RunLayout(Path root) {
     public static final String REPORT_JSON = "report.json";
     public static final String REPORT_TEXT = "report.txt";
     public static final String HISTORY = "history.jsonl";
+    /** One line per start (or resumption) of a stage: what it ran on ({@code RunEnvironment}). */
+    public static final String ENVIRONMENT = "environment.jsonl";
     public static final String CHECKPOINTS = "checkpoints";
     public static final String FINAL_CHECKPOINT = "final.ckpt";
     public static final String GENERATED = "generated";
@@ -74,6 +76,10 @@ public record RunLayout(Path root) {
     public record Stage(Path path) {
         public Path history() {
             return path.resolve(HISTORY);
+        }
+
+        public Path environment() {
+            return path.resolve(ENVIRONMENT);
         }
 
         public Path checkpoints() {

@@ -97,6 +97,11 @@ class TrainingRunTest {
         JsonNode first = new ObjectMapper().readTree(history.get(0));
         JsonNode last = new ObjectMapper().readTree(history.get(11));
         assertTrue(last.get("loss").asDouble() < first.get("loss").asDouble());
+        List<String> env = Files.readAllLines(tmp.resolve("run/01-main/environment.jsonl"));
+        assertEquals(1, env.size(), "one line per start of the stage");
+        JsonNode ran = new ObjectMapper().readTree(env.get(0));
+        assertTrue(ran.get("engine").asText().startsWith("PyTorch ") && ran.get("threads").asInt() >= 1
+                && !ran.get("cpu").asText().isEmpty() && ran.has("commit") && ran.has("allocator"), env.get(0));
         IOException again = assertThrows(IOException.class, () -> run(r, tmp.resolve("run"), new RunListener() { }, false));
         assertTrue(again.getMessage().contains("--resume"));
     }
@@ -153,6 +158,8 @@ class TrainingRunTest {
         assertArrayEquals(weights(tmp.resolve("straight/01-main/final.ckpt")),
                 weights(tmp.resolve("resumed/01-main/final.ckpt")));
         assertEquals(3, Files.readAllLines(tmp.resolve("resumed/01-main/history.jsonl")).size());
+        assertEquals(2, Files.readAllLines(tmp.resolve("resumed/01-main/environment.jsonl")).size(),
+                "the start and the resumption");
     }
 
     /**
