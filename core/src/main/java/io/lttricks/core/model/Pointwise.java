@@ -48,19 +48,25 @@ final class Pointwise {
     static NDArray apply(NDArray x, NDArray weight, NDArray bias, Shape stride) {
         long sh = stride.get(0);
         long sw = stride.get(1);
-        NDArray sampled = sh == 1 && sw == 1 ? x : x.get(":, :, ::" + sh + ", ::" + sw);
         long out = weight.getShape().get(0);
         long in = weight.getShape().get(1);
-        try (NDArray nhwc = sampled.transpose(0, 2, 3, 1); NDArray w = weight.reshape(out, in).transpose()) {
+        // Sample in the NHWC view, not in NCHW: the slice's gradient is a zero tensor of the sliced
+        // tensor's shape, contiguous; in NHWC order that is channels-last for x, like every other
+        // gradient of the network. Sliced in NCHW it was NCHW-contiguous, and the ReLU backward that
+        // met it beside channels-last tensors took a slow strided path (6x at ResNet-50's stage ends).
+        NDArray full = x.transpose(0, 2, 3, 1);
+        NDArray nhwc = sh == 1 && sw == 1 ? full : full.get(":, ::" + sh + ", ::" + sw + ", :");
+        try (NDArray w = weight.reshape(out, in).transpose()) {
             NDArray y = nhwc.matMul(w);
             if (bias != null) {
                 y.addi(bias);
             }
             NDArray nchw = y.transpose(0, 3, 1, 2);
             y.close();   // the view keeps the storage
-            if (sampled != x) {
-                sampled.close();
+            if (nhwc != full) {
+                nhwc.close();
             }
+            full.close();
             return nchw;
         }
     }

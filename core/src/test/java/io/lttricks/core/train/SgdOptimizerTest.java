@@ -96,17 +96,23 @@ class SgdOptimizerTest {
                 w[i] -= lr * (g + settings.momentum() * b[i]);
             }
         }
-        float[] straight = train(init, shapes, coef, lrs, settings, -1);
-        float[] resumed = train(init, shapes, coef, lrs, settings, 2);
+        float[] straight = train(init, shapes, coef, lrs, settings, -1, SgdOptimizer.GROUP_ELEMENTS);
+        float[] resumed = train(init, shapes, coef, lrs, settings, 2, SgdOptimizer.GROUP_ELEMENTS);
         for (int i = 0; i < w.length; i++) {
             org.junit.jupiter.api.Assertions.assertEquals((float) w[i], straight[i], 1e-6f, "element " + i);
         }
         assertArrayEquals(straight, resumed, 0f, "resume after 2 steps is bit-exact");
+        // Flat groups of at most 5 elements: {p0} (6 elements, alone), {p1, p2} (1 + 4). Large networks
+        // are updated group by group; the arithmetic is element-wise, so the bits are the same.
+        assertArrayEquals(straight, train(init, shapes, coef, lrs, settings, -1, 5), 0f, "groups of 5");
+        assertArrayEquals(straight, train(init, shapes, coef, lrs, settings, 2, 5), 0f, "groups of 5, resumed");
+        assertArrayEquals(straight, train(init, shapes, coef, lrs, settings, 2, 1), 0f, "one parameter a group");
     }
 
     /** Trains the parameters; with {@code stopAfter >= 0}, saves and reloads the optimizer after that many steps. */
     private static float[] train(float[][] init, Shape[] shapes, float[] coef, double[] lrs,
-                                 io.lttricks.core.plan.Sgd settings, int stopAfter) throws java.io.IOException {
+                                 io.lttricks.core.plan.Sgd settings, int stopAfter, long groupElements)
+            throws java.io.IOException {
         try (NDManager m = NDManager.newBaseManager()) {
             java.util.List<Parameter> params = new java.util.ArrayList<>();
             for (int i = 0; i < init.length; i++) {
@@ -118,14 +124,14 @@ class SgdOptimizerTest {
                 params.add(p);
             }
             NDArray c = m.create(coef);
-            SgdOptimizer opt = new SgdOptimizer(params, m, settings);
+            SgdOptimizer opt = new SgdOptimizer(params, m, settings, groupElements);
             try {
                 for (int step = 0; step < lrs.length; step++) {
                     if (step == stopAfter) {
                         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
                         opt.save(new java.io.DataOutputStream(bytes));
                         opt.close();
-                        opt = new SgdOptimizer(params, m, settings);
+                        opt = new SgdOptimizer(params, m, settings, groupElements);
                         opt.load(new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray())), m);
                     }
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
