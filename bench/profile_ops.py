@@ -7,6 +7,12 @@ pytorch_reference.py --profile), for finding where one network's step is slower 
 Per operator name: milliseconds per step of *self* time (the event's duration less that of the
 events nested in it on the same thread), in both traces, and their difference; sorted by the
 difference. Self time adds up to the step's total, so the rows say where the difference lies.
+
+The two profilers' own costs differ (DJL records through libtorch 2.7.1's legacy profiler with
+shapes, torch 1.13 through its autograd profiler): per operator call they add tens of
+microseconds. On ImageNet-size networks that is noise; on CIFAR's ResNet-32, whose operators take
+tens of microseconds themselves, it dominated (lt-bench ran at 100 img/s profiled and 255 not):
+compare small networks with the unprofiled phases instead.
 """
 import argparse
 import json
