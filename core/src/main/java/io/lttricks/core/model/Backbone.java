@@ -5,14 +5,17 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
+import ai.djl.nn.pooling.Pool;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.util.PairList;
 import io.lttricks.core.mixup.MixLocation;
+import java.util.List;
 
 /**
  * A classification backbone: residual stages, global average pooling, a fully-connected classifier.
@@ -96,6 +99,41 @@ public abstract class Backbone extends AbstractBlock {
             out.attach(x.getManager());
             return out;
         }
+    }
+
+    private static final MixLocation[] AFTER_STAGE = {MixLocation.LAYER1, MixLocation.LAYER2, MixLocation.LAYER3,
+        MixLocation.LAYER4};
+
+    /**
+     * The forward pass both ResNet layouts share: the input copied channels-last, the stem
+     * (conv-BN-ReLU, then a 3x3/2 max-pool where {@code maxPool}), the stages of residual blocks with
+     * manifold mixup after stage s where the forward's parameters ask for it, then {@link #head}.
+     * Every intermediate is freed as soon as the next exists.
+     */
+    protected final NDList forwardStages(ParameterStore ps, NDList inputs, boolean training,
+                                         PairList<String, Object> params, Conv2d stem, BatchNorm stemBn,
+                                         boolean maxPool, List<? extends List<? extends Block>> stages) {
+        ManifoldMix mix = mixOf(params);
+        NDArray input = inputs.head();
+        NDArray inputCl = channelsLast(input);
+        NDArray x = convBn(ps, stem, stemBn, inputCl, training, true);
+        replace(inputCl, x, input);
+        if (maxPool) {
+            x = replace(x, Pool.maxPool2d(x, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false), input);
+        }
+        for (int s = 0; s < stages.size(); s++) {
+            for (Block block : stages.get(s)) {
+                x = replace(x, block.forward(ps, new NDList(x), training).head(), input);
+            }
+            if (mix != null) {
+                x = replace(x, mix.apply(x, AFTER_STAGE[s]), input);
+            }
+        }
+        NDList out = head(ps, x, training, mix, wantsFeatures(params));
+        if (!wantsFeatures(params)) {
+            x.close();
+        }
+        return out;
     }
 
     /** conv, then batch norm, then ReLU if asked; the intermediates are freed at once. */

@@ -83,25 +83,7 @@ public final class CifarResNet extends Backbone {
 
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        ManifoldMix mix = mixOf(params);
-        NDArray input = inputs.head();
-        NDArray inputCl = channelsLast(input);
-        NDArray x = convBn(ps, stem, stemBn, inputCl, training, true);
-        replace(inputCl, x, input);
-        MixLocation[] after = {MixLocation.LAYER1, MixLocation.LAYER2, MixLocation.LAYER3};
-        for (int s = 0; s < stages.size(); s++) {
-            for (BasicBlockA block : stages.get(s)) {
-                x = replace(x, block.forward(ps, new NDList(x), training).head(), input);
-            }
-            if (mix != null) {
-                x = replace(x, mix.apply(x, after[s]), input);
-            }
-        }
-        NDList out = head(ps, x, training, mix, wantsFeatures(params));
-        if (!wantsFeatures(params)) {
-            x.close();
-        }
-        return out;
+        return forwardStages(ps, inputs, training, params, stem, stemBn, false, stages);
     }
 
     @Override

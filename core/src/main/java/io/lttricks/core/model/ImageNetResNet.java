@@ -7,11 +7,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
-import ai.djl.nn.Block;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
-import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.lttricks.core.mixup.MixLocation;
@@ -87,26 +85,7 @@ public final class ImageNetResNet extends Backbone {
 
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        ManifoldMix mix = mixOf(params);
-        NDArray input = inputs.head();
-        NDArray inputCl = channelsLast(input);
-        NDArray x = convBn(ps, stem, stemBn, inputCl, training, true);
-        replace(inputCl, x, input);
-        x = replace(x, Pool.maxPool2d(x, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false), input);
-        MixLocation[] after = {MixLocation.LAYER1, MixLocation.LAYER2, MixLocation.LAYER3, MixLocation.LAYER4};
-        for (int s = 0; s < stages.size(); s++) {
-            for (Block block : stages.get(s)) {
-                x = replace(x, block.forward(ps, new NDList(x), training).head(), input);
-            }
-            if (mix != null) {
-                x = replace(x, mix.apply(x, after[s]), input);
-            }
-        }
-        NDList out = head(ps, x, training, mix, wantsFeatures(params));
-        if (!wantsFeatures(params)) {
-            x.close();
-        }
-        return out;
+        return forwardStages(ps, inputs, training, params, stem, stemBn, true, stages);
     }
 
     @Override
