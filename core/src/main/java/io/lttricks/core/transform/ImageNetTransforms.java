@@ -151,22 +151,27 @@ public final class ImageNetTransforms {
         return new int[] {cx, cy, cw, ch};
     }
 
-    private record Train(int size, boolean colourJitter) implements ImageTransform {
+    /** An RGB output of size x size. */
+    private interface SquareRgb extends ImageTransform {
+        int size();
+
         @Override
-        public int channels() {
+        default int channels() {
             return 3;
         }
 
         @Override
-        public int height() {
-            return size;
+        default int height() {
+            return size();
         }
 
         @Override
-        public int width() {
-            return size;
+        default int width() {
+            return size();
         }
+    }
 
+    private record Train(int size, boolean colourJitter) implements SquareRgb {
         @Override
         public void apply(LabeledImages images, int index, SplittableRandom rng, float[] dst, int offset)
                 throws IOException {
@@ -190,22 +195,7 @@ public final class ImageNetTransforms {
         }
     }
 
-    private record Test(int size, int resize) implements ImageTransform {
-        @Override
-        public int channels() {
-            return 3;
-        }
-
-        @Override
-        public int height() {
-            return size;
-        }
-
-        @Override
-        public int width() {
-            return size;
-        }
-
+    private record Test(int size, int resize) implements SquareRgb {
         @Override
         public void apply(LabeledImages images, int index, SplittableRandom rng, float[] dst, int offset)
                 throws IOException {
@@ -221,22 +211,7 @@ public final class ImageNetTransforms {
         }
     }
 
-    private record Whole(int size) implements ImageTransform {
-        @Override
-        public int channels() {
-            return 3;
-        }
-
-        @Override
-        public int height() {
-            return size;
-        }
-
-        @Override
-        public int width() {
-            return size;
-        }
-
+    private record Whole(int size) implements SquareRgb {
         @Override
         public void apply(LabeledImages images, int index, SplittableRandom rng, float[] dst, int offset)
                 throws IOException {
