@@ -66,7 +66,7 @@ class LtBenchTest {
         Result r = ltBench("--help");
         assertEquals(0, r.code());
         assertTrue(r.out().contains("train-throughput") && r.out().contains("augment-scaling")
-                && r.out().contains("input-pipeline"), r.out());
+                && r.out().contains("input-pipeline") && r.out().contains("twin-step"), r.out());
     }
 
     @Test
@@ -89,6 +89,24 @@ class LtBenchTest {
         String line = throughput("mixup_cb", "8");
         assertTrue(line.matches("\\{\"config\": \"mixup_cb\", \"steps\": 2, \"batch\": 8, .*"
                 + "\"images_per_second\": [0-9.]+, .*\"rss_per_epoch\": \\[[0-9]+\\]}"), line);
+    }
+
+    /** twin-step writes every tensor the PyTorch side reads: weights per the manifest, a gradient per trainable one. */
+    @Test
+    void twinStepWritesWeightsBatchAndGradients() throws java.io.IOException {
+        Result r = ltBench("twin-step", "--out", tmp.resolve("twin").toString(), "--batch-size", "4", "--data-dir",
+                data.toString(), "--offline");
+        assertEquals(0, r.code(), r.err());
+        java.util.List<String> manifest = Files.readAllLines(tmp.resolve("twin/manifest.txt"));
+        assertEquals(157, manifest.size(), "ResNet-32: 31 convolutions, 31 batch norms of 4 tensors, FC weight and bias");
+        for (String line : manifest) {
+            String[] f = line.split(" ");
+            assertTrue(Files.size(tmp.resolve("twin/w" + f[0])) > 0, line);
+            assertEquals(f[2].equals("true"), Files.exists(tmp.resolve("twin/g" + f[0])), line);
+        }
+        assertEquals(4 * 3 * 32 * 32 * 4, Files.size(tmp.resolve("twin/input")));
+        assertEquals(4 * 10 * 4, Files.size(tmp.resolve("twin/logits")));
+        assertEquals(4, Files.readAllLines(tmp.resolve("twin/batch.txt")).size());
     }
 
     @Test
