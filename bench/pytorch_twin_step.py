@@ -19,7 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from pytorch_reference import MEAN, STD, ResNet32  # noqa: F401  (MEAN/STD: the same normalisation)
+from pytorch_reference import ResNet32
 
 
 def tensors_in_order(net):

@@ -18,6 +18,7 @@ import io.lttricks.core.model.Backbone;
 import io.lttricks.core.model.Backbones;
 import io.lttricks.core.train.GradMode;
 import io.lttricks.core.transform.CifarTransforms;
+import io.lttricks.core.transform.ImageTransform;
 import io.lttricks.core.util.Progress;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -63,18 +64,15 @@ final class TwinStepBench implements Callable<Integer> {
         Files.createDirectories(out);
         int n = Math.min(batch, images.size());
         int stride = images.size() / n;
-        float[] x = new float[n * 3 * 1024];
+        ImageTransform normalise = CifarTransforms.test(images);
+        float[] x = new float[n * normalise.floatsPerImage()];
         int[] labels = new int[n];
-        byte[] px = images.pixels();
         StringBuilder picked = new StringBuilder();
         for (int i = 0; i < n; i++) {
             int k = i * stride;
             labels[i] = images.label(k);
             picked.append(images.id(k)).append(' ').append(labels[i]).append('\n');
-            for (int j = 0; j < 3 * 1024; j++) {
-                int c = j / 1024;
-                x[i * 3072 + j] = ((px[k * 3072 + j] & 0xff) / 255f - CifarTransforms.MEAN[c]) / CifarTransforms.STD[c];
-            }
+            normalise.apply(images, k, null, x, i * normalise.floatsPerImage());
         }
         Files.writeString(out.resolve("batch.txt"), picked, StandardCharsets.UTF_8);
         GradMode.disableOnThisThread();

@@ -103,7 +103,7 @@ class LtTest {
             out.add(path);
         }
         for (var sub : cli.getSubcommands().entrySet()) {
-            if (cli.getSubcommands().get(sub.getKey()).getCommandName().equals(sub.getKey())) {
+            if (sub.getValue().getCommandName().equals(sub.getKey())) {   // not an alias
                 List<String> next = new ArrayList<>(path);
                 next.add(sub.getKey());
                 collect(sub.getValue(), next, out);

@@ -57,8 +57,7 @@ public final class LongTailSubset {
         List<String> absent = new ArrayList<>();
         for (int c = 0; c < numClasses; c++) {
             if (counts[c] == 0) {
-                String name = (classNames != null && c < classNames.size() ? "'" + classNames.get(c) + "' " : "")
-                        + "(label " + c + ")";
+                String name = className(c, classNames);
                 (byClass[c].length == 0 ? absent : emptied).add(byClass[c].length == 0 ? name
                         : name.replace(")", ", " + byClass[c].length + " in the source)"));
             }
@@ -96,8 +95,7 @@ public final class LongTailSubset {
         List<String> empty = new ArrayList<>();
         for (int c = 0; c < counts.length; c++) {
             if (counts[c] == 0) {
-                empty.add((classNames != null && c < classNames.size() ? "'" + classNames.get(c) + "' " : "")
-                        + "(label " + c + ")");
+                empty.add(className(c, classNames));
             }
         }
         if (!empty.isEmpty()) {
@@ -108,6 +106,11 @@ public final class LongTailSubset {
                     + " or remove " + (one ? "the class" : "those classes") + " (an empty ImageFolder directory, a label"
                     + " that no line of the training list uses)");
         }
+    }
+
+    /** "'name' (label c)" for messages, or "(label c)" without names. */
+    private static String className(int c, List<String> classNames) {
+        return (classNames != null && c < classNames.size() ? "'" + classNames.get(c) + "' " : "") + "(label " + c + ")";
     }
 
     private static String shortList(List<String> items) {

@@ -74,6 +74,11 @@ public abstract class Backbone extends AbstractBlock {
     private static volatile boolean channelsLastInput =
             Boolean.parseBoolean(System.getProperty("lttricks.channelsLast", "true"));
 
+    /** Whether inputs go channels-last in this process ({@code -Dlttricks.channelsLast}, {@link #useChannelsLast}). */
+    public static boolean usesChannelsLast() {
+        return channelsLastInput;
+    }
+
     /** Switches the input memory format for the whole process; tests and diagnostics compare both. */
     public static void useChannelsLast(boolean on) {
         channelsLastInput = on;

@@ -19,7 +19,6 @@ import io.lttricks.core.train.StageTrainer;
 import io.lttricks.core.train.TrainListener;
 import io.lttricks.core.transform.Transforms;
 import io.lttricks.core.util.Progress;
-import io.lttricks.core.util.RunEnvironment;
 import io.lttricks.core.util.Seeds;
 import java.io.IOException;
 import java.nio.file.Files;

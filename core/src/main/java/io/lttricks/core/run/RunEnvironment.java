@@ -1,13 +1,15 @@
-package io.lttricks.core.util;
+package io.lttricks.core.run;
 
 import ai.djl.engine.Engine;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lttricks.core.model.Backbone;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -26,13 +28,12 @@ import java.util.TreeMap;
  * @param threads     the engine's intra-op threads
  * @param cpu         the CPU's model name (Linux), else the architecture
  * @param cores       processors available to the JVM
- * @param channelsLast whether inputs go channels-last ({@code -Dlttricks.channelsLast})
+ * @param channelsLast whether inputs go channels-last ({@link Backbone#usesChannelsLast})
  * @param allocator   glibc allocator variables in the environment (MALLOC_*, GLIBC_TUNABLES)
  */
 public record RunEnvironment(String time, String commit, String jvm, String engine, String device, int threads,
                              String cpu, int cores, boolean channelsLast, Map<String, String> allocator) {
-    private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER =
-            new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     /** This process's environment, now. */
     public static RunEnvironment current() {
@@ -46,7 +47,7 @@ public record RunEnvironment(String time, String commit, String jvm, String engi
         return new RunEnvironment(Instant.now().toString(), System.getProperty("lt.commit", "unknown"),
                 System.getProperty("java.version"), e.getEngineName() + " " + e.getVersion(),
                 e.defaultDevice().toString(), threads(e), cpuModel(), Runtime.getRuntime().availableProcessors(),
-                Boolean.parseBoolean(System.getProperty("lttricks.channelsLast", "true")), alloc);
+                Backbone.usesChannelsLast(), alloc);
     }
 
     private static int threads(Engine e) {
@@ -73,22 +74,11 @@ public record RunEnvironment(String time, String commit, String jvm, String engi
         return System.getProperty("os.arch");
     }
 
-    /** One line of JSON. */
+    /** One line of JSON: the components, in order. */
     public String toJson() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("time", time);
-        m.put("commit", commit);
-        m.put("jvm", jvm);
-        m.put("engine", engine);
-        m.put("device", device);
-        m.put("threads", threads);
-        m.put("cpu", cpu);
-        m.put("cores", cores);
-        m.put("channelsLast", channelsLast);
-        m.put("allocator", allocator);
         try {
-            return MAPPER.writeValueAsString(m);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return MAPPER.writeValueAsString(this);
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }
