@@ -98,8 +98,7 @@ final class SamplerServiceImpl extends SamplerServiceGrpc.SamplerServiceImplBase
         } catch (IllegalArgumentException e) {
             throw Status.INVALID_ARGUMENT.withDescription("sampler: " + e.getMessage()).asRuntimeException();
         }
-        Sampler sampler = kind.create(new SamplerKind.Context(labels, m.classes().size(), epochs,
-                Seeds.stream(request.getSeed(), "sampler-dataset", 0, 0).nextLong(), null));
+        Sampler sampler = kind.create(new SamplerKind.Context(labels, m.classes().size(), epochs, null));
         int[] order = sampler.epoch(request.getEpoch(), Seeds.stream(request.getSeed(), "sampler", 0, request.getEpoch()));
         SamplingPlanResponse.Builder b = SamplingPlanResponse.newBuilder();
         for (int i : order) {

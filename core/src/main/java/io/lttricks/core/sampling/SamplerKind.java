@@ -29,16 +29,15 @@ public enum SamplerKind implements Term {
     public static final Vocabulary<SamplerKind> VOCABULARY = Vocabulary.of("sampler", SamplerKind.class);
 
     /**
-     * What a sampler is built from.
+     * What a sampler is built from. No seed: every sampler draws an epoch from the random stream it is
+     * given for that epoch ({@link Sampler#epoch}), so random over- and under-sampling draw afresh.
      *
      * @param totalEpochs     the stage's length (progressive sampling)
-     * @param seed            the stage's sampler seed, for samplers that fix a draw for a whole stage (none
-     *                        of the paper's: random over- and under-sampling draw afresh every epoch)
      * @param referenceCounts the class sizes that set class shares, n_min / n_max and the epoch length, e.g.
      *                        the original counts when generated images join the training set (null:
      *                        the data's own). Instance sampling works on the data as it is.
      */
-    public record Context(int[] labels, int numClasses, int totalEpochs, long seed, int[] referenceCounts) {
+    public record Context(int[] labels, int numClasses, int totalEpochs, int[] referenceCounts) {
     }
 
     private final Info info;

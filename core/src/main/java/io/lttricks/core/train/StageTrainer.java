@@ -205,14 +205,13 @@ public final class StageTrainer {
     }
 
     /** The stage's sampler: its own, switched after the DRS start epoch when it has DRS. */
-    static Sampler sampler(TrainPlan plan, LabeledImages train, long seed, int stageIndex, int[] referenceCounts) {
-        Sampler own = plan.sampler().create(new SamplerKind.Context(train.labels(), train.numClasses(), plan.epochs(),
-                Seeds.stream(seed, "sampler-dataset", stageIndex, 0).nextLong(), referenceCounts));
+    static Sampler sampler(TrainPlan plan, LabeledImages train, int[] referenceCounts) {
+        var context = new SamplerKind.Context(train.labels(), train.numClasses(), plan.epochs(), referenceCounts);
+        Sampler own = plan.sampler().create(context);
         if (plan.drs() == null) {
             return own;
         }
-        Sampler after = plan.drs().sampler().create(new SamplerKind.Context(train.labels(), train.numClasses(),
-                plan.epochs(), Seeds.stream(seed, "sampler-dataset", stageIndex, 1).nextLong(), referenceCounts));
+        Sampler after = plan.drs().sampler().create(context);
         return new DeferredSampler(own, after, plan.drs().startEpoch());
     }
 
@@ -224,7 +223,7 @@ public final class StageTrainer {
     public Path run(Path resumeFrom) throws IOException {
         GradMode.disableOnThisThread();
         int[] counts = referenceCounts != null ? referenceCounts : train.classCounts();
-        Sampler sampler = sampler(plan, train, seed, stageIndex, referenceCounts);
+        Sampler sampler = sampler(plan, train, referenceCounts);
         ClassificationLoss loss = plan.loss().create();
         ClassWeightSchedule classWeights = ClassWeightSchedule.of(loss, plan.drw(), counts);
         Mixup mixup = plan.mixup();

@@ -218,7 +218,7 @@ class SamplersTest {
     @Test
     void samplersAreDeterministicForAGeneratorState() {
         for (SamplerKind kind : SamplerKind.values()) {
-            Sampler s = kind.create(new SamplerKind.Context(LABELS, C, 10, 9, null));
+            Sampler s = kind.create(new SamplerKind.Context(LABELS, C, 10, null));
             assertEquals(kind.recipeName(), s.name(), "the registry builds the sampler it names");
             assertArrayEquals(s.epoch(3, new SplittableRandom(11)), s.epoch(3, new SplittableRandom(11)), kind.recipeName());
         }
