@@ -92,8 +92,9 @@ final class TrainThroughputBench implements Callable<Integer> {
         if (config.equals("phases")) {
             return phases();
         }
-        if (!backbone.equals("resnet32") || imageSize != 32) {
-            throw new IllegalArgumentException("--backbone and --image-size apply to --config phases only");
+        if (!backbone.equals("resnet32") || imageSize != 32 || classes != 10) {
+            throw new IllegalArgumentException("--backbone, --image-size and --classes apply to --config phases only"
+                    + " (the other configurations train ResNet-32 on CIFAR-10-LT)");
         }
         DatasetSpec spec = DatasetSpec.cifar10(100);
         Datasets.Loaded loaded = new Datasets(data.dataDir(), !data.offline, Progress.SILENT).load(spec);

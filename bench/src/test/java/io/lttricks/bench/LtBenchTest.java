@@ -76,6 +76,16 @@ class LtBenchTest {
         assertTrue(r.err().contains("--config: plain, mixup_cb, eval or phases"), r.err());
     }
 
+    @Test
+    void networkOptionsOutsidePhasesAreRefused() {
+        for (String[] option : new String[][] {{"--classes", "1000"}, {"--backbone", "resnet10"}, {"--image-size", "224"}}) {
+            Result r = ltBench("train-throughput", "--config", "plain", option[0], option[1], "--data-dir", tmp.toString(),
+                    "--offline");
+            assertEquals(1, r.code(), option[0]);
+            assertTrue(r.err().contains("--backbone, --image-size and --classes apply to --config phases only"), r.err());
+        }
+    }
+
     /** Runs train-throughput on the tiny data set with few, small steps; returns its last line. */
     static String throughput(String config, String batchSize) {
         Result r = ltBench("train-throughput", "--config", config, "--steps", "2", "--warmup", "1", "--batch-size", batchSize,
