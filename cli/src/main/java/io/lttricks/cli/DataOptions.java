@@ -1,7 +1,9 @@
 package io.lttricks.cli;
 
 import io.lttricks.core.util.LtPaths;
+import io.lttricks.platform.Config;
 import java.nio.file.Path;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** Where data sets are found and whether they may be downloaded. */
@@ -17,5 +19,14 @@ final class DataOptions {
 
     Path dataDir() {
         return dataDir != null ? dataDir.toAbsolutePath().normalize() : LtPaths.dataDir();
+    }
+
+    /**
+     * What the services of {@code lt up} and {@code lt run} are told about downloads: off with
+     * --offline, else $LT_DOWNLOADS as set (they read no other variable of this process).
+     */
+    Map<String, String> servicesEnv() {
+        String downloads = offline ? "off" : System.getenv(Config.DOWNLOADS);
+        return downloads == null ? Map.of() : Map.of(Config.DOWNLOADS, downloads);
     }
 }

@@ -91,8 +91,10 @@ final class RunCommands {
             String dirs = datasetDirs != null
                     ? String.join(java.io.File.pathSeparator, datasetDirs.stream().map(p -> p.toAbsolutePath().toString()).toList())
                     : System.getenv(io.lttricks.platform.Config.DATASET_DIRS);
-            Map<String, String> env = dirs == null || dirs.isBlank() ? Map.of()
-                    : Map.of(io.lttricks.platform.Config.DATASET_DIRS, dirs);
+            Map<String, String> env = new java.util.HashMap<>(data.servicesEnv());
+            if (dirs != null && !dirs.isBlank()) {
+                env.put(io.lttricks.platform.Config.DATASET_DIRS, dirs);
+            }
             try (AllInOne all = start(dir, () -> AllInOne.start(dir, data.dataDir(),
                     anyPorts ? AllInOne.Ports.ANY : AllInOne.Ports.DEFAULT, augmentWorkers, env))) {
                 System.out.println("lt up: the system runs in this process; state in " + dir);
@@ -136,8 +138,10 @@ final class RunCommands {
             var submit = SubmitRunRequest.newBuilder().setRecipe(RecipeMapper.toProto(local.recipe())).build();
             ConsoleReporter console = ConsoleReporter.forStdout();
             StateDirs.requireFree(dir);
+            Map<String, String> env = new java.util.HashMap<>(local.env());
+            env.putAll(data.servicesEnv());
             try (AllInOne all = start(dir, () -> AllInOne.start(dir, data.dataDir(), AllInOne.Ports.ANY, augmentWorkers,
-                    local.env()))) {
+                    env))) {
                 ManagedChannel channel = io.grpc.ManagedChannelBuilder.forTarget(all.samplerTarget()).usePlaintext().build();
                 try {
                     RunStatus run = RunServiceGrpc.newBlockingStub(channel).submit(submit);

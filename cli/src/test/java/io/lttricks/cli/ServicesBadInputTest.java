@@ -66,6 +66,23 @@ class ServicesBadInputTest {
         assertTrue(missing.getDescription().contains("no checkpoint"), missing.getDescription());
     }
 
+    /**
+     * RELIABILITY row 12: CIFAR named without a source that the services have nowhere (not in storage,
+     * not in their data directory) and may not download is refused at submission, with where to put
+     * it; it was accepted and failed later, at its training set.
+     */
+    @Test
+    void cifarTheServicesHaveNowhereIsRefusedAtSubmissionWithWhereToUploadIt() {
+        Status s = submit("dataset: {name: cifar100}\nstages: [{name: t}]");
+        assertEquals(Status.Code.FAILED_PRECONDITION, s.getCode(), s.getDescription());
+        assertTrue(s.getDescription().startsWith("dataset: CIFAR-100 is not in storage (s3://lttricks/datasets/"
+                + "cifar-100-binary.tar.gz or s3://lttricks/datasets/cifar-100-jpeg.tar.gz)"), s.getDescription());
+        assertTrue(s.getDescription().contains("lt dataset upload cifar-100-binary.tar.gz"), s.getDescription());
+        for (String server : new String[] {system.config().workDir().toString(), "no-data", System.getProperty("user.home")}) {
+            assertFalse(s.getDescription().contains(server), s.getDescription());
+        }
+    }
+
     /** Issue 13 item 1's reproduction, end to end: the request is refused; nothing of /etc/passwd comes back. */
     @Test
     void theServersFilesAreNotForClients() {

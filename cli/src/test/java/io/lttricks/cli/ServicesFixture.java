@@ -63,7 +63,9 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  */
 final class ServicesFixture implements ExtensionContext.Store.CloseableResource {
     static final String[] CLASSES = {"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"};
-    static final Map<String, String> ENV = Map.of(Config.AUGMENT_SHARDS, "16", Config.TOPIC_PARTITIONS, "8");
+    /** Downloads off: a test never reaches for the network, and a missing CIFAR is refused at submission. */
+    static final Map<String, String> ENV = Map.of(Config.AUGMENT_SHARDS, "16", Config.TOPIC_PARTITIONS, "8",
+            Config.DOWNLOADS, "off");
     static final int AUGMENT_WORKERS = 2;
 
     /** The pipeline: a first stage, CAM-based sampling from its model, a deferred stage on original + generated images. */

@@ -41,6 +41,10 @@ import java.util.Map;
  * @param metricsPort    plain HTTP port of this service's Prometheus metrics, {@code GET /metrics} on the gRPC
  *                       server's address ({@value #METRICS_PORT}; default per service, 9401-9404 as the gRPC
  *                       ports 50051-50054; 0 serves none). See {@link ServiceMetrics}
+ * @param downloads      whether a service may download a data set it finds nowhere else (CIFAR named without a
+ *                       source, after storage's {@code datasets/} and the data directory): {@value #DOWNLOADS}
+ *                       {@code on} (the default) or {@code off}, for a cluster without internet access, where a
+ *                       run naming a missing CIFAR is then refused at submission instead of failing later
  *
  * <p>{@link #toString()} shows no credential.
  */
@@ -48,7 +52,7 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
                      String s3SecretKey, String s3Region, int grpcPort, Path workDir, Path dataDir, String instance,
                      int augmentShards, int topicPartitions, short topicReplication, List<Path> datasetDirs,
                      GrpcSecurity grpc, KafkaClients kafkaClients, Path s3CaFile, int healthGraceSeconds,
-                     int metricsPort) {
+                     int metricsPort, boolean downloads) {
 
     public static final String KAFKA_BOOTSTRAP = "LT_KAFKA_BOOTSTRAP";
     public static final String S3_ENDPOINT = "LT_S3_ENDPOINT";
@@ -74,6 +78,7 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
     public static final String DRAIN_SECONDS = "LT_DRAIN_SECONDS";
     /** The services' log format: text (default) or json, one object a line (read by logback.xml; checked at start). */
     public static final String LOG_FORMAT = "LT_LOG_FORMAT";
+    public static final String DOWNLOADS = "LT_DOWNLOADS";
 
     /** Default gRPC ports: sampler (with the run service) 50051, augment 50052, trainer 50053, evaluator 50054. */
     public static final int SAMPLER_PORT = 50051;
@@ -151,40 +156,41 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
                 paths(env, DATASET_DIRS),
                 GrpcSecurity.from(env), KafkaClients.from(env), path(env, S3_CA_FILE),
                 integer(env, HEALTH_GRACE_SECONDS, 60),
-                integer(env, METRICS_PORT, defaultMetricsPort));
+                integer(env, METRICS_PORT, defaultMetricsPort),
+                onOff(env, DOWNLOADS, true));
     }
 
     public Config withGrpcPort(int port) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, port, workDir, dataDir,
                 instance, augmentShards, topicPartitions, topicReplication, datasetDirs, grpc, kafkaClients, s3CaFile,
-                healthGraceSeconds, metricsPort);
+                healthGraceSeconds, metricsPort, downloads);
     }
 
     public Config withInstance(String name) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, grpcPort, workDir,
                 dataDir, name, augmentShards, topicPartitions, topicReplication, datasetDirs, grpc, kafkaClients, s3CaFile,
-                healthGraceSeconds, metricsPort);
+                healthGraceSeconds, metricsPort, downloads);
     }
 
     /** The same, with the gRPC server's address, TLS and tokens {@code security}. */
     public Config withGrpc(GrpcSecurity security) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, grpcPort, workDir, dataDir,
                 instance, augmentShards, topicPartitions, topicReplication, datasetDirs, security, kafkaClients, s3CaFile,
-                healthGraceSeconds, metricsPort);
+                healthGraceSeconds, metricsPort, downloads);
     }
 
     /** The same, with storage credentials (which {@code lt up} makes for its embedded server). */
     public Config withS3Credentials(String accessKey, String secretKey) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, accessKey, secretKey, s3Region, grpcPort, workDir, dataDir,
                 instance, augmentShards, topicPartitions, topicReplication, datasetDirs, grpc, kafkaClients, s3CaFile,
-                healthGraceSeconds, metricsPort);
+                healthGraceSeconds, metricsPort, downloads);
     }
 
     /** The same, with Kafka client settings {@code clients}. */
     public Config withKafkaClients(KafkaClients clients) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, grpcPort, workDir, dataDir,
                 instance, augmentShards, topicPartitions, topicReplication, datasetDirs, grpc, clients, s3CaFile,
-                healthGraceSeconds, metricsPort);
+                healthGraceSeconds, metricsPort, downloads);
     }
 
     /**
@@ -208,7 +214,7 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
                 + augmentShards + ", topicPartitions=" + topicPartitions + ", topicReplication=" + topicReplication
                 + ", datasetDirs=" + datasetDirs
                 + ", grpc=" + grpc + ", kafkaClients=" + kafkaClients + ", s3CaFile=" + s3CaFile
-                + ", healthGraceSeconds=" + healthGraceSeconds + ", metricsPort=" + metricsPort + "]";
+                + ", healthGraceSeconds=" + healthGraceSeconds + ", metricsPort=" + metricsPort + ", downloads=" + downloads + "]";
     }
 
     private static String get(Map<String, String> env, String key, String fallback) {
@@ -241,6 +247,18 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(key + " must be an integer, got '" + v + "'");
         }
+    }
+
+    private static boolean onOff(Map<String, String> env, String key, boolean fallback) {
+        String v = env.get(key);
+        if (v == null || v.isBlank()) {
+            return fallback;
+        }
+        return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "on", "true" -> true;
+            case "off", "false" -> false;
+            default -> throw new IllegalArgumentException(key + " must be on or off, got '" + v + "'");
+        };
     }
 
     private static String hostName() {

@@ -3,6 +3,7 @@ package io.lttricks.platform;
 import io.lttricks.core.data.CifarBinary;
 import io.lttricks.core.data.DatasetSpec;
 import io.lttricks.core.data.Datasets;
+import io.lttricks.core.data.Downloader;
 import io.lttricks.core.util.Progress;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,7 +18,7 @@ import java.util.Locale;
  * once into the work directory) or a data set registered on the server ({@code dataset://NAME/...},
  * in a directory of {@value Config#DATASET_DIRS}); never a path of the server. CIFAR without a
  * source is looked up in storage under {@code datasets/}, then in the local data directory, then
- * downloaded. A run's training set is always its stored manifest, so every service sees exactly
+ * downloaded unless {@value Config#DOWNLOADS} is off. A run's training set is always its stored manifest, so every service sees exactly
  * the same images.
  */
 public final class DataAccess {
@@ -34,7 +35,75 @@ public final class DataAccess {
             Path m = fetch(ClientInputs.key(manifestKey, "manifest_key", ClientInputs.INPUT_PREFIXES));
             local = local.withManifest(m.toString());
         }
-        return new Datasets(platform.config().dataDir(), true, Progress.SILENT).load(local);
+        if (local.source() == null) {
+            String missing = unavailable(spec);
+            if (missing != null) {
+                throw new IOException(missing);
+            }
+        }
+        try {
+            return datasets().load(local);
+        } catch (IOException e) {
+            // Datasets' own advice names its command line's options; a client of the services needs storage.
+            if (e.getCause() instanceof Downloader.OfflineException offline && cifar(spec) != null) {
+                throw new IOException(missing(cifar(spec), "downloading it failed (" + offline.getMessage() + ")"), e);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Why this service cannot have {@code spec}'s images without a client's help, or null: CIFAR named
+     * without a source that is in neither storage's {@code datasets/} nor the data directory, while
+     * downloads are off ({@value Config#DOWNLOADS}). Reads object names and file names only, so the
+     * run service can ask it of every submission.
+     */
+    public String unavailable(DatasetSpec spec) throws IOException {
+        CifarBinary.Variant v = cifar(spec);
+        if (v == null || spec.source() != null || storedCifar(v) != null) {
+            return null;
+        }
+        return datasets().unavailable(spec) == null ? null
+                : missing(v, "downloads are off (" + Config.DOWNLOADS + "=off)");
+    }
+
+    private Datasets datasets() {
+        return new Datasets(platform.config().dataDir(), platform.config().downloads(), Progress.SILENT);
+    }
+
+    /** The CIFAR variant {@code spec} names, or null for another data set. */
+    private static CifarBinary.Variant cifar(DatasetSpec spec) {
+        String name = spec.name() == null ? "" : spec.name().toLowerCase(Locale.ROOT);
+        return switch (name) {
+            case "cifar10" -> CifarBinary.Variant.CIFAR10;
+            case "cifar100" -> CifarBinary.Variant.CIFAR100;
+            default -> null;
+        };
+    }
+
+    /** Storage's keys for CIFAR, binary archive first: where {@code lt dataset upload} puts it. */
+    private static List<String> cifarKeys(CifarBinary.Variant v) {
+        String jpeg = v == CifarBinary.Variant.CIFAR10 ? "cifar-10-jpeg.tar.gz" : "cifar-100-jpeg.tar.gz";
+        return List.of(Keys.DATASETS + v.archiveName, Keys.DATASETS + jpeg);
+    }
+
+    /** The first of {@link #cifarKeys} in storage, or null. */
+    private String storedCifar(CifarBinary.Variant v) throws IOException {
+        for (String key : cifarKeys(v)) {
+            if (platform.store().exists(key)) {
+                return key;
+            }
+        }
+        return null;
+    }
+
+    /** What a client reads when CIFAR is nowhere: where the services looked, why they did not download it, what to do. */
+    private String missing(CifarBinary.Variant v, String why) {
+        List<String> keys = cifarKeys(v);
+        String name = v == CifarBinary.Variant.CIFAR10 ? "CIFAR-10" : "CIFAR-100";
+        return name + " is not in storage (" + platform.store().uri(keys.get(0)) + " or " + platform.store().uri(keys.get(1))
+                + ") nor in the services' data directory ($" + Config.DATA_DIR + "), and " + why + ": upload it first,"
+                + " e.g. lt dataset upload " + v.archiveName + " (deploy/README.md, \"Data\"), or name a source";
     }
 
     /**
@@ -62,20 +131,9 @@ public final class DataAccess {
         DatasetSpec local = new DatasetSpec(spec.name(), local(spec.source()), spec.imbalance(), spec.profile(),
                 spec.paretoAlpha(), spec.seed(), local(spec.manifest()), local(spec.trainList()), local(spec.testList()),
                 local(spec.classNames()));
-        if (spec.source() == null && spec.name() != null) {
-            String name = spec.name().toLowerCase(Locale.ROOT);
-            if (name.equals("cifar10") || name.equals("cifar100")) {
-                CifarBinary.Variant v = name.equals("cifar10") ? CifarBinary.Variant.CIFAR10 : CifarBinary.Variant.CIFAR100;
-                String jpeg = name.equals("cifar10") ? "cifar-10-jpeg.tar.gz" : "cifar-100-jpeg.tar.gz";
-                for (String file : List.of(v.archiveName, jpeg)) {
-                    String key = Keys.DATASETS + file;
-                    if (platform.store().exists(key)) {
-                        return local.withSource(fetch(key).toString());
-                    }
-                }
-            }
-        }
-        return local;
+        CifarBinary.Variant v = cifar(spec);
+        String stored = v != null && spec.source() == null ? storedCifar(v) : null;
+        return stored == null ? local : local.withSource(fetch(stored).toString());
     }
 
     /** A checked location ({@link ClientInputs#dataset}) as a local path. */

@@ -129,4 +129,41 @@ class DataAccessTest {
     static Path cifar(Path dir, int perClass) throws IOException {
         return TestData.cifarDir(dir, perClass);
     }
+
+    /**
+     * RELIABILITY row 12: CIFAR named without a source, in neither storage nor the data directory,
+     * with downloads off, is reported before any work (the run service asks at submission) and by
+     * load, naming where the services look and the command that puts it there; found in either
+     * place, or with downloads allowed, it is not.
+     */
+    @Test
+    void cifarThatIsNowhereWithDownloadsOffIsReportedWithWhereToUploadIt() throws IOException {
+        Platform offline = TestPlatform.of(dir, "test", store, new InMemoryEventBus(), Map.of(Config.DOWNLOADS, "off"));
+        DataAccess access = new DataAccess(offline);
+        DatasetSpec cifar100 = DatasetSpec.cifar10(100).withName("cifar100");
+        String why = access.unavailable(cifar100);
+        assertTrue(why != null && why.startsWith("CIFAR-100 is not in storage (s3://" + store.bucket()
+                + "/datasets/cifar-100-binary.tar.gz or s3://" + store.bucket() + "/datasets/cifar-100-jpeg.tar.gz)"), why);
+        assertTrue(why.contains("$LT_DATA_DIR") && why.contains("LT_DOWNLOADS=off")
+                && why.contains("lt dataset upload cifar-100-binary.tar.gz"), why);
+        assertFalse(why.contains(dir.toString()), why);
+        IOException load = assertThrows(IOException.class, () -> access.load(cifar100, null));
+        assertEquals(why, load.getMessage());
+
+        assertEquals(null, new DataAccess(platform).unavailable(cifar100), "downloads allowed (the default)");
+        assertTrue(access.unavailable(DatasetSpec.cifar10(100)).startsWith("CIFAR-10 is not in storage"));
+        cifar(offline.config().dataDir().resolve("cifar-10-batches-bin"), 2);
+        assertEquals(null, access.unavailable(DatasetSpec.cifar10(100)), "CIFAR-10 in the data directory");
+        store.put("datasets/cifar-100-jpeg.tar.gz", new byte[] {1}, "application/gzip");
+        assertEquals(null, access.unavailable(cifar100), "in storage");
+    }
+
+    @Test
+    void downloadsAreOnOrOff() {
+        assertTrue(TestPlatform.config(dir, "t").downloads());
+        assertFalse(TestPlatform.config(dir, "t", Map.of(Config.DOWNLOADS, "OFF")).downloads());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> TestPlatform.config(dir, "t", Map.of(Config.DOWNLOADS, "never")));
+        assertEquals("LT_DOWNLOADS must be on or off, got 'never'", bad.getMessage());
+    }
 }

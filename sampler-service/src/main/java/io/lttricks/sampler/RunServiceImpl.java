@@ -8,6 +8,8 @@ import io.lttricks.core.recipe.Recipes;
 import io.lttricks.core.plan.StagePlan;
 import io.lttricks.core.plan.TrainPlan;
 import io.lttricks.platform.ClientInputs;
+import io.lttricks.platform.ClientMessages;
+import io.lttricks.platform.DataAccess;
 import io.lttricks.platform.Config;
 import io.lttricks.platform.EventTail;
 import io.lttricks.platform.ObjectStore;
@@ -164,7 +166,10 @@ final class RunServiceImpl extends RunServiceGrpc.RunServiceImplBase {
         return stored;
     }
 
-    /** Every object the recipe names (data set files, init checkpoints) must be in storage, every registered data set here. */
+    /**
+     * Every object the recipe names (data set files, init checkpoints) must be in storage, every registered data set
+     * here, and CIFAR named without a source somewhere this service can read it, unless it may download it.
+     */
     private void requireInputs(Recipes.Resolved resolved) {
         String bucket = platform.store().bucket();
         try {
@@ -189,6 +194,11 @@ final class RunServiceImpl extends RunServiceGrpc.RunServiceImplBase {
                                 + ").init: no checkpoint " + platform.store().uri(key) + " in storage").asRuntimeException();
                     }
                 }
+            }
+            String unavailable = new DataAccess(platform).unavailable(resolved.recipe().dataset());
+            if (unavailable != null) {
+                throw Status.FAILED_PRECONDITION.withDescription("dataset: " + ClientMessages.scrub(unavailable,
+                        platform.config(), bucket)).asRuntimeException();
             }
         } catch (IOException e) {
             throw Status.UNAVAILABLE.withDescription("storage could not be asked whether the recipe's inputs exist; try"
