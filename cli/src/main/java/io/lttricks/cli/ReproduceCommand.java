@@ -14,6 +14,8 @@ import io.lttricks.core.reproduce.PaperTables;
 import io.lttricks.core.reproduce.Reproduction;
 import io.lttricks.core.run.TrainingRun;
 import io.lttricks.core.sampling.SamplerKind;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.lttricks.platform.RecipeMapper;
 import io.lttricks.proto.v1.GetRunRequest;
 import io.lttricks.proto.v1.RunPhase;
@@ -47,7 +49,8 @@ import picocli.CommandLine.Parameters;
             "",
             "Finished runs are kept and read back, interrupted ones resumed: run the same command again",
             "after a stop. Rows sharing a recipe share its runs (baseline appears in tables 2, 3 and 11).",
-            "Rows whose data set is not here (CIFAR-100, ImageNet-LT, iNaturalist) are skipped, saying so.",
+            "Rows whose data set is not here (CIFAR-100, ImageNet-LT, iNaturalist), or with --server that",
+            "the services refuse as missing, are skipped, saying so.",
             "",
             "  lt reproduce --list                          every table, row, and what it costs here",
             "  lt reproduce 11 --profile quick              the bag of tricks, CPU-sized (4 rows)",
@@ -326,8 +329,18 @@ final class ReproduceCommand implements Callable<Integer> {
                 double[] wall = new double[1];
                 int code = server.with(channel -> {
                     RunServiceGrpc.RunServiceBlockingStub stub = RunServiceGrpc.newBlockingStub(channel);
-                    RunStatus run = stub.submit(SubmitRunRequest.newBuilder().setRecipe(RecipeMapper.toProto(recipe))
-                            .setRequestId("reproduce/" + key).build());
+                    RunStatus run;
+                    try {
+                        run = stub.submit(SubmitRunRequest.newBuilder().setRecipe(RecipeMapper.toProto(recipe))
+                                .setRequestId("reproduce/" + key).build());
+                    } catch (StatusRuntimeException e) {
+                        String why = e.getStatus().getDescription();
+                        if (e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION && why != null
+                                && why.startsWith("dataset")) {
+                            throw new Reproduction.DataUnavailable(why);
+                        }
+                        throw e;
+                    }
                     RunPhase end = RunCommands.watch(channel, run.getRunId(),
                             new RunDisplay(ConsoleReporter.forStdout(), System.out));
                     if (end != RunPhase.RUN_SUCCEEDED) {

@@ -54,6 +54,16 @@ public final class Reproduction {
         Outcome run(Recipe recipe, String key) throws IOException;
     }
 
+    /**
+     * A runner's answer that the recipe's data set is not where it runs (the services refused it at
+     * submission, say): the row is skipped with this message, as when it is not here locally.
+     */
+    public static final class DataUnavailable extends IOException {
+        public DataUnavailable(String message) {
+            super(message);
+        }
+    }
+
     /** One row's result over its seeds (null figures for rows that could not run). */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record RowResult(String id, String label, Double paper, List<Long> seeds, List<Double> finalErrors,
@@ -123,7 +133,13 @@ public final class Reproduction {
             Recipe recipe = recipe(row, seed);
             List<StagePlan> plans = Recipes.resolve(recipe).stages();
             String stage = PaperTables.reportStage(row, plans);
-            Outcome o = runner.run(recipe, key(recipe));
+            Outcome o;
+            try {
+                o = runner.run(recipe, key(recipe));
+            } catch (DataUnavailable e) {
+                return new RowResult(row.id(), row.label(), paper, seeds, null, null, null, null, null, null, 0, command,
+                        e.getMessage());
+            }
             StageFigures f = o.stages().get(stage);
             if (f == null) {
                 throw new IOException("row " + row.id() + ": the run has no report of stage '" + stage + "'");
