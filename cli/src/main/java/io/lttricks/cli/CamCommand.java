@@ -30,9 +30,10 @@ import io.lttricks.core.plan.CamPlan;
 
 @Command(name = "cam", mixinStandardHelpOptions = true,
         description = {
-            "CAM-based sampling, the paper's own trick: new images of each class made by transforming the",
-            "foreground (class activation map >= factor x mean) of its images with one of rotation+scaling,",
-            "translation or horizontal flip, pasted over the untouched original.",
+            "CAM-based sampling, the paper's own trick: generate its images, or look at them.",
+            "New images of each class are made by transforming the foreground (class activation map",
+            ">= factor x mean) of its images with one of rotation+scaling, translation or horizontal flip,",
+            "pasted over the untouched original.",
             ""
         },
         subcommands = {CamCommand.Generate.class, CamCommand.Preview.class})
@@ -108,8 +109,9 @@ final class CamCommand {
 
     @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
             description = {
-                "Generates the images of CAM-based sampling from a first-stage model into a directory: PNG files",
-                "in an ImageFolder layout and generated.json (source image, class, transformation, parameters).",
+                "Generates the images of CAM-based sampling from a first-stage model into a directory.",
+                "It writes PNG files in an ImageFolder layout and generated.json (source image, class,",
+                "transformation, parameters).",
                 "A later stage trains on original + generated images with 'generated: <cam stage>' in a recipe.",
                 ""
             })
@@ -145,8 +147,9 @@ final class CamCommand {
 
     @Command(name = "preview", mixinStandardHelpOptions = true, sortOptions = false,
             description = {
-                "Draws a PNG grid to look at: for a few generated images of each class, the original, its class",
-                "activation map as a heat map, the foreground (background darkened) and the generated image.",
+                "Draws a PNG grid of generated images beside their originals, to look at.",
+                "For a few generated images of each class: the original, its class activation map as a heat",
+                "map, the foreground (background darkened) and the generated image.",
                 ""
             })
     static final class Preview implements Callable<Integer> {

@@ -30,8 +30,9 @@ final class DatasetCommand {
 
     @Command(name = "lt", mixinStandardHelpOptions = true, sortOptions = false,
             description = {
-                "Writes the long-tailed training set as a JSON manifest: class names, per-class counts and",
-                "every selected image (path relative to the source root, or index in the official order).",
+                "Writes the long-tailed training set as a JSON manifest.",
+                "The manifest holds class names, per-class counts and every selected image (path relative",
+                "to the source root, or index in the official order).",
                 "",
                 "The CIFAR-LT protocol: n_c = int(n_max * (1/IF)^(c/(C-1))); numpy's legacy generator",
                 "seeded with --seed shuffles each class's images in order and keeps the first n_c, which",
@@ -126,8 +127,9 @@ final class DatasetCommand {
 
     @Command(name = "upload", mixinStandardHelpOptions = true, sortOptions = false,
             description = {
-                "Puts a data set archive (.tar.gz), a list file or class names (.txt) or a manifest (.json) into",
-                "the services' storage under datasets/, where runs find it: CIFAR archives keep their names",
+                "Puts a data set, or one of its files, into the services' storage.",
+                "A data set archive (.tar.gz), a list file or class names (.txt) or a manifest (.json) goes",
+                "under datasets/, where runs find it: CIFAR archives keep their names",
                 "(cifar-10-jpeg.tar.gz, cifar-10-binary.tar.gz, ...) and are then used by any recipe with dataset",
                 "cifar10/cifar100; anything else is named in a recipe by the s3:// address this prints",
                 "(dataset: {source: s3://..., train_list: s3://...}). The services read no local path a client",

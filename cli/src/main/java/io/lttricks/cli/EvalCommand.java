@@ -23,9 +23,10 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-            "Evaluates a checkpoint on its data set's test split: top-1 error, per-class accuracy,",
-            "many/medium/few-shot accuracy (by training images per class: >100, 20-100, <20) and the",
-            "confusion matrix. Sigmoid-trained models (Focal, CB_Focal) are scored with sigmoids.",
+            "Evaluates a checkpoint on its data set's test split.",
+            "It reports top-1 error, per-class accuracy, many/medium/few-shot accuracy (by training",
+            "images per class: >100, 20-100, <20) and the confusion matrix. Sigmoid-trained models",
+            "(Focal, CB_Focal) are scored with sigmoids.",
             "",
             "CHECKPOINT is a .ckpt file or a run directory (its last stage's final model). The data set",
             "comes from the run's recipe; for a checkpoint outside a run, give --dataset (and --source).",

@@ -42,8 +42,9 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "reproduce", sortOptions = false, mixinStandardHelpOptions = true,
         description = {
-            "Reproduces a table of the paper (2-11): runs each row's recipe (recipes/tables/paper.yaml says which,",
-            "and the paper's figures), once per seed, and writes the table beside the paper's into --out:",
+            "Reproduces a table of the paper (2-11), beside the paper's figures.",
+            "It runs each row's recipe (recipes/tables/paper.yaml says which, and the paper's figures),",
+            "once per seed, and writes the table beside the paper's into --out:",
             "table-T.md, table-T.json and a bar chart table-T.png, with the final model's top-1 error (the",
             "headline) and the best test epoch's (the paper's way, selected on test data).",
             "",

@@ -60,9 +60,10 @@ final class RunCommands {
 
     @Command(name = "up", mixinStandardHelpOptions = true, sortOptions = false,
             description = {
-                "Starts the whole system on this machine, in this process: a real Kafka broker (KRaft), an",
-                "S3-compatible server over a directory, and the sampler (with the run service), augment, trainer",
-                "and evaluator services, each on its own gRPC port. Data sets in --data-dir are uploaded to",
+                "Starts the whole system on this machine, in this process.",
+                "That is a real Kafka broker (KRaft), an S3-compatible server over a directory, and the",
+                "sampler (with the run service), augment, trainer and evaluator services, each on its own",
+                "gRPC port. Data sets in --data-dir are uploaded to",
                 "storage. Stop with Ctrl-C; start again over the same --state-dir and the runs are still there.",
                 "Then, from another terminal: lt submit RECIPE, lt watch RUN, lt runs, lt results RUN.",
                 ""
@@ -113,8 +114,8 @@ final class RunCommands {
 
     @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
             description = {
-                "lt up + lt submit + lt watch + lt results in one command: starts the system in this process,",
-                "runs the recipe through the services, shows its progress and prints the results table.",
+                "Runs a recipe through the services, started in this process (lt up, submit, watch, results).",
+                "It starts the system, submits the recipe, shows its progress and prints the results table.",
                 "Example: lt run recipes/services_smoke.yaml --data-dir ../shared/datasets",
                 ""
             })

@@ -95,6 +95,14 @@ class LtTest {
             assertEquals("", r.err(), which + " wrote to stderr");
             assertFalse(r.out().contains("%n"), which + " printed an unformatted %n");
             assertTrue(r.out().startsWith("Usage: lt"), which + ": " + r.out());
+            int commands = r.out().indexOf("\nCommands:\n");
+            if (commands >= 0) {
+                for (String line : r.out().substring(commands + 11).split("\n")) {
+                    // A summary cut mid-sentence, or wrapped onto a line of its own, reads as a defect.
+                    assertTrue(line.matches("  \\S+ +\\S.*[.)]"), which + ": a command's summary is not one sentence on"
+                            + " one line: '" + line + "'");
+                }
+            }
         }
     }
 
