@@ -51,7 +51,8 @@ import picocli.CommandLine.Parameters;
             "Finished runs are kept and read back, interrupted ones resumed: run the same command again",
             "after a stop. Rows sharing a recipe share its runs (baseline appears in tables 2, 3 and 11).",
             "Rows whose data set is not here (CIFAR-100, ImageNet-LT, iNaturalist), or with --server that",
-            "the services refuse as missing, are skipped, saying so.",
+            "the services refuse as missing, are skipped, saying so. A row whose run fails is marked failed",
+            "with the reason and the other rows go on; the command then exits 1.",
             "",
             "  lt reproduce --list                          every table, row, and what it costs here",
             "  lt reproduce 11 --profile quick              the bag of tricks, CPU-sized (4 rows)",
@@ -144,10 +145,23 @@ final class ReproduceCommand implements Callable<Integer> {
                 : new LocalRunner(out.resolve("runs"), reporter, reporter,
                         new TrainingRun.Options(data.dataDir(), !data.offline, loaderThreads, 256, maxBatches));
         List<Reproduction.RowResult> results = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
         for (PaperTables.Row row : selected) {
             reporter.note("table " + t.id() + ", row " + row.id() + " (" + row.label() + ")"
                     + (unavailable != null ? ": skipped, " + unavailable : ""));
-            results.add(reproduction.run(t.id(), row, seeds, runner, unavailable));
+            try {
+                results.add(reproduction.run(t.id(), row, seeds, runner, unavailable));
+            } catch (IOException | RuntimeException e) {
+                // One row's failure (a damaged checkpoint, a run the services failed) does not cost the others.
+                String reason = e.getMessage() == null || e.getMessage().isBlank() ? e.toString() : e.getMessage();
+                if (e instanceof RuntimeException) {
+                    e.printStackTrace();
+                }
+                reporter.note("table " + t.id() + ", row " + row.id() + " failed: " + reason + "; going on with the"
+                        + " other rows");
+                results.add(reproduction.failed(t.id(), row, seeds, reason));
+                failed.add(row.id());
+            }
             Reproduction.write(reproduction.table(t, merge(t, results)), out);
         }
         Reproduction.TableResult result = reproduction.table(t, merge(t, results));
@@ -156,6 +170,11 @@ final class ReproduceCommand implements Callable<Integer> {
         System.out.print(Reproduction.markdown(result));
         System.out.println();
         System.out.println("Table: " + md + " (and .json, .png)");
+        if (!failed.isEmpty()) {
+            System.err.println("lt reproduce: " + failed.size() + " row(s) failed (" + String.join(", ", failed)
+                    + "); the table says why. Run the same command again to retry them: finished runs are kept.");
+            return 1;
+        }
         return 0;
     }
 

@@ -104,6 +104,28 @@ class ReproduceTest {
                 Files.readString(tmp.resolve("c100/table-t1.md")));
     }
 
+    /** A row whose run fails is marked failed with its reason; the next row still runs; the command exits 1. */
+    @Test
+    void aFailedRowIsMarkedAndTheOthersGoOn() throws IOException {
+        tables();
+        Path broken = Files.write(tmp.resolve("broken.ckpt"), "not a checkpoint".getBytes());
+        Files.writeString(tmp.resolve("broken.yaml"), "name: broken\ndataset: {name: cifar10, imbalance: 100}\n"
+                + "backbone: resnet20\nstages: [{name: train, batch_size: 16, init: '" + broken + "'}]\n");
+        Path file = Files.writeString(tmp.resolve("t2.yaml"), "tables:\n  - id: t2\n    title: \"Two rows\"\n    rows:\n"
+                + "      - {id: broken, label: broken, recipe: broken.yaml, paper: [30.0]}\n"
+                + "      - {id: plain, label: plain, recipe: one.yaml, paper: [30.0]}\n");
+        Path out = tmp.resolve("out");
+        LtTest.Run r = LtTest.lt("reproduce", "t2", "--tables", file.toString(), "--profile", "quick", "--epochs", "1",
+                "--max-batches", "2", "--eval-every", "0", "--out", out.toString(), "--data-dir", data.toString(),
+                "--offline");
+        assertEquals(1, r.code(), r.out());
+        assertTrue(r.err().contains("1 row(s) failed (broken)"), r.err());
+        JsonNode rows = new ObjectMapper().readTree(out.resolve("table-t2.json").toFile()).get("rows");
+        assertTrue(rows.get(0).has("failed") && !rows.get(0).has("finalErrors"), rows.toString());
+        assertEquals(1, rows.get(1).get("finalErrors").size(), "the row after the failed one ran: " + rows);
+        assertTrue(Files.readString(out.resolve("table-t2.md")).contains("| broken | 30.00 | failed: "));
+    }
+
     @Test
     void listsTheTablesWithTheirCost() throws IOException {
         LtTest.Run list = LtTest.lt("reproduce", "--list", "--tables", tables().toString(), "--out",

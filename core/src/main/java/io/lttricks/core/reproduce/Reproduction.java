@@ -64,11 +64,14 @@ public final class Reproduction {
         }
     }
 
-    /** One row's result over its seeds (null figures for rows that could not run). */
+    /**
+     * One row's result over its seeds (null figures for rows that could not run: {@code skipped} says why
+     * when its data set is not there, {@code failed} when a run of it failed).
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record RowResult(String id, String label, Double paper, List<Long> seeds, List<Double> finalErrors,
                             List<Double> bestEpochErrors, Double meanFinal, Double sdFinal, Double meanBest,
-                            Double difference, double wallSeconds, String command, String skipped) {
+                            Double difference, double wallSeconds, String command, String skipped, String failed) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -124,7 +127,7 @@ public final class Reproduction {
         String command = command(table, row, seeds);
         if (unavailable != null) {
             return new RowResult(row.id(), row.label(), paper, seeds, null, null, null, null, null, null, 0, command,
-                    unavailable);
+                    unavailable, null);
         }
         List<Double> finals = new ArrayList<>();
         List<Double> bests = new ArrayList<>();
@@ -137,8 +140,7 @@ public final class Reproduction {
             try {
                 o = runner.run(recipe, key(recipe));
             } catch (DataUnavailable e) {
-                return new RowResult(row.id(), row.label(), paper, seeds, null, null, null, null, null, null, 0, command,
-                        e.getMessage());
+                return run(table, row, seeds, runner, e.getMessage());
             }
             StageFigures f = o.stages().get(stage);
             if (f == null) {
@@ -153,7 +155,13 @@ public final class Reproduction {
                 .sum() / (finals.size() - 1));
         Double meanBest = bests.contains(null) ? null : bests.stream().mapToDouble(Double::doubleValue).average().orElse(0);
         return new RowResult(row.id(), row.label(), paper, seeds, finals, bests, mean, sd, meanBest,
-                paper == null ? null : mean - paper, wall, command, null);
+                paper == null ? null : mean - paper, wall, command, null, null);
+    }
+
+    /** The row of a table whose run failed with {@code reason}: no figures; running the command again retries it. */
+    public RowResult failed(String table, PaperTables.Row row, List<Long> seeds, String reason) {
+        return new RowResult(row.id(), row.label(), row.paper(PaperTables.column(dataset, imbalance)), seeds, null, null,
+                null, null, null, null, 0, command(table, row, seeds), null, reason);
     }
 
     public TableResult table(PaperTables.Table table, List<RowResult> rows) {
@@ -183,9 +191,9 @@ public final class Reproduction {
         sb.append("| row | paper | ours (final) | ours (best test epoch) | ours - paper | seeds | wall time | command |\n");
         sb.append("|---|---|---|---|---|---|---|---|\n");
         for (RowResult r : t.rows()) {
-            if (r.skipped() != null) {
-                sb.append(String.format(Locale.ROOT, "| %s | %s | skipped: %s | | | | | `%s` |%n", r.label(),
-                        fmt2(r.paper()), r.skipped(), r.command()));
+            if (r.skipped() != null || r.failed() != null) {
+                sb.append(String.format(Locale.ROOT, "| %s | %s | %s | | | | | `%s` |%n", r.label(), fmt2(r.paper()),
+                        r.skipped() != null ? "skipped: " + r.skipped() : "failed: " + r.failed(), r.command()));
                 continue;
             }
             sb.append(String.format(Locale.ROOT, "| %s | %s | %s%s | %s | %s | %s | %s | `%s` |%n", r.label(),
@@ -250,9 +258,9 @@ public final class Reproduction {
             }
             g.setColor(Color.BLACK);
             drawFitted(g, r.label(), left + i * slot + 2, bottom + 16, slot - 4);
-            if (r.skipped() != null) {
-                g.setColor(Color.GRAY);
-                drawFitted(g, "skipped", left + i * slot + 2, bottom + 30, slot - 4);
+            if (r.skipped() != null || r.failed() != null) {
+                g.setColor(r.failed() != null ? new Color(0xC62828) : Color.GRAY);
+                drawFitted(g, r.failed() != null ? "failed" : "skipped", left + i * slot + 2, bottom + 30, slot - 4);
             }
         }
         int lx = left;
