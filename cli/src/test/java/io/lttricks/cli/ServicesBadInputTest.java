@@ -150,6 +150,14 @@ class ServicesBadInputTest {
         assertFalse(events.hasNext(), "nothing more will happen to an ended run");
     }
 
+    /** RELIABILITY row 32: a request over gRPC's 4 MiB inbound limit is RESOURCE_EXHAUSTED, and the service goes on. */
+    @Test
+    void aRequestOverFourMebibytesIsResourceExhaustedAndTheServiceGoesOn() {
+        Status s = status(() -> system.runs().submit(SubmitRunRequest.newBuilder().setRequestId("x".repeat(5 << 20)).build()));
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, s.getCode(), s.getDescription());
+        anUnknownRunIsNotFound();
+    }
+
     @Test
     void anUnknownRunIsNotFound() {
         assertEquals(Status.Code.NOT_FOUND, status(() -> system.runs().get(GetRunRequest.newBuilder().setRunId("nope").build()))

@@ -269,4 +269,88 @@ class BadDataFilesTest {
         assertTrue(e.getMessage().contains("train.txt is 4294967296 bytes; a list file holds at most 536870912"),
                 e.getMessage());
     }
+
+    /** Five CIFAR-10 training batches of {@code perBatch} records, labels 0..9 in turn, into {@code dir}. */
+    static Path cifarBatches(Path dir, int perBatch) throws IOException {
+        Files.createDirectories(dir);
+        for (int b = 1; b <= 5; b++) {
+            byte[] records = new byte[3073 * perBatch];
+            for (int r = 0; r < perBatch; r++) {
+                records[3073 * r] = (byte) (r % 10);
+            }
+            Files.write(dir.resolve("data_batch_" + b + ".bin"), records);
+        }
+        return dir;
+    }
+
+    /** RELIABILITY row 42: a CIFAR copy without one of its batches is named as incomplete, with the missing file. */
+    @Test
+    void aCifarCopyWithoutOneOfItsBatchesIsNamedIncomplete() throws IOException {
+        Path dir = cifarBatches(tmp.resolve("cifar"), 10);
+        Files.delete(dir.resolve("data_batch_3.bin"));
+        Path archive = tmp.resolve("cifar-10-binary.tar.gz");
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(Files.newOutputStream(archive)))) {
+            for (int b : new int[] {1, 2, 4, 5}) {
+                byte[] batch = Files.readAllBytes(dir.resolve("data_batch_" + b + ".bin"));
+                TarArchiveEntry en = new TarArchiveEntry("cifar-10-batches-bin/data_batch_" + b + ".bin");
+                en.setSize(batch.length);
+                tar.putArchiveEntry(en);
+                tar.write(batch);
+                tar.closeArchiveEntry();
+            }
+        }
+        IOException e = assertThrows(IOException.class,
+                () -> CifarBinary.read(archive, CifarBinary.Variant.CIFAR10, Split.TRAIN));
+        assertTrue(e.getMessage().contains("has no data_batch_3.bin: not a complete cifar-10-binary.tar.gz"),
+                e.getMessage());
+        IOException extracted = assertThrows(IOException.class,
+                () -> CifarBinary.read(dir, CifarBinary.Variant.CIFAR10, Split.TRAIN));
+        assertTrue(extracted.getMessage().startsWith("missing " + dir.resolve("data_batch_3.bin"))
+                && extracted.getMessage().contains("cifar-10-batches-bin/"), extracted.getMessage());
+    }
+
+    /** RELIABILITY row 45: a file of an ImageFolder tree that is not an image is named when it is decoded. */
+    @Test
+    void aFileThatIsNotAnImageIsNamed() throws IOException {
+        Path text = Files.writeString(tmp.resolve("notes.jpg"), "shopping list, not pixels");
+        IOException e = assertThrows(IOException.class, () -> ImageDecoder.decode(text));
+        assertTrue(e.getMessage().startsWith("not a readable image (JPEG or PNG expected): ")
+                && e.getMessage().contains("notes.jpg"), e.getMessage());
+        assertFalse(e.getMessage().contains("shopping"), "no content quoted: " + e.getMessage());
+    }
+
+    /**
+     * RELIABILITY row 49: a manifest from another copy of the data set (an image the source lacks), or one whose
+     * label disagrees with the source, is refused naming the image, never silently trained on.
+     */
+    @Test
+    void aManifestThatDoesNotMatchItsSourceIsRefused() throws IOException {
+        InMemoryImages source = CifarBinary.read(cifarBatches(tmp.resolve("cifar"), 10), CifarBinary.Variant.CIFAR10,
+                Split.TRAIN);
+        List<String> names = source.classNames();
+        int[] counts = new int[10];
+        counts[3] = 1;
+        LongTailManifest elsewhere = new LongTailManifest(LongTailManifest.FORMAT, "cifar10", null, "none", null, null,
+                names, counts, List.of(new LongTailManifest.Entry(null, 50_000, 3)));
+        IOException e = assertThrows(IOException.class, () -> elsewhere.resolve(source));
+        assertTrue(e.getMessage().startsWith("manifest names image '50000' which the source does not have"), e.getMessage());
+        LongTailManifest relabelled = new LongTailManifest(LongTailManifest.FORMAT, "cifar10", null, "none", null, null,
+                names, counts, List.of(new LongTailManifest.Entry(null, 4, 3)));
+        IOException wrong = assertThrows(IOException.class, () -> relabelled.resolve(source));
+        assertEquals("image '4' has label 4 in the source but 3 in the manifest", wrong.getMessage());
+        assertEquals(1, new LongTailManifest(LongTailManifest.FORMAT, "cifar10", null, "none", null, null, names, counts,
+                List.of(new LongTailManifest.Entry(null, 3, 3))).resolve(source).size(), "a matching one resolves");
+    }
+
+    /** RELIABILITY row 50: a JSON file that is not a manifest is named as such, with the format it lacks. */
+    @Test
+    void aJsonFileThatIsNotAManifestIsNamed() throws IOException {
+        Path other = Files.writeString(tmp.resolve("package.json"), "{\"name\": \"left-pad\", \"version\": \"1.3.0\"}");
+        IOException e = assertThrows(IOException.class, () -> LongTailManifest.read(other));
+        assertTrue(e.getMessage().endsWith("package.json is not an lttricks long-tail manifest (format 'null', expected '"
+                + LongTailManifest.FORMAT + "')"), e.getMessage());
+        Path notJson = Files.writeString(tmp.resolve("m.json"), "images: [1, 2");
+        IOException broken = assertThrows(IOException.class, () -> LongTailManifest.read(notJson));
+        assertTrue(broken.getMessage().startsWith("cannot read manifest " + notJson), broken.getMessage());
+    }
 }
