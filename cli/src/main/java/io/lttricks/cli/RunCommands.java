@@ -63,8 +63,8 @@ final class RunCommands {
                 "Starts the whole system on this machine, in this process.",
                 "That is a real Kafka broker (KRaft), an S3-compatible server over a directory, and the",
                 "sampler (with the run service), augment, trainer and evaluator services, each on its own",
-                "gRPC port. Data sets in --data-dir are uploaded to",
-                "storage. Stop with Ctrl-C; start again over the same --state-dir and the runs are still there.",
+                "gRPC port. Data sets in --data-dir are uploaded to storage. Stop with Ctrl-C; start again",
+                "over the same --state-dir and the runs are still there.",
                 "Then, from another terminal: lt submit RECIPE, lt watch RUN, lt runs, lt results RUN.",
                 ""
             })

@@ -18,8 +18,8 @@ import java.util.Locale;
  * once into the work directory) or a data set registered on the server ({@code dataset://NAME/...},
  * in a directory of {@value Config#DATASET_DIRS}); never a path of the server. CIFAR without a
  * source is looked up in storage under {@code datasets/}, then in the local data directory, then
- * downloaded unless {@value Config#DOWNLOADS} is off. A run's training set is always its stored manifest, so every service sees exactly
- * the same images.
+ * downloaded unless {@value Config#DOWNLOADS} is off. A run's training set is always its stored
+ * manifest, so every service sees exactly the same images.
  */
 public final class DataAccess {
     private final Platform platform;
