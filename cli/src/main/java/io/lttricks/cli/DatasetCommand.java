@@ -108,11 +108,10 @@ final class DatasetCommand {
 
         @Override
         public Integer call() throws Exception {
-            CifarBinary.Variant v = switch (name.toLowerCase(Locale.ROOT)) {
-                case "cifar10" -> CifarBinary.Variant.CIFAR10;
-                case "cifar100" -> CifarBinary.Variant.CIFAR100;
-                default -> throw new IllegalArgumentException("fetch knows cifar10 and cifar100, not '" + name + "'");
-            };
+            CifarBinary.Variant v = CifarBinary.Variant.named(name);
+            if (v == null) {
+                throw new IllegalArgumentException("fetch knows cifar10 and cifar100, not '" + name + "'");
+            }
             ConsoleReporter reporter = ConsoleReporter.forStdout();
             Path target = data.dataDir().resolve(v.archiveName);
             if (Files.exists(target)) {

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Data sets for the services. Every location a data set names (source, train_list, test_list,
@@ -35,8 +34,10 @@ public final class DataAccess {
             Path m = fetch(ClientInputs.key(manifestKey, "manifest_key", ClientInputs.INPUT_PREFIXES));
             local = local.withManifest(m.toString());
         }
-        if (local.source() == null) {
-            String missing = unavailable(spec);
+        CifarBinary.Variant cifar = CifarBinary.Variant.named(spec.name());
+        if (cifar != null && local.source() == null) {
+            // Not in storage (localSource would have named it as the source): the data directory is the last place.
+            String missing = notHere(cifar, local);
             if (missing != null) {
                 throw new IOException(missing);
             }
@@ -45,8 +46,8 @@ public final class DataAccess {
             return datasets().load(local);
         } catch (IOException e) {
             // Datasets' own advice names its command line's options; a client of the services needs storage.
-            if (e.getCause() instanceof Downloader.OfflineException offline && cifar(spec) != null) {
-                throw new IOException(missing(cifar(spec), "downloading it failed (" + offline.getMessage() + ")"), e);
+            if (e.getCause() instanceof Downloader.OfflineException offline && cifar != null) {
+                throw new IOException(missing(cifar, "downloading it failed (" + offline.getMessage() + ")"), e);
             }
             throw e;
         }
@@ -59,10 +60,12 @@ public final class DataAccess {
      * run service can ask it of every submission.
      */
     public String unavailable(DatasetSpec spec) throws IOException {
-        CifarBinary.Variant v = cifar(spec);
-        if (v == null || spec.source() != null || storedCifar(v) != null) {
-            return null;
-        }
+        CifarBinary.Variant v = CifarBinary.Variant.named(spec.name());
+        return v == null || spec.source() != null || storedCifar(v) != null ? null : notHere(v, spec);
+    }
+
+    /** Why CIFAR not in storage cannot be had from the data directory or a download either, or null. */
+    private String notHere(CifarBinary.Variant v, DatasetSpec spec) {
         return datasets().unavailable(spec) == null ? null
                 : missing(v, "downloads are off (" + Config.DOWNLOADS + "=off)");
     }
@@ -71,20 +74,9 @@ public final class DataAccess {
         return new Datasets(platform.config().dataDir(), platform.config().downloads(), Progress.SILENT);
     }
 
-    /** The CIFAR variant {@code spec} names, or null for another data set. */
-    private static CifarBinary.Variant cifar(DatasetSpec spec) {
-        String name = spec.name() == null ? "" : spec.name().toLowerCase(Locale.ROOT);
-        return switch (name) {
-            case "cifar10" -> CifarBinary.Variant.CIFAR10;
-            case "cifar100" -> CifarBinary.Variant.CIFAR100;
-            default -> null;
-        };
-    }
-
     /** Storage's keys for CIFAR, binary archive first: where {@code lt dataset upload} puts it. */
     private static List<String> cifarKeys(CifarBinary.Variant v) {
-        String jpeg = v == CifarBinary.Variant.CIFAR10 ? "cifar-10-jpeg.tar.gz" : "cifar-100-jpeg.tar.gz";
-        return List.of(Keys.DATASETS + v.archiveName, Keys.DATASETS + jpeg);
+        return List.of(Keys.DATASETS + v.archiveName, Keys.DATASETS + v.jpegName() + ".tar.gz");
     }
 
     /** The first of {@link #cifarKeys} in storage, or null. */
@@ -100,8 +92,7 @@ public final class DataAccess {
     /** What a client reads when CIFAR is nowhere: where the services looked, why they did not download it, what to do. */
     private String missing(CifarBinary.Variant v, String why) {
         List<String> keys = cifarKeys(v);
-        String name = v == CifarBinary.Variant.CIFAR10 ? "CIFAR-10" : "CIFAR-100";
-        return name + " is not in storage (" + platform.store().uri(keys.get(0)) + " or " + platform.store().uri(keys.get(1))
+        return v + " is not in storage (" + platform.store().uri(keys.get(0)) + " or " + platform.store().uri(keys.get(1))
                 + ") nor in the services' data directory ($" + Config.DATA_DIR + "), and " + why + ": upload it first,"
                 + " e.g. lt dataset upload " + v.archiveName + " (deploy/README.md, \"Data\"), or name a source";
     }
@@ -131,7 +122,7 @@ public final class DataAccess {
         DatasetSpec local = new DatasetSpec(spec.name(), local(spec.source()), spec.imbalance(), spec.profile(),
                 spec.paretoAlpha(), spec.seed(), local(spec.manifest()), local(spec.trainList()), local(spec.testList()),
                 local(spec.classNames()));
-        CifarBinary.Variant v = cifar(spec);
+        CifarBinary.Variant v = CifarBinary.Variant.named(spec.name());
         String stored = v != null && spec.source() == null ? storedCifar(v) : null;
         return stored == null ? local : local.withSource(fetch(stored).toString());
     }

@@ -68,6 +68,20 @@ public final class CifarBinary {
             return this == CIFAR10 ? "CIFAR-10" : "CIFAR-100";
         }
 
+        /** The variant a recipe's data set name means ({@code cifar10}, {@code cifar100}, any case); null for another. */
+        public static Variant named(String datasetName) {
+            return switch (datasetName == null ? "" : datasetName.toLowerCase(java.util.Locale.ROOT)) {
+                case "cifar10" -> CIFAR10;
+                case "cifar100" -> CIFAR100;
+                default -> null;
+            };
+        }
+
+        /** The ImageFolder copy's name: a directory, or with {@code .tar.gz} an archive ({@code cifar-10-jpeg}). */
+        public String jpegName() {
+            return this == CIFAR10 ? "cifar-10-jpeg" : "cifar-100-jpeg";
+        }
+
         int recordBytes() {
             return labelBytes + PIXELS;
         }

@@ -64,13 +64,12 @@ public final class Datasets {
         if (spec.source() != null && !Files.exists(Path.of(spec.source()))) {
             return "source " + spec.source() + " not found";
         }
-        if (name.equals("cifar10") || name.equals("cifar100")) {
+        CifarBinary.Variant v = CifarBinary.Variant.named(name);
+        if (v != null) {
             if (spec.source() != null || download) {
                 return null;
             }
-            CifarBinary.Variant v = name.equals("cifar10") ? CifarBinary.Variant.CIFAR10 : CifarBinary.Variant.CIFAR100;
-            String jpeg = name.equals("cifar10") ? "cifar-10-jpeg" : "cifar-100-jpeg";
-            for (String f : List.of(v.directoryName, v.archiveName, jpeg, jpeg + ".tar.gz")) {
+            for (String f : List.of(v.directoryName, v.archiveName, v.jpegName(), v.jpegName() + ".tar.gz")) {
                 if (Files.exists(dataDir.resolve(f))) {
                     return null;
                 }
@@ -232,7 +231,7 @@ public final class Datasets {
 
     /** Looks for CIFAR in the data directory in every form we read; downloads it when allowed. */
     Path findOrDownloadCifar(CifarBinary.Variant variant) throws IOException {
-        String jpegName = variant == CifarBinary.Variant.CIFAR10 ? "cifar-10-jpeg" : "cifar-100-jpeg";
+        String jpegName = variant.jpegName();
         List<Path> candidates = List.of(
                 dataDir.resolve(variant.directoryName),
                 dataDir.resolve(variant.archiveName),

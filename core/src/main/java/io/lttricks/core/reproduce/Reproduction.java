@@ -123,12 +123,10 @@ public final class Reproduction {
      */
     public RowResult run(String table, PaperTables.Row row, List<Long> seeds, Runner runner, String unavailable)
             throws IOException {
-        Double paper = row.paper(PaperTables.column(dataset, imbalance));
-        String command = command(table, row, seeds);
         if (unavailable != null) {
-            return new RowResult(row.id(), row.label(), paper, seeds, null, null, null, null, null, null, 0, command,
-                    unavailable, null);
+            return withoutFigures(table, row, seeds, unavailable, null);
         }
+        Double paper = row.paper(PaperTables.column(dataset, imbalance));
         List<Double> finals = new ArrayList<>();
         List<Double> bests = new ArrayList<>();
         double wall = 0;
@@ -140,7 +138,7 @@ public final class Reproduction {
             try {
                 o = runner.run(recipe, key(recipe));
             } catch (DataUnavailable e) {
-                return run(table, row, seeds, runner, e.getMessage());
+                return withoutFigures(table, row, seeds, e.getMessage(), null);
             }
             StageFigures f = o.stages().get(stage);
             if (f == null) {
@@ -155,13 +153,18 @@ public final class Reproduction {
                 .sum() / (finals.size() - 1));
         Double meanBest = bests.contains(null) ? null : bests.stream().mapToDouble(Double::doubleValue).average().orElse(0);
         return new RowResult(row.id(), row.label(), paper, seeds, finals, bests, mean, sd, meanBest,
-                paper == null ? null : mean - paper, wall, command, null, null);
+                paper == null ? null : mean - paper, wall, command(table, row, seeds), null, null);
     }
 
     /** The row of a table whose run failed with {@code reason}: no figures; running the command again retries it. */
     public RowResult failed(String table, PaperTables.Row row, List<Long> seeds, String reason) {
+        return withoutFigures(table, row, seeds, null, reason);
+    }
+
+    /** A row that has no figures: skipped (its data set is not there) or failed, saying why. */
+    private RowResult withoutFigures(String table, PaperTables.Row row, List<Long> seeds, String skipped, String failed) {
         return new RowResult(row.id(), row.label(), row.paper(PaperTables.column(dataset, imbalance)), seeds, null, null,
-                null, null, null, null, 0, command(table, row, seeds), null, reason);
+                null, null, null, null, 0, command(table, row, seeds), skipped, failed);
     }
 
     public TableResult table(PaperTables.Table table, List<RowResult> rows) {
