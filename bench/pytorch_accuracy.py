@@ -4,7 +4,7 @@ like PyTorch?
 
 It trains what `lt train recipes/baseline.yaml` or `recipes/drs_class_balanced.yaml` trains, the
 way the official code does: ResNet-32 (option-A shortcuts; Kaiming-normal convolutions, PyTorch's
-default classifier), CIFAR-10-LT (IF 100, the numpy seed-0 protocol) from the JPEG copy, batch 128
+default classifier), CIFAR-10-LT (IF 100, the numpy seed-0 protocol) from the JPEG copy or the official binaries, batch 128
 with the last partial batch dropped, pad-4 crop + flip, SGD (momentum 0.9, Nesterov, weight decay
 2e-4), the official warm-up multi-step schedule stepped per epoch, softmax cross-entropy; with
 --drs, class-balanced sampling from the deferred epoch on. Then the final model's top-1 error on
@@ -47,7 +47,7 @@ def lr_at(epoch, base, warmup, milestones, decay):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--data", required=True, help="cifar-10-jpeg.tar.gz")
+    p.add_argument("--data", required=True, help="cifar-10-jpeg.tar.gz or cifar-10-binary.tar.gz")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--epochs", type=int, default=30, help="30: lttricks' quick profile; 200: the paper's")
     p.add_argument("--drs", action="store_true", help="class-balanced sampling after the deferred epoch (DRS)")

@@ -32,26 +32,44 @@ STD = torch.tensor([0.2023, 0.1994, 0.2010]).view(1, 3, 1, 1)
 
 
 def load(archive, split, imbalance):
-    """uint8 [N,3,32,32] images and labels; the training split long-tailed as the published protocol."""
-    files = {}
+    """uint8 [N,3,32,32] images and labels; the training split long-tailed as the published protocol.
+
+    `archive` is the JPEG ImageFolder copy (cifar-10-jpeg.tar.gz) or the official binary archive
+    (cifar-10-binary.tar.gz): in both, an image's place among its class's images is its place in the
+    official order, which is what the protocol shuffles."""
+    per_class = [[] for _ in CLASSES]  # each class's images in the official order, as loaders
     with tarfile.open(archive, "r:gz") as tar:
-        for m in tar.getmembers():
-            parts = m.name.split("/")
-            if m.isfile() and len(parts) >= 3 and parts[-3] == split:
-                files[(parts[-2], parts[-1])] = tar.extractfile(m).read()
-    per_class = [sorted(name for (c, name) in files if c == cls) for cls in CLASSES]
+        members = [m for m in tar.getmembers() if m.isfile()]
+        bins = [m for m in members if m.name.endswith(".bin")]
+        if bins:
+            wanted = ["test_batch.bin"] if split == "test" else [f"data_batch_{i}.bin" for i in range(1, 6)]
+            by_name = {m.name.split("/")[-1]: m for m in bins}
+            for name in wanted:
+                records = np.frombuffer(tar.extractfile(by_name[name]).read(), np.uint8).reshape(-1, 3073)
+                for r in records:
+                    per_class[r[0]].append(lambda r=r: r[1:].reshape(3, 32, 32).transpose(1, 2, 0))
+        else:
+            files = {}
+            for m in members:
+                parts = m.name.split("/")
+                if len(parts) >= 3 and parts[-3] == split:
+                    files[(parts[-2], parts[-1])] = tar.extractfile(m).read()
+            for c, cls in enumerate(CLASSES):
+                for name in sorted(n for (k, n) in files if k == cls):
+                    data = files[(cls, name)]
+                    per_class[c].append(lambda data=data: np.asarray(Image.open(io.BytesIO(data)).convert("RGB")))
     chosen = []
     if imbalance:
         rs = np.random.RandomState(0)
         n_max = len(per_class[0])
-        for c, names in enumerate(per_class):
+        for c, images in enumerate(per_class):
             n_c = int(n_max * (1.0 / imbalance) ** (c / (len(CLASSES) - 1.0)))
-            idx = np.arange(len(names))
+            idx = np.arange(len(images))
             rs.shuffle(idx)
-            chosen += [(c, names[i]) for i in idx[:n_c]]
+            chosen += [(c, images[i]) for i in idx[:n_c]]
     else:
-        chosen = [(c, n) for c, names in enumerate(per_class) for n in names]
-    x = np.stack([np.asarray(Image.open(io.BytesIO(files[(CLASSES[c], n)])).convert("RGB")) for c, n in chosen])
+        chosen = [(c, image) for c, images in enumerate(per_class) for image in images]
+    x = np.stack([image() for _, image in chosen])
     return torch.from_numpy(x).permute(0, 3, 1, 2).contiguous(), torch.tensor([c for c, _ in chosen])
 
 
