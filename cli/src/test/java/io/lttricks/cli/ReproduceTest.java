@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lttricks.core.reproduce.Reproduction;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -87,6 +88,8 @@ class ReproduceTest {
         assertEquals(2, runs, "two distinct recipes, two runs");
         String md = Files.readString(out.resolve("table-t1.md"));
         assertTrue(md.contains("| first stage | 19.00 |"), md);
+        assertEquals("cifar-10-batches-bin", t.get("rows").get(1).get("data").asText(), "the copy each row trained on");
+        assertTrue(md.contains("Data: cifar-10-batches-bin."), md);
         BufferedImage png = ImageIO.read(out.resolve("table-t1.png").toFile());
         assertTrue(png.getWidth() >= 640, "a bar chart");
 
@@ -102,6 +105,19 @@ class ReproduceTest {
         assertEquals(0, absent.code(), absent.err());
         assertTrue(Files.readString(tmp.resolve("c100/table-t1.md")).contains("skipped: CIFAR-100 is not in"),
                 Files.readString(tmp.resolve("c100/table-t1.md")));
+    }
+
+    /** Rows that trained on different copies of the data set (JPEG and binaries, say) are said not to compare. */
+    @Test
+    void rowsOnDifferentCopiesOfTheDataAreFlagged() {
+        java.util.function.BiFunction<String, String, Reproduction.RowResult> row = (id, data) -> new Reproduction.RowResult(
+                id, id, 30.0, java.util.List.of(0L), java.util.List.of(31.0), java.util.List.of(30.5), 31.0, null, 30.5,
+                1.0, 60, "lt reproduce 2 --rows " + id, null, null, data);
+        String md = Reproduction.markdown(new Reproduction.TableResult("2", "Table 2", "CIFAR-10-LT IF 100", "cifar10", 100,
+                "paper", "2026-12-01", java.util.List.of(row.apply("a", "cifar-10-jpeg.tar.gz"),
+                        row.apply("b", "cifar-10-binary.tar.gz"))));
+        assertTrue(md.contains("the rows trained on different copies**, so they do not compare: a on cifar-10-jpeg.tar.gz;"
+                + " b on cifar-10-binary.tar.gz."), md);
     }
 
     /** A row whose run fails is marked failed with its reason; the next row still runs; the command exits 1. */

@@ -39,6 +39,16 @@ public final class LocalRunner implements Reproduction.Runner {
         this.options = options;
     }
 
+    /** The name of the file the run's images came from, from its manifest; null when it has none. */
+    static String dataFile(RunLayout layout) throws IOException {
+        Path manifest = layout.manifest();
+        if (!Files.exists(manifest)) {
+            return null;
+        }
+        var source = JSON.readTree(manifest.toFile()).get("source");
+        return source == null || source.isNull() ? null : Path.of(source.asText()).getFileName().toString();
+    }
+
     /** The directory a recipe runs in. */
     public Path dir(String key) {
         return runsDir.resolve(key);
@@ -74,6 +84,6 @@ public final class LocalRunner implements Reproduction.Runner {
                         r.bestTestEpoch()));
             }
         }
-        return new Reproduction.Outcome(stages, before);
+        return new Reproduction.Outcome(stages, before, dataFile(layout));
     }
 }

@@ -41,8 +41,15 @@ public final class Reproduction {
     public record StageFigures(double top1Error, Double bestTestEpochError, Integer bestTestEpoch) {
     }
 
-    /** A finished run: its training stages' figures, by name, and its wall time. */
-    public record Outcome(Map<String, StageFigures> stages, double wallSeconds) {
+    /**
+     * A finished run: its training stages' figures, by name, its wall time, and the file its images
+     * came from (its name only: {@code cifar-10-binary.tar.gz}, {@code cifar-10-jpeg.tar.gz}; null
+     * where unknown).
+     */
+    public record Outcome(Map<String, StageFigures> stages, double wallSeconds, String data) {
+        public Outcome(Map<String, StageFigures> stages, double wallSeconds) {
+            this(stages, wallSeconds, null);
+        }
     }
 
     /** Runs a recipe to the end (or finds it done), resuming what an earlier call left unfinished. */
@@ -71,7 +78,8 @@ public final class Reproduction {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record RowResult(String id, String label, Double paper, List<Long> seeds, List<Double> finalErrors,
                             List<Double> bestEpochErrors, Double meanFinal, Double sdFinal, Double meanBest,
-                            Double difference, double wallSeconds, String command, String skipped, String failed) {
+                            Double difference, double wallSeconds, String command, String skipped, String failed,
+                            String data) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -130,6 +138,7 @@ public final class Reproduction {
         List<Double> finals = new ArrayList<>();
         List<Double> bests = new ArrayList<>();
         double wall = 0;
+        java.util.Set<String> data = new java.util.TreeSet<>();
         for (long seed : seeds) {
             Recipe recipe = recipe(row, seed);
             List<StagePlan> plans = Recipes.resolve(recipe).stages();
@@ -147,13 +156,17 @@ public final class Reproduction {
             finals.add(100 * f.top1Error());
             bests.add(f.bestTestEpochError() == null ? null : 100 * f.bestTestEpochError());
             wall += o.wallSeconds();
+            if (o.data() != null) {
+                data.add(o.data());
+            }
         }
         double mean = finals.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
         Double sd = finals.size() < 2 ? null : Math.sqrt(finals.stream().mapToDouble(v -> (v - mean) * (v - mean))
                 .sum() / (finals.size() - 1));
         Double meanBest = bests.contains(null) ? null : bests.stream().mapToDouble(Double::doubleValue).average().orElse(0);
         return new RowResult(row.id(), row.label(), paper, seeds, finals, bests, mean, sd, meanBest,
-                paper == null ? null : mean - paper, wall, command(table, row, seeds), null, null);
+                paper == null ? null : mean - paper, wall, command(table, row, seeds), null, null,
+                data.isEmpty() ? null : String.join(", ", data));
     }
 
     /** The row of a table whose run failed with {@code reason}: no figures; running the command again retries it. */
@@ -164,7 +177,7 @@ public final class Reproduction {
     /** A row that has no figures: skipped (its data set is not there) or failed, saying why. */
     private RowResult withoutFigures(String table, PaperTables.Row row, List<Long> seeds, String skipped, String failed) {
         return new RowResult(row.id(), row.label(), row.paper(PaperTables.column(dataset, imbalance)), seeds, null, null,
-                null, null, null, null, 0, command(table, row, seeds), skipped, failed);
+                null, null, null, null, 0, command(table, row, seeds), skipped, failed, null);
     }
 
     public TableResult table(PaperTables.Table table, List<RowResult> rows) {
@@ -191,6 +204,17 @@ public final class Reproduction {
                 .append(", ").append(t.date()).append(")\n\n");
         sb.append("Top-1 error (%). Ours (final): the final model, mean over seeds (+- sd); ours (best test epoch):"
                 + " the lowest test error of the epochs evaluated, the way the paper reports (selected on test data).\n\n");
+        java.util.Set<String> data = new java.util.TreeSet<>();
+        t.rows().stream().filter(r -> r.data() != null).forEach(r -> data.add(r.data()));
+        if (data.size() == 1) {
+            sb.append("Data: ").append(data.iterator().next()).append(".\n\n");
+        } else if (data.size() > 1) {
+            sb.append("Data: **the rows trained on different copies**, so they do not compare: ");
+            t.rows().stream().filter(r -> r.data() != null)
+                    .forEach(r -> sb.append(r.id()).append(" on ").append(r.data()).append("; "));
+            sb.setLength(sb.length() - 2);
+            sb.append(".\n\n");
+        }
         sb.append("| row | paper | ours (final) | ours (best test epoch) | ours - paper | seeds | wall time | command |\n");
         sb.append("|---|---|---|---|---|---|---|---|\n");
         for (RowResult r : t.rows()) {
