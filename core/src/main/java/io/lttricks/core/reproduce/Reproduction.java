@@ -25,6 +25,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import javax.imageio.ImageIO;
 
 /**
@@ -138,7 +140,7 @@ public final class Reproduction {
         List<Double> finals = new ArrayList<>();
         List<Double> bests = new ArrayList<>();
         double wall = 0;
-        java.util.Set<String> data = new java.util.TreeSet<>();
+        Set<String> data = new TreeSet<>();
         for (long seed : seeds) {
             Recipe recipe = recipe(row, seed);
             List<StagePlan> plans = Recipes.resolve(recipe).stages();
@@ -204,7 +206,7 @@ public final class Reproduction {
                 .append(", ").append(t.date()).append(")\n\n");
         sb.append("Top-1 error (%). Ours (final): the final model, mean over seeds (+- sd); ours (best test epoch):"
                 + " the lowest test error of the epochs evaluated, the way the paper reports (selected on test data).\n\n");
-        java.util.Set<String> data = new java.util.TreeSet<>();
+        Set<String> data = new TreeSet<>();
         t.rows().stream().filter(r -> r.data() != null).forEach(r -> data.add(r.data()));
         if (data.size() == 1) {
             sb.append("Data: ").append(data.iterator().next()).append(".\n\n");

