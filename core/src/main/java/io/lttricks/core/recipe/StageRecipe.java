@@ -46,7 +46,9 @@ import java.util.List;
  *                        figure the paper reports; 0 or absent: off (it costs one pass over the
  *                        test set each time, about 10 s for CIFAR's 10,000 images on 2 cores)
  * @param evalFrom        the epoch after which evaluation starts (default: the stage's first
- *                        learning-rate decay before its last epoch, 160 of 200; else 0)
+ *                        learning-rate decay before its last epoch, 160 of 200; else 0, but a
+ *                        {@code first_stage}'s last epoch: its decay is where the deferred stage
+ *                        begins, whose figure the table reports)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record StageRecipe(

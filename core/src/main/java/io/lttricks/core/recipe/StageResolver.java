@@ -168,7 +168,7 @@ final class StageResolver {
         if (checkpointEvery < 1) {
             throw new RecipeException(at + ".checkpoint_every: must be >= 1");
         }
-        EvalPlan eval = eval(s, lr, epochs, at);
+        EvalPlan eval = eval(s, role, lr, epochs, at);
         boolean jitter = s.colourJitter() != null ? s.colourJitter() : family.colourJitter();
         return new TrainPlan(name, init, role, batch, epochs, lr, sgd, loss, sampler, drs, drw, mixup, s.generated(),
                 checkpointEvery, eval, jitter);
@@ -230,10 +230,17 @@ final class StageResolver {
         return new Mixup(location, alpha);
     }
 
-    private static EvalPlan eval(StageRecipe s, LrSchedule lr, int epochs, String at) {
+    /**
+     * When a stage evaluates: from {@code eval_from}, else its first decay; a first stage without one
+     * inside (the paper's 160 epochs decay where the deferred stage begins) only at its end, since its
+     * table figure comes from the stage after it and a pass over the test set each epoch would cost
+     * about a sixth of its time; any other stage without a decay from its start.
+     */
+    private static EvalPlan eval(StageRecipe s, StageRole role, LrSchedule lr, int epochs, String at) {
         int every = s.evalEvery() != null ? s.evalEvery() : 0;
         int from = s.evalFrom() != null ? s.evalFrom()
-                : lr.milestones().stream().filter(m -> m < epochs).findFirst().orElse(0);
+                : lr.milestones().stream().filter(m -> m < epochs).findFirst()
+                        .orElse(role == StageRole.FIRST_STAGE ? epochs - 1 : 0);
         if (every < 0) {
             throw new RecipeException(at + ".eval_every: must be >= 0 (0: no evaluation during training), got " + every);
         }

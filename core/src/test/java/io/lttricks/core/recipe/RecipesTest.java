@@ -177,8 +177,17 @@ class RecipesTest {
             }
         }
         assertEquals(List.of(5, 7), evaluated, "every 3rd epoch after 2, and the last");
-        assertEquals(0, train("dataset: {name: cifar10}\nstages: [{role: first_stage, eval_every: 1}]", 0).eval().from(),
-                "a first stage's decay is its last epoch: evaluation from the start");
+        TrainPlan first = train("dataset: {name: cifar10}\nstages: [{role: first_stage, eval_every: 1}]", 0);
+        assertEquals(160, first.epochs());
+        assertEquals(List.of(160), java.util.stream.IntStream.rangeClosed(1, 160).filter(first::evaluatesAfter).boxed()
+                .toList(), "a first stage's decay is its last epoch, and the deferred stage's figure is the table's:"
+                + " it evaluates only at its end");
+        assertEquals(0, train("dataset: {name: cifar10}\nstages: [{role: first_stage, eval_every: 1, eval_from: 0}]", 0)
+                .eval().from(), "unless asked to");
+        TrainPlan deferred = train("dataset: {name: cifar10}\nstages: [{role: first_stage}, {role: deferred, eval_every: 1}]", 1);
+        assertEquals(20, deferred.eval().from(), "the deferred stage from its decay, 180 of 200");
+        assertEquals(0, train("dataset: {name: cifar10}\nstages: [{epochs: 10, milestones: [], eval_every: 1}]", 0)
+                .eval().from(), "a stage without a decay from its start");
         assertMessage("dataset: {name: cifar10}\nstages: [{eval_every: -1}]", "eval_every", ">= 0");
         assertMessage("dataset: {name: cifar10}\nstages: [{epochs: 10, eval_every: 1, eval_from: 10}]", "eval_from",
                 "[0, epochs)");
