@@ -59,6 +59,11 @@ public final class ListFile {
                 if (label < 0) {
                     throw new IOException(listFile + ":" + lineNo + ": negative label " + label);
                 }
+                if (label >= MAX_CLASSES) {
+                    throw new IOException(listFile + ":" + lineNo + ": label " + label + " is beyond the " + MAX_CLASSES
+                            + " classes a data set may have (iNaturalist 2018 has 8,142); labels number the classes"
+                            + " 0, 1, 2, ...");
+                }
                 String problem = pathProblem(path);
                 if (problem != null) {
                     throw new IOException(listFile + ":" + lineNo + ": the image path " + problem + "; paths are relative"
@@ -109,6 +114,11 @@ public final class ListFile {
         return -1;
     }
 
+    /**
+     * Classes at most: the largest label sizes the per-class arrays before any image is read, so a
+     * label of two billion in a wrong or hostile list would exhaust the heap and take a service down.
+     */
+    static final int MAX_CLASSES = 100_000;
     /** A list file at most: read line by line, but every path is kept in memory. */
     static final long MAX_LIST_BYTES = 512L << 20;
     /** A class-names file at most (iNaturalist 2018's 8,142 names take about 200 KB). */

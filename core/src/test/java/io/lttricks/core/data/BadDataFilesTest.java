@@ -206,6 +206,31 @@ class BadDataFilesTest {
     }
 
     /**
+     * RELIABILITY row 48: a label far beyond any data set's classes is refused by its line before
+     * anything is sized by it (a label of two billion asked for arrays of two billion classes, more
+     * than the heap); the test list may not use a label the training list does not reach.
+     */
+    @Test
+    void labelsBeyondTheClassesAreRefusedByTheirLine() throws IOException {
+        Path root = Files.createDirectories(tmp.resolve("labels"));
+        for (String label : new String[] {"2000000000", "2147483647", "100000"}) {
+            Path list = Files.writeString(root.resolve("train.txt"), "a.png 0\nb.png " + label + "\n");
+            IOException e = assertThrows(IOException.class, () -> ListFile.open(list, root, null), label);
+            assertEquals(list + ":2: label " + label + " is beyond the 100000 classes a data set may have (iNaturalist"
+                    + " 2018 has 8,142); labels number the classes 0, 1, 2, ...", e.getMessage());
+        }
+        assertEquals(99_999, ListFile.open(Files.writeString(root.resolve("train.txt"), "a.png 99999\n"), root, null)
+                .labels()[0], "the largest label allowed");
+
+        Path train = Files.writeString(root.resolve("train.txt"), "a.png 0\nb.png 1\n");
+        Path test = Files.writeString(root.resolve("test.txt"), "c.png 0\nd.png 2\n");
+        DatasetSpec spec = new DatasetSpec("list", root.toString(), null, null, null, null, null, train.toString(),
+                test.toString(), null);
+        IOException e = assertThrows(IOException.class, () -> new Datasets(tmp, false, Progress.SILENT).load(spec));
+        assertEquals("the test list uses labels up to 2 but the training list only up to 1", e.getMessage());
+    }
+
+    /**
      * A decompression bomb (64 MiB of zeros in a 64 KiB archive) stops at the ratio limit, leaving no
      * partial tree; the same archive stops at the free-space limit when the disk is "full".
      */
