@@ -12,6 +12,7 @@ import io.lttricks.platform.testing.InMemoryObjectStore;
 import io.lttricks.platform.testing.TestData;
 import io.lttricks.platform.testing.TestPlatform;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -107,7 +108,8 @@ class DataAccessTest {
 
     /**
      * Issue 13's reproduction, with files the client may name: a list file that is not one. The
-     * failure says where and what, never the line (a list file could be anything).
+     * failure says where and what, never the line (a list file could be anything). The same for a
+     * manifest that is not one: the place, never the word the parser stopped at.
      */
     @Test
     void aBadListFileIsReportedWithoutItsContent() throws IOException {
@@ -124,6 +126,14 @@ class DataAccessTest {
             assertFalse(m.contains("root:x") || m.contains("etc/passwd") || m.contains("/bin/bash"), m);
             assertFalse(m.contains(dir.toString()), m);
         }
+        cifar(dir.resolve("registered").resolve("cifar"), 20);
+        store.put("datasets/notes.json", "hunter2:x:0:0:root:/root:/bin/bash\n".getBytes(StandardCharsets.UTF_8),
+                "application/json");
+        DatasetSpec cifar = new DatasetSpec("cifar10", "dataset://cifar", null, null, null, null, null, null, null, null);
+        IOException e = assertThrows(IOException.class, () -> data.load(cifar, "datasets/notes.json"), "a manifest");
+        String m = ClientMessages.scrub(e.getMessage(), platform.config(), store.bucket());
+        assertTrue(m.contains("it is not JSON of the form lttricks writes (line 1, column "), m);
+        assertFalse(m.contains("hunter2") || m.contains("root") || m.contains(dir.toString()), m);
     }
 
     static Path cifar(Path dir, int perClass) throws IOException {

@@ -140,6 +140,10 @@ public final class ListFile {
         checkSize(file, MAX_NAMES_BYTES, "a class-names file", "one name a line");
         List<String> names = Files.readAllLines(file, StandardCharsets.UTF_8).stream()
                 .map(String::strip).filter(s -> !s.isEmpty()).toList();
+        if (names.size() > MAX_CLASSES) {
+            throw new IOException("class names file " + file + " has " + names.size() + " names, more than the "
+                    + MAX_CLASSES + " classes a data set may have (one name a line)");
+        }
         if (names.size() < numClasses) {
             throw new IOException("class names file " + file + " has " + names.size()
                     + " names but the list uses labels up to " + (numClasses - 1));

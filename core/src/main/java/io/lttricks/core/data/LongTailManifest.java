@@ -2,6 +2,8 @@ package io.lttricks.core.data;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -105,12 +107,24 @@ public record LongTailManifest(
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
+    /** A manifest at most (a million images take about 80 MB). */
+    static final long MAX_BYTES = 512L << 20;
+
+    /**
+     * Reads a manifest. A file that is not one is named with the place the parser stopped, never with
+     * the parser's message: that quotes the file (the word it stumbled on), and a manifest may be any
+     * file a client of the services named.
+     */
     public static LongTailManifest read(Path file) throws IOException {
+        ListFile.checkSize(file, MAX_BYTES, "a manifest", "one entry an image");
         LongTailManifest m;
         try {
             m = JSON.readValue(file.toFile(), LongTailManifest.class);
-        } catch (IOException e) {
-            throw new IOException("cannot read manifest " + file + ": " + e.getMessage(), e);
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            throw new IOException("cannot read manifest " + file + ": it is not JSON of the form lttricks writes"
+                    + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")")
+                    + "; make one with 'lt dataset lt'", e);
         }
         if (!FORMAT.equals(m.format())) {
             throw new IOException(file + " is not an lttricks long-tail manifest (format '" + m.format()

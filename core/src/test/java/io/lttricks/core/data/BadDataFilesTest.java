@@ -219,6 +219,11 @@ class BadDataFilesTest {
             assertEquals(list + ":2: label " + label + " is beyond the 100000 classes a data set may have (iNaturalist"
                     + " 2018 has 8,142); labels number the classes 0, 1, 2, ...", e.getMessage());
         }
+        Path names = Files.writeString(root.resolve("names.txt"), "x\n".repeat(100_001));
+        Path one = Files.writeString(root.resolve("train.txt"), "a.png 0\n");
+        IOException many = assertThrows(IOException.class, () -> ListFile.open(one, root, names));
+        assertEquals("class names file " + names + " has 100001 names, more than the 100000 classes a data set may"
+                + " have (one name a line)", many.getMessage());
         assertEquals(99_999, ListFile.open(Files.writeString(root.resolve("train.txt"), "a.png 99999\n"), root, null)
                 .labels()[0], "the largest label allowed");
 
@@ -377,5 +382,34 @@ class BadDataFilesTest {
         Path notJson = Files.writeString(tmp.resolve("m.json"), "images: [1, 2");
         IOException broken = assertThrows(IOException.class, () -> LongTailManifest.read(notJson));
         assertTrue(broken.getMessage().startsWith("cannot read manifest " + notJson), broken.getMessage());
+    }
+
+    /**
+     * A file named as a manifest that is not JSON, or JSON of another shape, is reported by the place
+     * the parser stopped, never with the parser's own message: that quoted the file ("Unrecognized
+     * token 'hunter2'"), and a client of the services may name any file it can reach.
+     */
+    @Test
+    void aManifestThatIsNotOneIsReportedWithoutItsContent() throws IOException {
+        String[] contents = {"hunter2:x:0:0:root:/root:/bin/bash\n", "{\"format\": [\"hunter2\"]}",
+            "{\"images\": [{\"index\": \"hunter2\"}]}", "\n\n  {\"hunter2\": "};
+        for (String content : contents) {
+            Path file = Files.writeString(tmp.resolve("secret.txt"), content);
+            IOException e = assertThrows(IOException.class, () -> LongTailManifest.read(file), content);
+            assertTrue(e.getMessage().startsWith("cannot read manifest " + file + ": it is not JSON of the form lttricks"
+                    + " writes (line "), e.getMessage());
+            assertTrue(e.getMessage().endsWith("; make one with 'lt dataset lt'"), e.getMessage());
+            assertFalse(e.getMessage().contains("hunter2") || e.getMessage().contains("root"), e.getMessage());
+        }
+        Path file = Files.writeString(tmp.resolve("secret.txt"), contents[3]);
+        assertTrue(assertThrows(IOException.class, () -> LongTailManifest.read(file)).getMessage()
+                .contains("(line 3, column "), "the place: the third line");
+        Path huge = tmp.resolve("huge.json");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+            f.setLength(LongTailManifest.MAX_BYTES + 1);
+        }
+        IOException big = assertThrows(IOException.class, () -> LongTailManifest.read(huge));
+        assertTrue(big.getMessage().contains("huge.json is 536870913 bytes; a manifest holds at most 536870912"),
+                big.getMessage());
     }
 }
