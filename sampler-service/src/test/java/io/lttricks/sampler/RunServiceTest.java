@@ -204,6 +204,12 @@ class RunServiceTest {
                 "dataset.name", "cifar100");
         assertNamesField(refused("dataset: {name: cifar10, profile: zipf, imbalance: 10}\nstages: [{name: t}]"),
                 Status.Code.INVALID_ARGUMENT, "dataset.profile", "pareto");
+        for (double alpha : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY}) {
+            Recipe r = Recipe.newBuilder().setDataset(Dataset.newBuilder().setName("cifar10").setProfile("pareto")
+                    .setParetoAlpha(alpha).setImbalance(10)).addStages(Stage.newBuilder().setName("t")).build();
+            assertNamesField(refused(SubmitRunRequest.newBuilder().setRecipe(r).build()), Status.Code.INVALID_ARGUMENT,
+                    "dataset.pareto_alpha", "positive number");
+        }
         for (double imbalance : new double[] {Double.POSITIVE_INFINITY, Double.NaN, 0.5}) {
             Recipe r = Recipe.newBuilder().setDataset(Dataset.newBuilder().setName("cifar10").setImbalance(imbalance))
                     .addStages(Stage.newBuilder().setName("t")).build();
