@@ -224,6 +224,10 @@ class BadDataFilesTest {
         IOException many = assertThrows(IOException.class, () -> ListFile.open(one, root, names));
         assertEquals("class names file " + names + " has 100001 names, more than the 100000 classes a data set may"
                 + " have (one name a line)", many.getMessage());
+        Path two = Files.writeString(root.resolve("two.txt"), "cat\ndog\n");
+        Path three = Files.writeString(root.resolve("train.txt"), "a.png 0\nb.png 2\n");
+        IOException beyond = assertThrows(IOException.class, () -> ListFile.open(three, root, two));
+        assertEquals("class names file " + two + " has 2 names but the list uses labels up to 2", beyond.getMessage());
         assertEquals(99_999, ListFile.open(Files.writeString(root.resolve("train.txt"), "a.png 99999\n"), root, null)
                 .labels()[0], "the largest label allowed");
 
