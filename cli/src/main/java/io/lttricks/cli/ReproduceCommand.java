@@ -13,6 +13,7 @@ import io.lttricks.core.reproduce.LocalRunner;
 import io.lttricks.core.reproduce.PaperTables;
 import io.lttricks.core.reproduce.Reproduction;
 import io.lttricks.core.run.TrainingRun;
+import io.lttricks.core.train.RunLayout;
 import io.lttricks.core.sampling.SamplerKind;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -66,6 +67,11 @@ final class ReproduceCommand implements Callable<Integer> {
 
     @Option(names = "--list", description = "List the tables and rows with their cost on this machine, and stop.")
     boolean list;
+
+    @Option(names = "--dry-run", description = "Show what the command would do and stop: each row's run (its"
+            + " directory and how far it has come), the stages as the profile fills them in, and the stage the"
+            + " table reports. Nothing is trained.")
+    boolean dryRun;
 
     @Option(names = "--rows", split = ",", paramLabel = "ID", description = "Only these rows (default: all).")
     List<String> rows;
@@ -141,6 +147,10 @@ final class ReproduceCommand implements Callable<Integer> {
         Datasets datasets = new Datasets(data.dataDir(), !data.offline, reporter);
         String unavailable = server != null ? null : datasets.unavailable(
                 reproduction.recipe(selected.get(0), seeds.get(0)).dataset());
+        if (dryRun) {
+            dryRun(t, selected, reproduction, datasets);
+            return 0;
+        }
         Reproduction.Runner runner = server != null ? new ServerRunner(server)
                 : new LocalRunner(out.resolve("runs"), reporter, reporter,
                         new TrainingRun.Options(data.dataDir(), !data.offline, loaderThreads, 256, maxBatches));
@@ -176,6 +186,36 @@ final class ReproduceCommand implements Callable<Integer> {
             return 1;
         }
         return 0;
+    }
+
+    private void dryRun(PaperTables.Table t, List<PaperTables.Row> selected, Reproduction reproduction,
+                        Datasets datasets) throws IOException {
+        Map<String, String> seen = new LinkedHashMap<>();
+        for (PaperTables.Row row : selected) {
+            System.out.println("table " + t.id() + ", row " + row.id() + " (" + row.label() + ")");
+            for (long seed : seeds) {
+                Recipe recipe = reproduction.recipe(row, seed);
+                String key = Reproduction.key(recipe);
+                List<StagePlan> plans = Recipes.resolve(recipe).stages();
+                Path dir = out.resolve("runs").resolve(key);
+                String sharedWith = seen.putIfAbsent(key, row.id());
+                System.out.println("  seed " + seed + ": run " + key + (sharedWith != null ? " (the run of row "
+                        + sharedWith + ")" : "") + " in " + dir);
+                if (server == null) {
+                    System.out.println("    " + TrainingRun.state(new RunLayout(dir), plans));
+                }
+                if (sharedWith == null) {
+                    for (StagePlan p : plans) {
+                        System.out.println("    " + p.describe());
+                    }
+                }
+                System.out.println("    the table reports stage " + PaperTables.reportStage(row, plans));
+            }
+        }
+        if (server == null) {
+            System.out.println("data: " + datasets.whereFrom(reproduction.recipe(selected.get(0), seeds.get(0)).dataset()));
+        }
+        System.out.println("dry run: nothing was trained; the same command without --dry-run runs the rows");
     }
 
     /** This call's rows, with the other rows of the table from an earlier call kept. */

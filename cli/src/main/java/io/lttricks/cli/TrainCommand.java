@@ -1,6 +1,7 @@
 package io.lttricks.cli;
 
 import io.lttricks.core.data.DatasetSpec;
+import io.lttricks.core.data.Datasets;
 import io.lttricks.core.eval.EvaluationReport;
 import io.lttricks.core.recipe.DrsSpec;
 import io.lttricks.core.recipe.DrwSpec;
@@ -64,6 +65,12 @@ final class TrainCommand implements Callable<Integer> {
     boolean resume;
 
 
+    @Option(names = "--dry-run", description = "Show the plan and stop: each stage's schedule, loss, sampler, mixup,"
+            + " DRS/DRW switch epoch and test epochs as the profile fills them in, where the data come from, and what"
+            + " --out holds. Nothing is read but file names, nothing trained.")
+    boolean dryRun;
+
+
     @Option(names = "--loader-threads", paramLabel = "N", description = "Threads preparing batches (default: 1 for CIFAR, all cores but one for image files).")
     int loaderThreads;
 
@@ -91,6 +98,16 @@ final class TrainCommand implements Callable<Integer> {
         }
         ConsoleReporter reporter = ConsoleReporter.forStdout();
         describe(resolved, runDir, reporter);
+        if (dryRun) {
+            reporter.note("data: " + new Datasets(data.dataDir(), !data.offline, reporter)
+                    .whereFrom(resolved.recipe().dataset()));
+            RunLayout layout = new RunLayout(runDir);
+            String state = TrainingRun.state(layout, resolved.stages());
+            reporter.note(runDir + ": " + state + (Files.exists(layout.recipe()) && !resume
+                    && !Files.exists(layout.report()) ? "; continue it with --resume, or choose another --out" : ""));
+            reporter.note("dry run: nothing was trained; the same command without --dry-run trains");
+            return 0;
+        }
         TrainingRun.Options options = new TrainingRun.Options(data.dataDir(), !data.offline, loaderThreads, 256, maxBatches);
         TrainingRun.Result result = new TrainingRun(resolved, runDir, reporter, reporter, options).run(resume);
         EvaluationReport report = result.report();

@@ -119,6 +119,25 @@ class LtTest {
         }
     }
 
+    /** --dry-run shows the schedule the profile fills in, where the data come from and the run's state; it trains nothing. */
+    @Test
+    void trainDryRunShowsThePlanAndTrainsNothing() {
+        Path out = tmp.resolve("dry");
+        Run r = lt("train", "--loss", "CE", "--drs", "class_balanced", "--profile", "paper", "--eval-every", "1",
+                "--dry-run", "--out", out.toString(), "--data-dir", data.toString(), "--offline");
+        assertEquals(0, r.code(), r.err() + r.out());
+        for (String expected : new String[] {"200 epochs, batch 128, lr 0.1 (warm-up 5, x0.01 at [160, 180])",
+            "DRS class_balanced after epoch 160", "test set after epochs 161-200",
+            "data: " + data.resolve("cifar-10-batches-bin"), out + ": not started",
+            "dry run: nothing was trained"}) {
+            assertTrue(r.out().contains(expected), expected + " in:\n" + r.out());
+        }
+        assertFalse(Files.exists(out), "nothing written");
+        Run missing = lt("train", "--dry-run", "--out", out.toString(), "--data-dir", tmp.toString(), "--offline");
+        assertEquals(0, missing.code(), missing.err());
+        assertTrue(missing.out().contains("data: not here: CIFAR-10 is not in " + tmp), missing.out());
+    }
+
     @Test
     void badRecipeExitsWithTwoAndNamesTheField() throws IOException {
         Path recipe = tmp.resolve("bad.yaml");

@@ -66,6 +66,16 @@ class ReproduceTest {
         Path out = tmp.resolve("out");
         String[] args = {"reproduce", "t1", "--tables", tables.toString(), "--profile", "quick", "--imbalance", "50",
             "--epochs", "2", "--max-batches", "2", "--out", out.toString(), "--data-dir", data.toString(), "--offline"};
+        String[] dry = java.util.stream.Stream.concat(java.util.Arrays.stream(args), Stream.of("--dry-run"))
+                .toArray(String[]::new);
+        LtTest.Run plan = LtTest.lt(dry);
+        assertEquals(0, plan.code(), plan.err() + plan.out());
+        for (String expected : new String[] {"table t1, row first_of_two (first stage)", "stage ft: ",
+            "the table reports stage first", "(the run of row plain)", "not started",
+            "data: " + data.resolve("cifar-10-batches-bin"), "dry run: nothing was trained"}) {
+            assertTrue(plan.out().contains(expected), expected + " in:\n" + plan.out());
+        }
+        assertFalse(Files.exists(out), "a dry run writes nothing");
         LtTest.Run first = LtTest.lt(args);
         assertEquals(0, first.code(), first.err() + first.out());
         JsonNode t = new ObjectMapper().readTree(out.resolve("table-t1.json").toFile());
@@ -93,6 +103,8 @@ class ReproduceTest {
         BufferedImage png = ImageIO.read(out.resolve("table-t1.png").toFile());
         assertTrue(png.getWidth() >= 640, "a bar chart");
 
+        LtTest.Run done = LtTest.lt(dry);
+        assertTrue(done.out().contains("finished (" + out.resolve("runs")), done.out());
         LtTest.Run again = LtTest.lt(args);
         assertEquals(0, again.code(), again.err());
         assertTrue(again.out().contains("is done: reading"), again.out());

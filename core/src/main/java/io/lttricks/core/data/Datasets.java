@@ -85,6 +85,23 @@ public final class Datasets {
         return null;
     }
 
+    /**
+     * Where {@code spec}'s images would come from, for a plan shown before anything runs: the file
+     * or directory, or that CIFAR would be downloaded. Reads nothing but file names.
+     */
+    public String whereFrom(DatasetSpec spec) {
+        String problem = unavailable(spec);
+        if (problem != null) {
+            return "not here: " + problem;
+        }
+        CifarBinary.Variant v = CifarBinary.Variant.named(spec.name() == null ? "" : spec.name().toLowerCase(Locale.ROOT));
+        if (v != null && spec.source() == null) {
+            return localCifar(v).stream().filter(Files::exists).findFirst().map(Path::toString)
+                    .orElse("not in " + dataDir + "; downloaded there from " + v.url + " when the run starts");
+        }
+        return spec.source();
+    }
+
     /** Only the full training set, as the source has it (no long-tail selection). */
     public LabeledImages loadFullTrain(DatasetSpec spec) throws IOException {
         return load(spec.withImbalance(null)).train();

@@ -11,4 +11,16 @@ public record EvalPlan(int every, int from) {
     public boolean after(int epoch, int epochs) {
         return every > 0 && epoch > from && ((epoch - from) % every == 0 || epoch == epochs);
     }
+
+    /** The epochs of a stage of {@code epochs} after which the model is tested, in words. */
+    public String describe(int epochs) {
+        if (every == 0) {
+            return "no test during training";
+        }
+        if (from >= epochs - 1) {
+            return "test set after the last epoch";
+        }
+        return every == 1 ? "test set after epochs " + (from + 1) + "-" + epochs
+                : "test set every " + every + " epochs after epoch " + from + " and after the last";
+    }
 }

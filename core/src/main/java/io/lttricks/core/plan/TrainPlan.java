@@ -38,10 +38,10 @@ public record TrainPlan(String name, Init init, StageRole role, int batchSize, i
     @Override
     public String describe() {
         StringBuilder sb = new StringBuilder(String.format(java.util.Locale.ROOT,
-                "stage %s: %d epochs, batch %d, lr %s (warm-up %d, x%s at %s), init %s, loss %s%s, sampler %s", name,
-                epochs, batchSize, StagePlan.fmt(lr.base()), lr.warmupEpochs(), StagePlan.fmt(lr.decay()),
-                lr.milestones(), init, loss.kind().recipeName(), loss.params().isEmpty() ? "" : " " + loss.params(),
-                sampler.recipeName()));
+                "stage %s: %d epochs, batch %d, lr %s (%s%s), init %s, loss %s%s, sampler %s", name,
+                epochs, batchSize, StagePlan.fmt(lr.base()), lr.warmupEpochs() > 0 ? "warm-up " + lr.warmupEpochs() + ", " : "",
+                lr.milestones().isEmpty() ? "no decay" : "x" + StagePlan.fmt(lr.decay()) + " at " + lr.milestones(),
+                init, loss.kind().recipeName(), loss.params().isEmpty() ? "" : " " + loss.params(), sampler.recipeName()));
         if (mixup.enabled()) {
             sb.append(", mixup ").append(mixup.location().recipeName()).append(" alpha ")
                     .append(StagePlan.fmt(mixup.alpha()));
@@ -60,7 +60,7 @@ public record TrainPlan(String name, Init init, StageRole role, int batchSize, i
             sb.append(", colour jitter");
         }
         if (eval.every() > 0) {
-            sb.append(", test set every ").append(eval.every()).append(" epochs after ").append(eval.from());
+            sb.append(", ").append(eval.describe(epochs));
         }
         return sb.toString();
     }

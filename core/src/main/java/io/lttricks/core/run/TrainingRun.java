@@ -74,6 +74,38 @@ public final class TrainingRun {
         this.options = options;
     }
 
+    /**
+     * How far the run in {@code layout} has come, in words, from file names alone: finished, not
+     * started, or the stage it stopped in and the last epoch it can resume after.
+     */
+    public static String state(RunLayout layout, List<StagePlan> stages) throws IOException {
+        if (Files.exists(layout.report())) {
+            return "finished (" + layout.report() + ")";
+        }
+        if (!Files.exists(layout.recipe())) {
+            return "not started";
+        }
+        for (int i = 0; i < stages.size(); i++) {
+            StagePlan plan = stages.get(i);
+            RunLayout.Stage dir = layout.stage(i, plan.name());
+            if (plan instanceof CamPlan) {
+                if (!Files.exists(dir.generated().resolve(GeneratedSet.MANIFEST))) {
+                    return "stopped in stage " + plan.name() + " (image generation; it resumes its shards)";
+                }
+            } else if (plan instanceof TrainPlan p && !Files.exists(dir.finalCheckpoint())) {
+                List<Path> checkpoints = dir.periodicCheckpoints();
+                if (checkpoints.isEmpty()) {
+                    return "stopped before stage " + p.name() + " trained a checkpoint (it starts at epoch 1)";
+                }
+                String last = checkpoints.get(checkpoints.size() - 1).getFileName().toString();
+                return "stopped in stage " + p.name() + " after epoch "
+                        + Integer.parseInt(last.substring("epoch-".length(), last.length() - ".ckpt".length()))
+                        + " of " + p.epochs() + " (its last checkpoint; it resumes there)";
+            }
+        }
+        return "trained; the final evaluation is left";
+    }
+
     /** Reads the recipe a run directory was started with. */
     public static Recipes.Resolved readRunRecipe(Path runDir) throws IOException {
         Path f = new RunLayout(runDir).recipe();

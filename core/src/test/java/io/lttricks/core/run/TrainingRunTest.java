@@ -152,9 +152,14 @@ class TrainingRunTest {
                 }
             }
         };
+        io.lttricks.core.train.RunLayout resumed = new io.lttricks.core.train.RunLayout(tmp.resolve("resumed"));
+        assertEquals("not started", TrainingRun.state(resumed, r.stages()));
         assertThrows(IllegalStateException.class, () -> run(r, tmp.resolve("resumed"), crashAfterEpoch2, false));
         assertFalse(Files.exists(tmp.resolve("resumed/01-main/final.ckpt")));
+        assertEquals("stopped in stage main after epoch 2 of 3 (its last checkpoint; it resumes there)",
+                TrainingRun.state(resumed, r.stages()));
         run(r, tmp.resolve("resumed"), new RunListener() { }, true);
+        assertEquals("finished (" + resumed.report() + ")", TrainingRun.state(resumed, r.stages()));
         assertArrayEquals(weights(tmp.resolve("straight/01-main/final.ckpt")),
                 weights(tmp.resolve("resumed/01-main/final.ckpt")));
         assertEquals(3, Files.readAllLines(tmp.resolve("resumed/01-main/history.jsonl")).size());
@@ -320,6 +325,13 @@ class TrainingRunTest {
         int originalTotal = java.util.Arrays.stream(counts).sum();
         assertEquals(originalTotal / 16 * 16, epoch.get("images").asInt(),
                 "class-balanced epochs keep the original length");
+
+        io.lttricks.core.train.RunLayout layout = new io.lttricks.core.train.RunLayout(tmp.resolve("cam"));
+        Files.delete(layout.report());
+        assertEquals("trained; the final evaluation is left", TrainingRun.state(layout, r.stages()));
+        Files.delete(tmp.resolve("cam/02-cam/generated").resolve(io.lttricks.core.cam.GeneratedSet.MANIFEST));
+        assertEquals("stopped in stage cam (image generation; it resumes its shards)", TrainingRun.state(layout, r.stages()),
+                "the first stage that is not done, though later ones are");
     }
 
     /** PyTorch's grad mode is per thread and on in a new thread: services train on worker threads. */
