@@ -90,7 +90,7 @@ public final class TrainingRun {
             RunLayout.Stage dir = layout.stage(i, plan.name());
             if (plan instanceof CamPlan) {
                 if (!Files.exists(dir.generated().resolve(GeneratedSet.MANIFEST))) {
-                    return "stopped in stage " + plan.name() + " (image generation; it resumes its shards)";
+                    return "stopped in stage " + plan.name() + " (image generation, which starts again)";
                 }
             } else if (plan instanceof TrainPlan p && !Files.exists(dir.finalCheckpoint())) {
                 List<Path> checkpoints = dir.periodicCheckpoints();

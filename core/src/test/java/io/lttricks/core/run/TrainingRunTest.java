@@ -330,7 +330,7 @@ class TrainingRunTest {
         Files.delete(layout.report());
         assertEquals("trained; the final evaluation is left", TrainingRun.state(layout, r.stages()));
         Files.delete(tmp.resolve("cam/02-cam/generated").resolve(io.lttricks.core.cam.GeneratedSet.MANIFEST));
-        assertEquals("stopped in stage cam (image generation; it resumes its shards)", TrainingRun.state(layout, r.stages()),
+        assertEquals("stopped in stage cam (image generation, which starts again)", TrainingRun.state(layout, r.stages()),
                 "the first stage that is not done, though later ones are");
     }
 
