@@ -17,6 +17,8 @@ final class ConsoleReporter implements RunListener, Progress {
     private final boolean live;
     private long lastPrint;
     private int liveWidth;
+    private volatile java.util.function.BooleanSupplier stop = () -> false;
+    private volatile int epochsDone;
 
     ConsoleReporter(PrintStream out, boolean live) {
         this.out = out;
@@ -90,8 +92,24 @@ final class ConsoleReporter implements RunListener, Progress {
                 p.imagesPerSecond(), duration(p.etaSeconds())));
     }
 
+    /** Asks the training to stop after the current epoch once {@code when} says so (a signal, say). */
+    void stopWhen(java.util.function.BooleanSupplier when) {
+        stop = when;
+    }
+
+    @Override
+    public boolean stopRequested() {
+        return stop.getAsBoolean();
+    }
+
+    /** Epochs trained in this process, over all stages. */
+    int epochsDone() {
+        return epochsDone;
+    }
+
     @Override
     public void onEpoch(EpochSummary s) {
+        epochsDone++;
         permanent(String.format(Locale.ROOT,
                 "[%s] epoch %d/%d  loss %.4f  train-acc %5.1f%%  lr %.5g  %.0f img/s  %s  sampler %s%s  rss %s%s",
                 s.stage(), s.epoch(), s.epochs(), s.loss(), 100 * s.accuracy(), s.lr(), s.imagesPerSecond(),

@@ -14,6 +14,7 @@ import io.lttricks.core.reproduce.PaperTables;
 import io.lttricks.core.reproduce.Reproduction;
 import io.lttricks.core.run.TrainingRun;
 import io.lttricks.core.train.RunLayout;
+import io.lttricks.core.train.StageStopped;
 import io.lttricks.core.sampling.SamplerKind;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -50,7 +51,8 @@ import picocli.CommandLine.Parameters;
             "headline) and the best test epoch's (the paper's way, selected on test data).",
             "",
             "Finished runs are kept and read back, interrupted ones resumed: run the same command again",
-            "after a stop. Rows sharing a recipe share its runs (baseline appears in tables 2, 3 and 11).",
+            "after a stop. Ctrl-C (or SIGTERM) stops after the current epoch with its checkpoint stored;",
+            "twice stops at once. Rows sharing a recipe share its runs (baseline appears in tables 2, 3, 11).",
             "Rows whose data set is not here (CIFAR-100, ImageNet-LT, iNaturalist), or with --server that",
             "the services refuse as missing, are skipped, saying so. A row whose run fails is marked failed",
             "with the reason and the other rows go on; the command then exits 1.",
@@ -120,6 +122,10 @@ final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--max-batches", hidden = true, paramLabel = "N", description = "Cap steps per epoch (smoke tests).")
     int maxBatches;
 
+    @Option(names = "--stop-after-epochs", hidden = true, paramLabel = "N",
+            description = "Stop as Ctrl-C does once N epochs are trained (tests).")
+    int stopAfterEpochs;
+
     @Option(names = "--epochs", hidden = true, paramLabel = "N", description = "Every training stage this long (smoke tests).")
     Integer epochs;
 
@@ -156,23 +162,13 @@ final class ReproduceCommand implements Callable<Integer> {
                         new TrainingRun.Options(data.dataDir(), !data.offline, loaderThreads, 256, maxBatches));
         List<Reproduction.RowResult> results = new ArrayList<>();
         List<String> failed = new ArrayList<>();
-        for (PaperTables.Row row : selected) {
-            reporter.note("table " + t.id() + ", row " + row.id() + " (" + row.label() + ")"
-                    + (unavailable != null ? ": skipped, " + unavailable : ""));
-            try {
-                results.add(reproduction.run(t.id(), row, seeds, runner, unavailable));
-            } catch (IOException | RuntimeException e) {
-                // One row's failure (a damaged checkpoint, a run the services failed) does not cost the others.
-                String reason = e.getMessage() == null || e.getMessage().isBlank() ? e.toString() : e.getMessage();
-                if (e instanceof RuntimeException) {
-                    e.printStackTrace();
-                }
-                reporter.note("table " + t.id() + ", row " + row.id() + " failed: " + reason + "; going on with the"
-                        + " other rows");
-                results.add(reproduction.failed(t.id(), row, seeds, reason));
-                failed.add(row.id());
+        try (StopOnSignal signals = server != null ? null : StopOnSignal.install(reporter::note, () -> System.exit(130))) {
+            reporter.stopWhen(() -> signals != null && signals.requested()
+                    || stopAfterEpochs > 0 && reporter.epochsDone() >= stopAfterEpochs);
+            Integer stopped = runRows(t, selected, reproduction, runner, unavailable, results, failed, reporter, signals);
+            if (stopped != null) {
+                return stopped;
             }
-            Reproduction.write(reproduction.table(t, merge(t, results)), out);
         }
         Reproduction.TableResult result = reproduction.table(t, merge(t, results));
         Path md = Reproduction.write(result, out);
@@ -186,6 +182,39 @@ final class ReproduceCommand implements Callable<Integer> {
             return 1;
         }
         return 0;
+    }
+
+    /**
+     * Runs the rows, writing the table after each. Returns the exit code when a signal stopped the
+     * training (the table so far is written), else null.
+     */
+    private Integer runRows(PaperTables.Table t, List<PaperTables.Row> selected, Reproduction reproduction,
+                            Reproduction.Runner runner, String unavailable, List<Reproduction.RowResult> results,
+                            List<String> failed, ConsoleReporter reporter, StopOnSignal signals) throws IOException {
+        for (PaperTables.Row row : selected) {
+            reporter.note("table " + t.id() + ", row " + row.id() + " (" + row.label() + ")"
+                    + (unavailable != null ? ": skipped, " + unavailable : ""));
+            try {
+                results.add(reproduction.run(t.id(), row, seeds, runner, unavailable));
+            } catch (StageStopped e) {
+                Reproduction.write(reproduction.table(t, merge(t, results)), out);
+                System.err.println("lt: row " + row.id() + ": " + e.getMessage() + ". Run the same command again to"
+                        + " continue: finished runs are kept, this one resumes.");
+                return signals != null && "SIGTERM".equals(signals.received()) ? 143 : 130;
+            } catch (IOException | RuntimeException e) {
+                // One row's failure (a damaged checkpoint, a run the services failed) does not cost the others.
+                String reason = e.getMessage() == null || e.getMessage().isBlank() ? e.toString() : e.getMessage();
+                if (e instanceof RuntimeException) {
+                    e.printStackTrace();
+                }
+                reporter.note("table " + t.id() + ", row " + row.id() + " failed: " + reason + "; going on with the"
+                        + " other rows");
+                results.add(reproduction.failed(t.id(), row, seeds, reason));
+                failed.add(row.id());
+            }
+            Reproduction.write(reproduction.table(t, merge(t, results)), out);
+        }
+        return null;
     }
 
     private void dryRun(PaperTables.Table t, List<PaperTables.Row> selected, Reproduction reproduction,

@@ -12,6 +12,7 @@ import io.lttricks.core.recipe.RecipeException;
 import io.lttricks.core.recipe.CheckpointCheck;
 import io.lttricks.core.recipe.Recipes;
 import io.lttricks.core.train.RunLayout;
+import io.lttricks.core.train.StageStopped;
 import io.lttricks.core.plan.StagePlan;
 import io.lttricks.core.recipe.StageRecipe;
 import io.lttricks.core.run.TrainingRun;
@@ -45,7 +46,8 @@ import picocli.CommandLine.Parameters;
             "",
             "Results go to --out (default runs/<recipe name>): checkpoints, history.jsonl per stage,",
             "report.json and report.txt (top-1 error, many/medium/few-shot accuracy, per-class accuracy,",
-            "confusion matrix) of the final model. Interrupted? Run the same command with --resume.",
+            "confusion matrix) of the final model. Ctrl-C stops after the current epoch with its checkpoint",
+            "stored (twice: at once); 'lt train --resume --out DIR' continues exactly.",
             ""
         })
 final class TrainCommand implements Callable<Integer> {
@@ -74,6 +76,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--loader-threads", paramLabel = "N", description = "Threads preparing batches (default: 1 for CIFAR, all cores but one for image files).")
     int loaderThreads;
 
+
+    @Option(names = "--stop-after-epochs", hidden = true, paramLabel = "N",
+            description = "Stop as Ctrl-C does once N epochs are trained (tests).")
+    int stopAfterEpochs;
 
     @Option(names = "--max-batches", hidden = true, paramLabel = "N", description = "Cap steps per epoch (smoke tests).")
     int maxBatches;
@@ -109,7 +115,16 @@ final class TrainCommand implements Callable<Integer> {
             return 0;
         }
         TrainingRun.Options options = new TrainingRun.Options(data.dataDir(), !data.offline, loaderThreads, 256, maxBatches);
-        TrainingRun.Result result = new TrainingRun(resolved, runDir, reporter, reporter, options).run(resume);
+        TrainingRun.Result result;
+        try (StopOnSignal signals = StopOnSignal.install(reporter::note, () -> System.exit(130))) {
+            reporter.stopWhen(() -> signals.requested() || stopAfterEpochs > 0 && reporter.epochsDone() >= stopAfterEpochs);
+            try {
+                result = new TrainingRun(resolved, runDir, reporter, reporter, options).run(resume);
+            } catch (StageStopped e) {
+                System.err.println("lt: " + e.getMessage() + ". Continue with: lt train --resume --out " + runDir);
+                return "SIGTERM".equals(signals.received()) ? 143 : 130;
+            }
+        }
         EvaluationReport report = result.report();
         System.out.println();
         System.out.print(report.table());

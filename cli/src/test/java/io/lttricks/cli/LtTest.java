@@ -138,6 +138,28 @@ class LtTest {
         assertTrue(missing.out().contains("data: not here: CIFAR-10 is not in " + tmp), missing.out());
     }
 
+    /**
+     * A stop asked for as Ctrl-C asks (here after 2 epochs) ends the command with 130, that epoch's
+     * checkpoint stored and the command that continues named; that command finishes the run. The
+     * signal handlers themselves: StopOnSignalTest.
+     */
+    @Test
+    void aStoppedTrainingSaysHowToContinueAndContinues() throws IOException {
+        Path out = tmp.resolve("stop");
+        String[] args = {"train", "--profile", "quick", "--imbalance", "10", "--epochs", "4", "--batch-size", "16",
+            "--stop-after-epochs", "2", "--max-batches", "2", "--out", out.toString(), "--data-dir", data.toString(),
+            "--offline"};
+        Run stopped = lt(args);
+        assertEquals(130, stopped.code(), stopped.err() + stopped.out());
+        assertTrue(stopped.err().contains("stage train stopped on request after epoch 2; its checkpoint resumes it. Continue with:"
+                + " lt train --resume --out " + out), stopped.err());
+        assertTrue(Files.exists(out.resolve("01-train/checkpoints/epoch-0002.ckpt")), "the epoch it stopped after");
+        Run resumed = lt("train", "--resume", "--out", out.toString(), "--max-batches", "2", "--data-dir", data.toString(),
+                "--offline");
+        assertEquals(0, resumed.code(), resumed.err() + resumed.out());
+        assertTrue(resumed.out().contains("resuming stage train after epoch 2"), resumed.out());
+    }
+
     @Test
     void badRecipeExitsWithTwoAndNamesTheField() throws IOException {
         Path recipe = tmp.resolve("bad.yaml");

@@ -76,6 +76,12 @@ class ReproduceTest {
             assertTrue(plan.out().contains(expected), expected + " in:\n" + plan.out());
         }
         assertFalse(Files.exists(out), "a dry run writes nothing");
+        String[] stopping = java.util.stream.Stream.concat(java.util.Arrays.stream(args),
+                Stream.of("--stop-after-epochs", "1")).toArray(String[]::new);
+        LtTest.Run stopped = LtTest.lt(stopping);
+        assertEquals(130, stopped.code(), "stopped as by Ctrl-C: " + stopped.err() + stopped.out());
+        assertTrue(stopped.err().contains("lt: row plain: stage train stopped on request after epoch 1")
+                && stopped.err().contains("Run the same command again to continue"), stopped.err());
         LtTest.Run first = LtTest.lt(args);
         assertEquals(0, first.code(), first.err() + first.out());
         JsonNode t = new ObjectMapper().readTree(out.resolve("table-t1.json").toFile());
@@ -96,6 +102,7 @@ class ReproduceTest {
             runs = s.count();
         }
         assertEquals(2, runs, "two distinct recipes, two runs");
+        assertTrue(first.out().contains("resuming stage train after epoch 1"), "the stopped run resumed: " + first.out());
         String md = Files.readString(out.resolve("table-t1.md"));
         assertTrue(md.contains("| first stage | 19.00 |"), md);
         assertEquals("cifar-10-batches-bin", t.get("rows").get(1).get("data").asText(), "the copy each row trained on");

@@ -22,6 +22,7 @@ import io.lttricks.core.recipe.Recipes;
 import io.lttricks.core.plan.StagePlan;
 import io.lttricks.core.plan.TrainPlan;
 import io.lttricks.core.train.RunLayout;
+import io.lttricks.core.train.StageStopped;
 import io.lttricks.core.train.StageTrainer;
 import io.lttricks.core.util.Progress;
 import java.io.IOException;
@@ -151,6 +152,10 @@ public final class TrainingRun {
         List<StagePlan> stages = resolved.stages();
         for (int i = 0; i < stages.size(); i++) {
             RunLayout.Stage dir = layout.stage(i, stages.get(i).name());
+            if (i > 0 && listener.stopRequested()) {
+                // asked during the last epoch of a stage or during a cam stage: stop before the next one starts
+                throw StageStopped.afterStage(stages.get(i - 1).name());
+            }
             if (stages.get(i) instanceof CamPlan plan) {
                 generatedSets.put(plan.name(), generate(plan, dir, previousFinal, train, seed, device));
             } else if (stages.get(i) instanceof TrainPlan plan) {
