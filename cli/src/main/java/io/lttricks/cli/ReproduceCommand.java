@@ -103,8 +103,9 @@ final class ReproduceCommand implements Callable<Integer> {
     Path tablesFile;
 
     @Option(names = "--eval-every", defaultValue = "1", paramLabel = "N",
-            description = "Evaluate on the test set every N epochs after each stage's first decay, for the best test"
-                    + " epoch (0: off; ~10 s per CIFAR evaluation on 2 cores). Default: ${DEFAULT-VALUE}.")
+            description = "Evaluate on the test set every N epochs after each stage's first decay (a first stage of"
+                    + " DRS/DRW: at its end), for the best test epoch (0: off; ~7 s per CIFAR evaluation on 2 cores)."
+                    + " Default: ${DEFAULT-VALUE}.")
     int evalEvery;
 
     @Option(names = "--rate", paramLabel = "IMG/S",
@@ -162,7 +163,7 @@ final class ReproduceCommand implements Callable<Integer> {
                         new TrainingRun.Options(data.dataDir(), !data.offline, loaderThreads, 256, maxBatches));
         List<Reproduction.RowResult> results = new ArrayList<>();
         List<String> failed = new ArrayList<>();
-        try (StopOnSignal signals = server != null ? null : StopOnSignal.install(reporter::note, () -> System.exit(130))) {
+        try (StopOnSignal signals = server != null ? null : StopOnSignal.install(reporter::note, StopOnSignal::exit)) {
             reporter.stopWhen(() -> signals != null && signals.requested()
                     || stopAfterEpochs > 0 && reporter.epochsDone() >= stopAfterEpochs);
             Integer stopped = runRows(t, selected, reproduction, runner, unavailable, results, failed, reporter, signals);
@@ -200,7 +201,7 @@ final class ReproduceCommand implements Callable<Integer> {
                 Reproduction.write(reproduction.table(t, merge(t, results)), out);
                 System.err.println("lt: row " + row.id() + ": " + e.getMessage() + ". Run the same command again to"
                         + " continue: finished runs are kept, this one resumes.");
-                return signals != null && "SIGTERM".equals(signals.received()) ? 143 : 130;
+                return StopOnSignal.exitCode(signals == null ? null : signals.received());
             } catch (IOException | RuntimeException e) {
                 // One row's failure (a damaged checkpoint, a run the services failed) does not cost the others.
                 String reason = e.getMessage() == null || e.getMessage().isBlank() ? e.toString() : e.getMessage();

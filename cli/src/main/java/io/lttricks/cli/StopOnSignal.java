@@ -24,14 +24,14 @@ final class StopOnSignal implements AutoCloseable {
 
     /**
      * @param say         where to say what happens (the console)
-     * @param secondStops what a second signal does (exit; tests count instead)
+     * @param secondStops what a second signal does, given its name (SIGINT, SIGTERM): exit; tests count instead
      */
-    static StopOnSignal install(Consumer<String> say, Runnable secondStops) {
+    static StopOnSignal install(Consumer<String> say, Consumer<String> secondStops) {
         StopOnSignal s = new StopOnSignal();
         SignalHandler handler = sig -> {
             if (s.received != null) {
                 say.accept("SIG" + sig.getName() + " again: stopping now; the last stored checkpoint resumes the run");
-                secondStops.run();
+                secondStops.accept("SIG" + sig.getName());
                 return;
             }
             s.received = "SIG" + sig.getName();
@@ -58,6 +58,16 @@ final class StopOnSignal implements AutoCloseable {
     /** Whether this object handles the signal (INT or TERM): not when it was ignored at start or may not be handled. */
     boolean handles(String name) {
         return signals.stream().anyMatch(sig -> sig.getName().equals(name));
+    }
+
+    /** Exits as a shell reports a process ended by the signal: 130 for SIGINT, 143 for SIGTERM. */
+    static void exit(String signal) {
+        System.exit(exitCode(signal));
+    }
+
+    /** The exit code for a stop asked by {@code signal} (130 when none, as for Ctrl-C). */
+    static int exitCode(String signal) {
+        return "SIGTERM".equals(signal) ? 143 : 130;
     }
 
     /** Whether a stop was asked for. */

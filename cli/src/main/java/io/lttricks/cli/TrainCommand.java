@@ -116,13 +116,13 @@ final class TrainCommand implements Callable<Integer> {
         }
         TrainingRun.Options options = new TrainingRun.Options(data.dataDir(), !data.offline, loaderThreads, 256, maxBatches);
         TrainingRun.Result result;
-        try (StopOnSignal signals = StopOnSignal.install(reporter::note, () -> System.exit(130))) {
+        try (StopOnSignal signals = StopOnSignal.install(reporter::note, StopOnSignal::exit)) {
             reporter.stopWhen(() -> signals.requested() || stopAfterEpochs > 0 && reporter.epochsDone() >= stopAfterEpochs);
             try {
                 result = new TrainingRun(resolved, runDir, reporter, reporter, options).run(resume);
             } catch (StageStopped e) {
                 System.err.println("lt: " + e.getMessage() + ". Continue with: lt train --resume --out " + runDir);
-                return "SIGTERM".equals(signals.received()) ? 143 : 130;
+                return StopOnSignal.exitCode(signals.received());
             }
         }
         EvaluationReport report = result.report();

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import sun.misc.Signal;
 
@@ -19,8 +18,8 @@ class StopOnSignalTest {
     void theFirstSignalAsksTheSecondStops() throws InterruptedException {
         for (String name : new String[] {"INT", "TERM"}) {
             List<String> said = new CopyOnWriteArrayList<>();
-            AtomicInteger stoppedNow = new AtomicInteger();
-            try (StopOnSignal s = StopOnSignal.install(said::add, stoppedNow::incrementAndGet)) {
+            List<String> stoppedNow = new CopyOnWriteArrayList<>();
+            try (StopOnSignal s = StopOnSignal.install(said::add, stoppedNow::add)) {
                 if (!s.handles(name)) {
                     // ignored when this JVM started (a build run in the background ignores SIGINT): raising
                     // it would do nothing, and raising one nobody handles would end the JVM
@@ -31,9 +30,11 @@ class StopOnSignalTest {
                 Signal.raise(new Signal(name));
                 waitFor(() -> s.requested());
                 assertEquals("SIG" + name, s.received());
-                assertEquals(0, stoppedNow.get(), "the first signal only asks");
+                assertEquals(List.of(), stoppedNow, "the first signal only asks");
                 Signal.raise(new Signal(name));
-                waitFor(() -> stoppedNow.get() == 1);
+                waitFor(() -> stoppedNow.size() == 1);
+                assertEquals(List.of("SIG" + name), stoppedNow);
+                assertEquals(name.equals("TERM") ? 143 : 130, StopOnSignal.exitCode(s.received()));
                 assertTrue(said.get(0).startsWith("SIG" + name + ": stopping after this epoch"), said.toString());
                 assertTrue(said.get(1).startsWith("SIG" + name + " again: stopping now"), said.toString());
             }
