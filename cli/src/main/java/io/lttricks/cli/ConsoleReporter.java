@@ -4,6 +4,7 @@ import io.lttricks.core.eval.EvaluationReport;
 import io.lttricks.core.run.RunListener;
 import io.lttricks.core.util.Progress;
 import java.io.PrintStream;
+import io.lttricks.core.train.RunLayout;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -122,7 +123,8 @@ final class ConsoleReporter implements RunListener, Progress {
         if (live) {
             return;
         }
-        permanent("[" + stage + "] checkpoint " + file);
+        permanent("[" + stage + "] " + (file.getFileName().toString().equals(RunLayout.BEST_CHECKPOINT)
+                ? "best test epoch so far (" + epoch + "), weights kept in " : "checkpoint ") + file);
     }
 
     @Override

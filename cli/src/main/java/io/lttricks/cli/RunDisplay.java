@@ -43,6 +43,9 @@ final class RunDisplay {
             case CHECKPOINT -> {
                 if (e.getCheckpoint().getLast()) {
                     console.note(stage + "final checkpoint " + e.getCheckpoint().getKey());
+                } else if (e.getCheckpoint().getBest()) {
+                    console.note(stage + "best test epoch so far (" + e.getCheckpoint().getEpoch() + "), weights kept in "
+                            + e.getCheckpoint().getKey());
                 }
             }
             case SHARD -> {

@@ -96,7 +96,7 @@ class PredictApiTest {
             model.initialize(m, DataType.FLOAT32, new Shape(1, 3, 32, 32));
             Checkpoint.write(file, new Checkpoint.Meta(Checkpoint.FORMAT, "r", "train", 0, 1, 1, "resnet20",
                     CLASSES.size(), List.of(3L, 32L, 32L), 0, "rng", CLASSES, new int[] {50, 10, 2}, null, 1.0, "now",
-                    null), model, null);
+                    null, null), model, null);
         }
         return file;
     }

@@ -57,6 +57,11 @@ public final class Keys {
         return stagePrefix + "/final.ckpt";
     }
 
+    /** The stage's best test epoch's weights, when its plan keeps them (a cam stage reads them). */
+    public static String bestCheckpoint(String stagePrefix) {
+        return stagePrefix + "/best.ckpt";
+    }
+
     public static String checkpoints(String stagePrefix) {
         return stagePrefix + "/checkpoints/";
     }

@@ -220,7 +220,8 @@ final class RunCoordinator {
                 bus.publish(topic, run.getRunId(), CamJob.newBuilder().setRunId(run.getRunId())
                         .setRecipe(run.getRecipe()).setStageIndex(i).setPlanJson(RecipeMapper.toJson(cam))
                         .setManifestKey(run.getManifestKey())
-                        .setCheckpointKey(cam.needsModel() ? weights(run, plans, i, cam.init()) : "")
+                        .setCheckpointKey(!cam.needsModel() ? "" : cam.fromBestTestEpoch() ? bestWeights(run, plans, i)
+                                : weights(run, plans, i, cam.init()))
                         .setOutputPrefix(Keys.generated(prefix)).build());
             } else {
                 TrainPlan train = (TrainPlan) plan;
@@ -252,6 +253,16 @@ final class RunCoordinator {
         for (int j = index - 1; j >= 0; j--) {
             if (plans.get(j) instanceof TrainPlan) {
                 return run.getStages(j).getOutputKey();
+            }
+        }
+        throw new IllegalStateException("stage " + plans.get(index).name() + " has no training stage before it");
+    }
+
+    /** The best test epoch's weights of the last training stage before stage {@code index}. */
+    private static String bestWeights(RunStatus run, List<StagePlan> plans, int index) {
+        for (int j = index - 1; j >= 0; j--) {
+            if (plans.get(j) instanceof TrainPlan) {
+                return Keys.bestCheckpoint(Keys.stage(run.getRunId(), j, plans.get(j).name()));
             }
         }
         throw new IllegalStateException("stage " + plans.get(index).name() + " has no training stage before it");

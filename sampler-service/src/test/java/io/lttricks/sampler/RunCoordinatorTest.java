@@ -220,6 +220,27 @@ class RunCoordinatorTest {
         assertEquals(1, camJobs().size());
     }
 
+    /**
+     * maps_from: best_test_epoch: the cam job reads the first stage's best-test-epoch weights, a
+     * recipe that went through the proto (the services' form) keeps the field, and the first stage's
+     * plan, which the trainer gets, tests every epoch and keeps them.
+     */
+    @Test
+    void aCamStageFromTheBestTestEpochReadsThatStagesBestWeights() {
+        bus.clear();
+        RunStatus run = runs.put(RunServiceImpl.newRun(RUN, RecipeMapper.resolve(RecipeMapper.toProto(Recipes.parseYaml(
+                PIPELINE.replace("{name: cam, type: cam}", "{name: cam, type: cam, maps_from: best_test_epoch}")))),
+                "lttricks", ""));
+        handle(event().setSubmitted(RunSubmitted.newBuilder().setRun(run)));
+        datasetReady();
+        io.lttricks.core.plan.TrainPlan first = Recipes.fromJson(trainJobs().get(0).getPlanJson(),
+                io.lttricks.core.plan.TrainPlan.class);
+        assertEquals(new io.lttricks.core.plan.EvalPlan(1, 0, true), first.eval());
+        completed("first", finalKey(0, "first"));
+        assertEquals(Keys.bestCheckpoint(Keys.stage(RUN, 0, "first")), camJobs().get(0).getCheckpointKey());
+        assertEquals(finalKey(0, "first"), evalJobs().get(0).getCheckpointKey(), "the stage's report: its final model");
+    }
+
     @Test
     void aCheckpointInitIsTheKeyOfItsObject() {
         setUp();

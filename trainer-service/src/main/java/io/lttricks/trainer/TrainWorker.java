@@ -146,6 +146,9 @@ final class TrainWorker {
         if (resumeFrom != null && platform.store().exists(Keys.environment(prefix))) {
             platform.store().getFile(Keys.environment(prefix), dir.environment());
         }
+        if (plan.eval().keepBest() && platform.store().exists(Keys.bestCheckpoint(prefix))) {
+            platform.store().getFile(Keys.bestCheckpoint(prefix), dir.bestCheckpoint());
+        }
         Datasets.Loaded loaded = data.load(recipe.dataset(), job.getManifestKey());
         Path generated = job.getGeneratedKey().isBlank() ? null : new GeneratedSets(platform).download(job.getGeneratedKey());
         Path weights = job.getInitKey().isBlank() ? null : data.fetch(job.getInitKey());
@@ -220,7 +223,9 @@ final class TrainWorker {
         @Override
         public void onCheckpoint(String stage, int epoch, Path file) {
             boolean last = file.getFileName().toString().equals(RunLayout.FINAL_CHECKPOINT);
-            String key = last ? Keys.finalCheckpoint(prefix) : Keys.checkpoints(prefix) + file.getFileName();
+            boolean best = file.getFileName().toString().equals(RunLayout.BEST_CHECKPOINT);
+            String key = last ? Keys.finalCheckpoint(prefix) : best ? Keys.bestCheckpoint(prefix)
+                    : Keys.checkpoints(prefix) + file.getFileName();
             try {
                 Path history = dir.history();
                 if (Files.exists(history)) {
@@ -229,7 +234,7 @@ final class TrainWorker {
                 if (Files.exists(dir.environment())) {
                     platform.store().putFile(Keys.environment(prefix), dir.environment(), "application/x-ndjson");
                 }
-                if (!last) {
+                if (!last && !best) {
                     platform.store().putFile(key, file, "application/zip");
                     List<String> stored = platform.store().list(Keys.checkpoints(prefix), Keys::isCheckpoint);
                     for (int i = 0; i < stored.size() - 2; i++) {
@@ -242,7 +247,7 @@ final class TrainWorker {
                 throw new UncheckedIOException(e);
             }
             platform.bus().event(RunEvent.newBuilder().setRunId(runId).setStage(stage)
-                    .setCheckpoint(CheckpointSaved.newBuilder().setEpoch(epoch).setKey(key).setLast(last)));
+                    .setCheckpoint(CheckpointSaved.newBuilder().setEpoch(epoch).setKey(key).setLast(last).setBest(best)));
         }
     }
 }

@@ -34,6 +34,77 @@ class TrainWorkerTest {
     @TempDir
     Path dir;
 
+    final InMemoryObjectStore store = new InMemoryObjectStore();
+    final InMemoryEventBus bus = new InMemoryEventBus();
+    final InMemoryRunStateStore runs = new InMemoryRunStateStore();
+
+    /** A trainer's platform named {@code name} (its own work directory) on the shared store and bus. */
+    Platform platform(String name) {
+        return TestPlatform.of(dir.resolve(name), name, store, bus,
+                Map.of(Config.DATASET_DIRS, dir.resolve("datasets").toAbsolutePath().toString()));
+    }
+
+    /** The job of the first stage of a recipe with {@code stages}, its training set stored. */
+    TrainJob job(String stages) throws java.io.IOException {
+        TestData.cifarDir(dir.resolve("datasets").resolve("cifar"), 10);
+        Recipe recipe = RecipeMapper.toProto(Recipes.parseYaml("""
+                name: drain
+                dataset: {name: cifar10, source: 'dataset://cifar', imbalance: 10}
+                backbone: resnet20
+                seed: 3
+                stages:
+                """ + stages));
+        Path manifest = Files.createTempFile(dir, "manifest", ".json");
+        new DataAccess(platform("setup")).load(RecipeMapper.fromProto(recipe).dataset(), null).manifest().write(manifest);
+        store.putFile(Keys.manifest(RUN), manifest, "application/json");
+        return TrainJob.newBuilder().setRunId(RUN).setRecipe(recipe).setStageIndex(0)
+                .setPlanJson(RecipeMapper.toJson(RecipeMapper.resolve(recipe).stages().get(0)))
+                .setManifestKey(Keys.manifest(RUN)).setOutputPrefix(Keys.stage(RUN, 0, "main")).build();
+    }
+
+    /**
+     * A stage whose best test epoch a cam stage reads stores best.ckpt whenever an epoch beats the
+     * ones before (an event with best set, not a resume point), and the trainer that resumes it
+     * fetches the kept weights first, so the stored ones end as the best of all its epochs.
+     */
+    @Test
+    void aStageKeepingItsBestTestEpochStoresItAndAResumedOneContinuesFromIt() throws Exception {
+        TrainJob job = job("  - {name: main, role: first_stage, epochs: 3, batch_size: 16, lr: 0.05, checkpoint_every: 5}\n"
+                + "  - {name: cam, type: cam, maps_from: best_test_epoch}\n");
+        String prefix = job.getOutputPrefix();
+        TrainWorker trainer = new TrainWorker(platform("a"), runs);
+        bus.onPublish(p -> {
+            if (p.message() instanceof RunEvent e && e.getProgress().getEpochEnd() && e.getProgress().getEpoch() == 1) {
+                trainer.stopAfterEpoch();
+            }
+        });
+        assertThrows(JobWorker.Stopped.class, () -> trainer.handle(job));
+        assertTrue(store.exists(Keys.bestCheckpoint(prefix)), "the first tested epoch is the best so far");
+        assertEquals(List.of(1), events(bus, RunEvent.KindCase.CHECKPOINT).stream()
+                .filter(e -> e.getCheckpoint().getBest()).map(e -> e.getCheckpoint().getEpoch()).toList());
+
+        Platform second = platform("b");
+        Path local = second.config().workDir().resolve(prefix).resolve("best.ckpt");
+        List<Boolean> fetchedBeforeTraining = new java.util.ArrayList<>();
+        bus.onPublish(p -> {
+            if (p.message() instanceof RunEvent e && e.hasStarted()) {
+                fetchedBeforeTraining.add(Files.exists(local));
+            }
+        });
+        new TrainWorker(second, runs).handle(job);
+        assertEquals(List.of(true), fetchedBeforeTraining);
+        Path history = Files.createTempFile(dir, "history", ".jsonl");
+        store.getFile(Keys.history(prefix), history);
+        java.util.SortedMap<Integer, Double> errors = io.lttricks.core.train.StageTrainer.testErrors(Files.readAllLines(history));
+        assertEquals(List.of(1, 2, 3), List.copyOf(errors.keySet()), "every epoch tested");
+        Path best = Files.createTempFile(dir, "best", ".ckpt");
+        store.getFile(Keys.bestCheckpoint(prefix), best);
+        io.lttricks.core.train.Checkpoint.Meta meta = io.lttricks.core.train.Checkpoint.verify(best);
+        assertEquals(java.util.Collections.min(errors.values()), meta.testError());
+        assertEquals(errors.entrySet().stream().filter(e -> e.getValue().equals(meta.testError())).findFirst()
+                .orElseThrow().getKey(), meta.epoch(), "the earliest epoch with the lowest error");
+    }
+
     /**
      * Told to stop in the middle of a stage (SIGTERM with a drain time), the trainer finishes the
      * epoch, stores its checkpoint although checkpoint_every would store none until the end, and
@@ -42,29 +113,9 @@ class TrainWorkerTest {
      */
     @Test
     void aStageToldToStopStoresItsEpochAndTheNextTrainerResumesFromIt() throws Exception {
-        InMemoryObjectStore store = new InMemoryObjectStore();
-        InMemoryEventBus bus = new InMemoryEventBus();
-        TestData.cifarDir(dir.resolve("datasets").resolve("cifar"), 10);
-        Map<String, String> registered = Map.of(Config.DATASET_DIRS, dir.resolve("datasets").toAbsolutePath().toString());
-        Recipe recipe = RecipeMapper.toProto(Recipes.parseYaml("""
-                name: drain
-                dataset: {name: cifar10, source: 'dataset://cifar', imbalance: 10}
-                backbone: resnet20
-                seed: 3
-                stages:
-                  - {name: main, epochs: 3, batch_size: 16, lr: 0.05, checkpoint_every: 5}
-                """));
-        Platform first = TestPlatform.of(dir.resolve("a"), "a", store, bus, registered);
-        Path manifest = Files.createTempFile(dir, "manifest", ".json");
-        new DataAccess(first).load(RecipeMapper.fromProto(recipe).dataset(), null).manifest().write(manifest);
-        store.putFile(Keys.manifest(RUN), manifest, "application/json");
-        String prefix = Keys.stage(RUN, 0, "main");
-        TrainJob job = TrainJob.newBuilder().setRunId(RUN).setRecipe(recipe).setStageIndex(0)
-                .setPlanJson(RecipeMapper.toJson(RecipeMapper.resolve(recipe).stages().get(0)))
-                .setManifestKey(Keys.manifest(RUN)).setOutputPrefix(prefix).build();
-        InMemoryRunStateStore runs = new InMemoryRunStateStore();
-
-        TrainWorker trainer = new TrainWorker(first, runs);
+        TrainJob job = job("  - {name: main, epochs: 3, batch_size: 16, lr: 0.05, checkpoint_every: 5}\n");
+        String prefix = job.getOutputPrefix();
+        TrainWorker trainer = new TrainWorker(platform("a"), runs);
         bus.onPublish(p -> {
             if (p.message() instanceof RunEvent e && e.getProgress().getEpochEnd() && e.getProgress().getEpoch() == 1) {
                 trainer.stopAfterEpoch();   // SIGTERM arrives during epoch 2 at the latest
@@ -77,7 +128,7 @@ class TrainWorkerTest {
         assertEquals(List.of(), events(bus, RunEvent.KindCase.FAILED), "stopping is not failing");
         assertEquals(List.of(), events(bus, RunEvent.KindCase.COMPLETED));
 
-        new TrainWorker(TestPlatform.of(dir.resolve("b"), "b", store, bus, registered), runs).handle(job);
+        new TrainWorker(platform("b"), runs).handle(job);
         assertEquals(List.of(0, 1), events(bus, RunEvent.KindCase.STARTED).stream()
                 .map(e -> e.getStarted().getResumedAfterEpoch()).toList(), "the redelivered job resumes after epoch 1");
         assertEquals(1, events(bus, RunEvent.KindCase.COMPLETED).size());

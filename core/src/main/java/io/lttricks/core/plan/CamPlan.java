@@ -4,6 +4,7 @@ import io.lttricks.core.cam.CamCounts;
 import io.lttricks.core.cam.CamMethod;
 import io.lttricks.core.cam.CamPaste;
 import io.lttricks.core.cam.CamPreset;
+import io.lttricks.core.cam.CamWeights;
 
 /**
  * A CAM-based sampling stage, resolved: new images of every class from a model's class
@@ -13,9 +14,18 @@ import io.lttricks.core.cam.CamPreset;
  * @param thresholdFactor foreground = map >= factor x mean (1.0 as the paper, 0.75 as the official code)
  * @param threshold       with {@link CamCounts#THRESHOLD}: 100 for ImageNet-LT, 50 for iNaturalist
  * @param preset          the paper's method or the official script's ({@link CamPreset})
+ * @param mapsFrom        with init {@code previous}: the maps from that stage's final model or its best
+ *                        test epoch's weights
  */
 public record CamPlan(String name, Init init, int batchSize, CamMethod method, double thresholdFactor,
-                      CamCounts counts, int threshold, CamPaste paste, CamPreset preset) implements StagePlan {
+                      CamCounts counts, int threshold, CamPaste paste, CamPreset preset, CamWeights mapsFrom)
+        implements StagePlan {
+
+    public CamPlan {
+        if (mapsFrom == null) {
+            mapsFrom = CamWeights.FINAL;
+        }
+    }
 
     /** Images per class to generate for training classes of the given sizes. */
     public int[] perClass(int[] trainCounts) {
@@ -32,8 +42,14 @@ public record CamPlan(String name, Init init, int batchSize, CamMethod method, d
         return "stage " + name + ": " + (method == CamMethod.CAM ? "CAM-based sampling (" + preset.recipeName()
                 + " preset, foreground >= " + StagePlan.fmt(thresholdFactor) + " x mean, " + paste.recipeName() + ")"
                 : "ImageTrans (" + preset.recipeName() + " preset)")
-                + " from " + (init.isPrevious() ? "the previous stage's model" : init) + ", " + counts.recipeName()
+                + " from " + (!init.isPrevious() ? init : mapsFrom == CamWeights.BEST_TEST_EPOCH
+                        ? "the previous stage's best test epoch" : "the previous stage's model") + ", " + counts.recipeName()
                 + " counts" + (counts == CamCounts.THRESHOLD ? " (threshold " + threshold + ")" : "");
+    }
+
+    /** Whether the maps come from the previous stage's best test epoch rather than its final model. */
+    public boolean fromBestTestEpoch() {
+        return needsModel() && init.isPrevious() && mapsFrom == CamWeights.BEST_TEST_EPOCH;
     }
 
     /** Whether it needs a trained model (ImageTrans does not). */

@@ -1,11 +1,21 @@
 package io.lttricks.core.plan;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 /**
  * Evaluation on the test set during training, for the best-test-epoch figure the paper reports:
  * every {@code every} epochs after epoch {@code from}, and after the last epoch. {@code every} 0: off.
+ *
+ * @param keepBest keep the weights of the epoch with the lowest test error so far
+ *                 ({@code best.ckpt}): a cam stage after this one draws its maps from them
+ *                 ({@code weights: best_test_epoch})
  */
-public record EvalPlan(int every, int from) {
+public record EvalPlan(int every, int from, @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean keepBest) {
     public static final EvalPlan OFF = new EvalPlan(0, 0);
+
+    public EvalPlan(int every, int from) {
+        this(every, from, false);
+    }
 
     /** Whether the model is evaluated after {@code epoch} of a stage of {@code epochs}. */
     public boolean after(int epoch, int epochs) {
@@ -14,6 +24,10 @@ public record EvalPlan(int every, int from) {
 
     /** The epochs of a stage of {@code epochs} after which the model is tested, in words. */
     public String describe(int epochs) {
+        return tested(epochs) + (keepBest ? ", the best test epoch's weights kept" : "");
+    }
+
+    private String tested(int epochs) {
         if (every == 0) {
             return "no test during training";
         }

@@ -65,6 +65,12 @@ public record TrainPlan(String name, Init init, StageRole role, int batchSize, i
         return sb.toString();
     }
 
+    /** This plan with another evaluation during training. */
+    public TrainPlan withEval(EvalPlan other) {
+        return new TrainPlan(name, init, role, batchSize, epochs, lr, sgd, loss, sampler, drs, drw, mixup, generated,
+                checkpointEvery, other, colourJitter);
+    }
+
     /** Whether the model is evaluated on the test set after {@code epoch}. */
     public boolean evaluatesAfter(int epoch) {
         return eval.after(epoch, epochs);

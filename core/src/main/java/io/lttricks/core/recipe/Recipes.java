@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Set;
 import io.lttricks.core.plan.StagePlan;
 import io.lttricks.core.plan.CamPlan;
+import io.lttricks.core.plan.TrainPlan;
 
 /** The one recipe parser: reads YAML/JSON, fills defaults from the profile, validates every field. */
 public final class Recipes {
@@ -196,8 +197,12 @@ public final class Recipes {
             if (!names.add(p.name())) {
                 throw new RecipeException("stages[" + i + "] (" + p.name() + "): stage names must be unique");
             }
-            if (p instanceof CamPlan) {
+            if (p instanceof CamPlan cam) {
                 camStages.add(p.name());
+                if (cam.fromBestTestEpoch()) {
+                    int j = lastTrainingStage(plans);
+                    plans.set(j, resolver.keepingBest((TrainPlan) plans.get(j), stages.get(j), j, p.name()));
+                }
             } else {
                 trainedBefore = true;
             }
@@ -206,6 +211,15 @@ public final class Recipes {
         Recipe filled = recipe.withBackbone(backbone).withProfile(profile.recipeName())
                 .withSeed(recipe.seedOrDefault());
         return new Resolved(filled, profile, List.copyOf(plans));
+    }
+
+    private static int lastTrainingStage(List<StagePlan> plans) {
+        for (int j = plans.size() - 1; j >= 0; j--) {
+            if (plans.get(j) instanceof TrainPlan) {
+                return j;
+            }
+        }
+        throw new IllegalStateException("a cam stage from the previous model has a training stage before it");
     }
 
     /** A client's value in a message: quoted, at most 80 characters, control characters escaped. */

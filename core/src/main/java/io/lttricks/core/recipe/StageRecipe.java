@@ -38,6 +38,10 @@ import java.util.List;
  *                        {@code official} (as the official script ran it: maps of a training-augmented
  *                        copy, its box, threshold 0.75, the object moved, JPEG); threshold_factor and
  *                        paste, when given, override the preset's
+ * @param mapsFrom        cam stage: the weights of the training stage before it that draw the maps:
+ *                        {@code final} (its final model; default) or {@code best_test_epoch} (its
+ *                        epoch with the lowest test error, as the official code's best_model.pth;
+ *                        that stage is then evaluated every epoch unless it sets eval_every)
  * @param colourJitter    ImageNet layouts: colour jitter in training (default: on for ImageNet-LT, as its
  *                        official config; off elsewhere)
  * @param checkpointEvery save a checkpoint every this many epochs (the last epoch always)
@@ -77,6 +81,7 @@ public record StageRecipe(
         Integer threshold,
         String paste,
         String preset,
+        @JsonProperty("maps_from") String mapsFrom,
         @JsonProperty("colour_jitter") Boolean colourJitter,
         @JsonProperty("checkpoint_every") Integer checkpointEvery,
         @JsonProperty("eval_every") Integer evalEvery,

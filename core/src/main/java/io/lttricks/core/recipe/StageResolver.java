@@ -4,6 +4,7 @@ import io.lttricks.core.cam.CamCounts;
 import io.lttricks.core.cam.CamMethod;
 import io.lttricks.core.cam.CamPaste;
 import io.lttricks.core.cam.CamPreset;
+import io.lttricks.core.cam.CamWeights;
 import io.lttricks.core.loss.Drw;
 import io.lttricks.core.loss.LossKind;
 import io.lttricks.core.loss.LossPlan;
@@ -98,7 +99,13 @@ final class StageResolver {
             }
             checkpoint(init, at);
         }
-        return new CamPlan(name, init, batch, method, factor, counts, threshold, paste, preset);
+        CamWeights mapsFrom = term(CamWeights.VOCABULARY, s.mapsFrom(), CamWeights.FINAL, at + ".maps_from");
+        if (mapsFrom == CamWeights.BEST_TEST_EPOCH && (method != CamMethod.CAM || !init.isPrevious())) {
+            throw new RecipeException(at + ".maps_from: best_test_epoch picks among the previous training stage's"
+                    + " epochs; " + (method != CamMethod.CAM ? "image_trans draws no maps" : "with init: "
+                    + init + " the maps come from that checkpoint") + ": leave maps_from out");
+        }
+        return new CamPlan(name, init, batch, method, factor, counts, threshold, paste, preset, mapsFrom);
     }
 
     private TrainPlan train(StageRecipe s, String name, String at, int index, boolean trainedBefore,
@@ -248,6 +255,22 @@ final class StageResolver {
             throw new RecipeException(at + ".eval_from: must lie in [0, epochs), got " + from);
         }
         return every == 0 ? EvalPlan.OFF : new EvalPlan(every, from);
+    }
+
+    /**
+     * The training stage {@code plan} (written as {@code s}) when a cam stage after it draws its maps
+     * from its best test epoch: evaluated every epoch from the start unless the recipe says when,
+     * and the best epoch's weights kept.
+     */
+    TrainPlan keepingBest(TrainPlan plan, StageRecipe s, int index, String camStage) {
+        EvalPlan given = plan.eval();
+        if (s.evalEvery() != null && s.evalEvery() == 0) {
+            throw new RecipeException("stages[" + index + "] (" + plan.name() + ").eval_every: 0 leaves no tested"
+                    + " epoch for stage " + camStage + "'s maps_from: best_test_epoch; leave eval_every out (every epoch)");
+        }
+        int every = s.evalEvery() != null ? given.every() : 1;
+        int from = s.evalFrom() != null ? given.from() : 0;
+        return plan.withEval(new EvalPlan(every, from, true));
     }
 
     private void checkpoint(Init init, String at) {

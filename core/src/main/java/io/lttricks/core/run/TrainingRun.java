@@ -147,7 +147,7 @@ public final class TrainingRun {
                 + Engine.getInstance().getVersion() + ")");
         Map<String, EvaluationReport> reports = new LinkedHashMap<>();
         Map<String, Path> generatedSets = new LinkedHashMap<>();
-        Path previousFinal = null;
+        RunLayout.Stage previous = null;
         EvaluationReport last = null;
         List<StagePlan> stages = resolved.stages();
         for (int i = 0; i < stages.size(); i++) {
@@ -157,22 +157,24 @@ public final class TrainingRun {
                 throw StageStopped.afterStage(stages.get(i - 1).name());
             }
             if (stages.get(i) instanceof CamPlan plan) {
-                generatedSets.put(plan.name(), generate(plan, dir, previousFinal, train, seed, device));
+                generatedSets.put(plan.name(), generate(plan, dir, previous, train, seed, device));
             } else if (stages.get(i) instanceof TrainPlan plan) {
-                EvaluationReport report = trainStage(plan, i, dir, previousFinal, generatedSets, data, seed, device);
+                EvaluationReport report = trainStage(plan, i, dir, previous == null ? null : previous.finalCheckpoint(),
+                        generatedSets, data, seed, device);
                 reports.put(plan.name(), report);
                 listener.onStageEnd(plan.name(), report, dir.report());
                 last = report;
-                previousFinal = dir.finalCheckpoint();
+                previous = dir;
             }
         }
         writeReport(layout.root(), last);
         return new Result(layout.root(), reports, last);
     }
 
-    private Path generate(CamPlan plan, RunLayout.Stage dir, Path previousFinal, LabeledImages train, long seed,
+    private Path generate(CamPlan plan, RunLayout.Stage dir, RunLayout.Stage previous, LabeledImages train, long seed,
                           Device device) throws IOException {
-        Path model = plan.init().isPrevious() ? previousFinal : Path.of(plan.init().checkpoint());
+        Path model = !plan.init().isPrevious() ? Path.of(plan.init().checkpoint())
+                : plan.fromBestTestEpoch() ? bestTestEpoch(plan, previous) : previous.finalCheckpoint();
         Path out = dir.generated();
         listener.onNote("stage " + plan.name() + ": " + (plan.method() == CamMethod.CAM
                 ? "CAM-based sampling from " + model + ", foreground >= " + plan.thresholdFactor() + " x mean"
@@ -182,6 +184,23 @@ public final class TrainingRun {
         listener.onNote(String.format(Locale.ROOT, "stage %s: %d images generated, per class %s (%.1f s)",
                 plan.name(), m.images().size(), brief(m.perClass()), (System.nanoTime() - t0) / 1e9));
         return out;
+    }
+
+    /** The previous stage's best-test-epoch weights, named with their epoch and error in a note. */
+    private Path bestTestEpoch(CamPlan plan, RunLayout.Stage previous) throws IOException {
+        Path best = previous.bestCheckpoint();
+        if (!Files.exists(best)) {
+            throw new IOException("stage " + plan.name() + " draws its maps from the best test epoch, but "
+                    + previous.path() + " kept none (" + RunLayout.BEST_CHECKPOINT + "): the stage before it was"
+                    + " trained without testing; start the run again in a new --out");
+        }
+        io.lttricks.core.train.Checkpoint.Meta meta = io.lttricks.core.train.Checkpoint.readMeta(best);
+        if (meta.testError() == null) {
+            throw new IOException(best + " records no test error: it is not a best-test-epoch checkpoint");
+        }
+        listener.onNote(String.format(Locale.ROOT, "stage %s: maps from stage %s's best test epoch, %d of %d"
+                + " (test error %.2f%%)", plan.name(), meta.stage(), meta.epoch(), meta.epochs(), 100 * meta.testError()));
+        return best;
     }
 
     private EvaluationReport trainStage(TrainPlan plan, int index, RunLayout.Stage dir, Path previousFinal,

@@ -55,16 +55,17 @@ public final class Checkpoint {
      * @param rng        how the random state is derived (see the class comment)
      * @param sha256     SHA-256 of each other entry (model.params, optimizer.bin), hex: {@link #verify}
      *                   checks them (null in checkpoints written before 2026-12-01: only the zip's CRCs)
+     * @param testError  a best-test-epoch checkpoint's test top-1 error at {@code epoch} (else null)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Meta(String format, String run, String stage, int stageIndex, int epoch, int epochs,
                        String backbone, int numClasses, List<Long> inputShape, long seed, String rng,
                        List<String> classes, int[] trainCounts, TrainPlan plan, Double lastLoss, String createdAt,
-                       java.util.Map<String, String> sha256) {
+                       java.util.Map<String, String> sha256, Double testError) {
         /** This meta with the entries' digests. */
         Meta withSha256(java.util.Map<String, String> digests) {
             return new Meta(format, run, stage, stageIndex, epoch, epochs, backbone, numClasses, inputShape, seed, rng,
-                    classes, trainCounts, plan, lastLoss, createdAt, digests);
+                    classes, trainCounts, plan, lastLoss, createdAt, digests, testError);
         }
     }
 

@@ -20,6 +20,7 @@ import java.util.stream.Stream;
  *   history.jsonl            one line per epoch
  *   checkpoints/epoch-EEEE.ckpt periodic checkpoints (the last two)
  *   final.ckpt               the stage's final model
+ *   best.ckpt                its best test epoch's weights, when a cam stage after it asks for them
  *   report.json, report.txt  its evaluation, per-class.png and confusion.png its plots
  *   curves.png               loss, accuracy (and test error) and learning rate per epoch
  *   generated/               a cam stage's images and generated.json
@@ -35,6 +36,8 @@ public record RunLayout(Path root) {
     public static final String ENVIRONMENT = "environment.jsonl";
     public static final String CHECKPOINTS = "checkpoints";
     public static final String FINAL_CHECKPOINT = "final.ckpt";
+    /** The weights of a stage's epoch with the lowest test error, when its plan keeps them. */
+    public static final String BEST_CHECKPOINT = "best.ckpt";
     public static final String GENERATED = "generated";
     public static final String PER_CLASS_PLOT = "per-class.png";
     public static final String CONFUSION_PLOT = "confusion.png";
@@ -92,6 +95,11 @@ public record RunLayout(Path root) {
 
         public Path finalCheckpoint() {
             return path.resolve(FINAL_CHECKPOINT);
+        }
+
+        /** The best test epoch's weights ({@link io.lttricks.core.plan.EvalPlan#keepBest}). */
+        public Path bestCheckpoint() {
+            return path.resolve(BEST_CHECKPOINT);
         }
 
         public Path report() {

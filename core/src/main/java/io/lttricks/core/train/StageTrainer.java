@@ -244,6 +244,7 @@ public final class StageTrainer {
             }
             java.util.Map<float[], NDArray> weightArrays = new java.util.IdentityHashMap<>();
             truncateHistory(startEpoch);
+            double bestError = plan.eval().keepBest() ? keptBestError() : Double.NaN;
             ParameterStore ps = new ParameterStore(manager, false);
             int batchSize = plan.batchSize();
             int perEpochBatches = -1;
@@ -290,6 +291,13 @@ public final class StageTrainer {
                 }
                 double seconds = (System.nanoTime() - epochStart) / 1e9;
                 Double testError = evaluator != null && plan.evaluatesAfter(epoch) ? evaluator.top1Error(model) : null;
+                if (plan.eval().keepBest() && testError != null && !(testError >= bestError)) {
+                    // Strictly lower (ties keep the earlier epoch), before the history line: a crash
+                    // between the two trains this epoch again and compares with what was kept.
+                    Checkpoint.write(dir.bestCheckpoint(), meta(epoch, lossSum / images, testError), model, null);
+                    bestError = testError;
+                    listener.onCheckpoint(plan.name(), epoch, dir.bestCheckpoint());
+                }
                 TrainListener.EpochSummary summary = new TrainListener.EpochSummary(plan.name(), epoch, plan.epochs(),
                         images, lossSum / images, (double) correct / images, lr, images / seconds, seconds, samplerName,
                         weights != null, ResidentMemory.bytes(), testError);
@@ -299,7 +307,7 @@ public final class StageTrainer {
                 boolean stop = !last && listener.stopRequested();
                 if (last || stop || epoch % plan.checkpointEvery() == 0) {
                     Path file = last ? dir.finalCheckpoint() : dir.periodicCheckpoint(epoch);
-                    Checkpoint.write(file, meta(epoch, lossSum / images), model, optimizer);
+                    Checkpoint.write(file, meta(epoch, lossSum / images, null), model, optimizer);
                     listener.onCheckpoint(plan.name(), epoch, file);
                     prunePeriodic();
                 }
@@ -308,7 +316,7 @@ public final class StageTrainer {
                 }
             }
             if (startEpoch >= plan.epochs() && !Files.exists(dir.finalCheckpoint())) {
-                Checkpoint.write(dir.finalCheckpoint(), meta(plan.epochs(), null), model, optimizer);
+                Checkpoint.write(dir.finalCheckpoint(), meta(plan.epochs(), null, null), model, optimizer);
             }
         }
         return dir.finalCheckpoint();
@@ -352,13 +360,39 @@ public final class StageTrainer {
         }
     }
 
-    private Checkpoint.Meta meta(int epoch, Double lastLoss) {
+    /**
+     * The test error of the best-test-epoch weights kept so far ({@code best.ckpt}), or NaN when
+     * there are none (NaN compares false: the first tested epoch is kept). Kept weights from epochs
+     * after the checkpoint a stage resumes from stay: they are a real epoch of this stage, and the
+     * epochs trained again must beat them.
+     */
+    private double keptBestError() {
+        Path file = dir.bestCheckpoint();
+        if (!Files.exists(file)) {
+            return Double.NaN;
+        }
+        try {
+            Checkpoint.Meta kept = Checkpoint.verify(file);
+            if (kept.testError() != null && kept.stage().equals(plan.name())) {
+                listener.onNote("stage " + plan.name() + ": best test epoch so far " + kept.epoch() + String.format(
+                        java.util.Locale.ROOT, " (%.2f%%), kept in %s", 100 * kept.testError(), file));
+                return kept.testError();
+            }
+            listener.onNote(file + " holds no best test epoch of stage " + plan.name() + ": replaced at the next test");
+        } catch (IOException e) {
+            listener.onNote("stage " + plan.name() + ": " + e.getMessage() + "; the best test epoch is kept anew from"
+                    + " the next test");
+        }
+        return Double.NaN;
+    }
+
+    private Checkpoint.Meta meta(int epoch, Double lastLoss, Double testError) {
         return new Checkpoint.Meta(Checkpoint.FORMAT, runName, plan.name(), stageIndex, epoch, plan.epochs(),
                 model.name(), model.numClasses(),
                 List.of((long) transform.channels(), (long) transform.height(), (long) transform.width()), seed,
                 "counter-based: Seeds.stream(seed, purpose, stage, epoch[, batch]); resume continues at epoch + 1",
                 train.classNames(), referenceCounts != null ? referenceCounts : train.classCounts(), plan, lastLoss,
-                Instant.now().toString(), null);
+                Instant.now().toString(), null, testError);
     }
 
     private void prunePeriodic() throws IOException {

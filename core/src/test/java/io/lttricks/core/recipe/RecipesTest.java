@@ -222,8 +222,63 @@ class RecipesTest {
         }
         CamPlan cam = (CamPlan) r.stages().get(1);
         assertEquals(new CamPlan("cam", Init.PREVIOUS, 256, CamMethod.CAM, 0.75, CamCounts.THRESHOLD, 50, CamPaste.MOVE,
-                io.lttricks.core.cam.CamPreset.PAPER),
+                io.lttricks.core.cam.CamPreset.PAPER, io.lttricks.core.cam.CamWeights.FINAL),
                 cam);
+    }
+
+    /**
+     * maps_from: best_test_epoch makes the training stage before the cam stage test every epoch from
+     * its start (a first stage otherwise tests only at its end) and keep its best epoch's weights;
+     * an eval_every or eval_from the recipe gives stays; stages it does not name are untouched.
+     */
+    @Test
+    void camMapsFromTheBestTestEpochMakeThePreviousStageTestEveryEpochAndKeepIt() {
+        String stages = "dataset: {name: cifar10}\nstages:\n"
+                + "  - {name: warm, epochs: 3}\n"
+                + "  - {name: first, role: first_stage%s}\n"
+                + "  - {name: cam, type: cam, preset: official%s}\n"
+                + "  - {name: deferred, role: deferred, generated: cam}\n";
+        Recipes.Resolved plain = resolve(String.format(stages, "", ""));
+        assertEquals(EvalPlan.OFF, ((TrainPlan) plain.stages().get(1)).eval(), "without it no stage is tested");
+        Recipes.Resolved best = resolve(String.format(stages, "", ", maps_from: best_test_epoch"));
+        TrainPlan first = (TrainPlan) best.stages().get(1);
+        assertEquals(new EvalPlan(1, 0, true), first.eval());
+        assertTrue(first.describe().endsWith("test set after epochs 1-160, the best test epoch's weights kept"),
+                first.describe());
+        CamPlan cam = (CamPlan) best.stages().get(2);
+        assertTrue(cam.fromBestTestEpoch());
+        assertTrue(cam.describe().contains("from the previous stage's best test epoch"), cam.describe());
+        assertEquals(((TrainPlan) plain.stages().get(0)), best.stages().get(0), "only the stage before the cam stage");
+        assertEquals(((TrainPlan) plain.stages().get(3)).eval(), ((TrainPlan) best.stages().get(3)).eval());
+        assertEquals(best.stages(), Recipes.resolve(Recipes.parseJson(Recipes.toJson(best.recipe()))).stages(),
+                "the recipe as stored resolves to the same plans");
+        assertEquals(first, Recipes.fromJson(Recipes.toJson(first), StagePlan.class));
+        assertFalse(Recipes.toJson(plain.stages().get(1)).contains("keepBest"),
+                "plans without it serialise as before (checkpoints, jobs)");
+
+        TrainPlan given = (TrainPlan) resolve(String.format(stages, ", eval_every: 5, eval_from: 100",
+                ", maps_from: best")).stages().get(1);
+        assertEquals(new EvalPlan(5, 100, true), given.eval());
+        TrainPlan reproduced = (TrainPlan) resolve(String.format(stages, ", eval_every: 1", ", maps_from: best"))
+                .stages().get(1);
+        assertEquals(new EvalPlan(1, 0, true), reproduced.eval(), "from the start, not from the first stage's end");
+
+        RecipeException never = assertThrows(RecipeException.class, () -> resolve(String.format(stages,
+                ", eval_every: 0", ", maps_from: best_test_epoch")));
+        assertTrue(never.getMessage().contains("stages[1] (first).eval_every: 0 leaves no tested epoch for stage cam"),
+                never.getMessage());
+        RecipeException trans = assertThrows(RecipeException.class, () -> resolve(String.format(stages, "",
+                ", method: image_trans, maps_from: best_test_epoch")));
+        assertTrue(trans.getMessage().contains("stages[2] (cam).maps_from") && trans.getMessage().contains("image_trans"),
+                trans.getMessage());
+        RecipeException ckpt = assertThrows(RecipeException.class, () -> resolve(String.format(stages, "",
+                ", init: /some/model.ckpt, maps_from: best_test_epoch")));
+        assertTrue(ckpt.getMessage().contains("with init: /some/model.ckpt the maps come from that checkpoint"),
+                ckpt.getMessage());
+        RecipeException word = assertThrows(RecipeException.class, () -> resolve(String.format(stages, "",
+                ", maps_from: best_val")));
+        assertTrue(word.getMessage().contains("stages[2] (cam).maps_from") && word.getMessage().contains("best_test_epoch"),
+                word.getMessage());
     }
 
     @Test
@@ -275,6 +330,31 @@ class RecipesTest {
         Recipes.Resolved back = Recipes.resolve(Recipes.parseJson(Recipes.toJson(r.recipe())));
         assertEquals(r.stages(), back.stages());
         assertEquals(Recipes.toJson(r.recipe()), Recipes.toJson(back.recipe()));
+    }
+
+    /**
+     * Every row of the paper's tables resolves with both profiles, its changes applied; the row that
+     * draws the maps from the best test epoch tests its first stage every epoch and keeps the best.
+     */
+    @Test
+    void everyRowOfThePaperTablesResolves() throws IOException {
+        Path file = Path.of("").toAbsolutePath().getParent().resolve("recipes/tables/paper.yaml");
+        io.lttricks.core.reproduce.PaperTables tables = io.lttricks.core.reproduce.PaperTables.read(file);
+        int rows = 0;
+        for (var table : tables.tables()) {
+            for (var row : table.rows()) {
+                for (String profile : new String[] {"paper", "quick"}) {
+                    assertFalse(Recipes.resolve(tables.recipe(row, "cifar10", 100, profile, 0, 1)).stages().isEmpty());
+                }
+                rows++;
+            }
+        }
+        assertTrue(rows >= 39, "rows: " + rows);
+        var best = tables.tables().stream().filter(t -> t.id().equals("7")).findFirst().orElseThrow()
+                .row("cam_balance_best");
+        Recipes.Resolved r = Recipes.resolve(tables.recipe(best, "cifar10", 100, "paper", 0, 1));
+        assertEquals(new EvalPlan(1, 0, true), ((TrainPlan) r.stages().get(0)).eval());
+        assertTrue(((CamPlan) r.stages().get(1)).fromBestTestEpoch());
     }
 
     /** Every bundled recipe parses and resolves with both profiles. */

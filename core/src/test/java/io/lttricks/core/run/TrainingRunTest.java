@@ -334,6 +334,76 @@ class TrainingRunTest {
                 "the first stage that is not done, though later ones are");
     }
 
+    /**
+     * maps_from: best_test_epoch over the whole first stage: every epoch is tested, best.ckpt holds
+     * the weights of the epoch with the lowest error (the earliest on a tie), equal to that epoch's
+     * own checkpoint, and the CAM stage draws its maps from it. A run that crashes after epoch 2 and
+     * resumes keeps the same best epoch and weights.
+     */
+    @Test
+    void camMapsFromTheFirstStagesBestTestEpoch() throws IOException {
+        Recipes.Resolved r = recipe("  - {name: first, role: first_stage, epochs: 4, batch_size: 16, lr: 0.05,"
+                + " checkpoint_every: 1}\n"
+                + "  - {name: cam, type: cam, maps_from: best_test_epoch}\n"
+                + "  - {name: deferred, role: deferred, epochs: 1, batch_size: 16, generated: cam, sampler: class_balanced}\n");
+        Path saved = Files.createDirectories(tmp.resolve("saved"));
+        List<String> notes = new ArrayList<>();
+        List<Integer> bestEpochs = new ArrayList<>();
+        run(r, tmp.resolve("straight"), new RunListener() {
+            @Override
+            public void onCheckpoint(String stage, int epoch, Path file) {
+                try {
+                    if (file.getFileName().toString().equals("best.ckpt")) {
+                        bestEpochs.add(epoch);
+                    } else if (stage.equals("first")) {
+                        Files.copy(file, saved.resolve("epoch-" + epoch + ".ckpt"));
+                    }
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+
+            @Override
+            public void onNote(String message) {
+                notes.add(message);
+            }
+        }, false);
+        java.util.SortedMap<Integer, Double> errors = StageTrainer.testErrors(
+                new io.lttricks.core.train.RunLayout.Stage(tmp.resolve("straight/01-first")));
+        assertEquals(List.of(1, 2, 3, 4), new ArrayList<>(errors.keySet()), "every epoch tested");
+        int lowest = errors.firstKey();
+        for (var e : errors.entrySet()) {
+            lowest = e.getValue() < errors.get(lowest) ? e.getKey() : lowest;
+        }
+        int best = lowest;
+        Path bestFile = tmp.resolve("straight/01-first/best.ckpt");
+        Checkpoint.Meta meta = Checkpoint.verify(bestFile);
+        assertEquals(best, meta.epoch());
+        assertEquals(errors.get(best), meta.testError());
+        assertEquals(best, bestEpochs.get(bestEpochs.size() - 1));
+        assertEquals(1, bestEpochs.get(0), "the first tested epoch is the best so far");
+        assertArrayEquals(weights(saved.resolve("epoch-" + best + ".ckpt")), weights(bestFile));
+        assertTrue(io.lttricks.core.cam.GeneratedSet.read(tmp.resolve("straight/02-cam/generated")).checkpoint()
+                .endsWith("01-first/best.ckpt"));
+        assertTrue(notes.stream().anyMatch(n -> n.contains("stage cam: maps from stage first's best test epoch, "
+                + best + " of 4")), notes.toString());
+
+        RunListener crashAfterEpoch2 = new RunListener() {
+            @Override
+            public void onCheckpoint(String stage, int epoch, Path file) {
+                if (epoch == 2 && file.getFileName().toString().startsWith("epoch-")) {
+                    throw new IllegalStateException("simulated crash");
+                }
+            }
+        };
+        assertThrows(IllegalStateException.class, () -> run(r, tmp.resolve("resumed"), crashAfterEpoch2, false));
+        run(r, tmp.resolve("resumed"), new RunListener() { }, true);
+        Checkpoint.Meta resumed = Checkpoint.readMeta(tmp.resolve("resumed/01-first/best.ckpt"));
+        assertEquals(best, resumed.epoch());
+        assertEquals(meta.testError(), resumed.testError());
+        assertArrayEquals(weights(bestFile), weights(tmp.resolve("resumed/01-first/best.ckpt")));
+    }
+
     /** PyTorch's grad mode is per thread and on in a new thread: services train on worker threads. */
     @Test
     void trainingAndEvaluationWorkOnAFreshThread() throws Exception {

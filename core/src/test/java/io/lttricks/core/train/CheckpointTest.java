@@ -44,7 +44,7 @@ class CheckpointTest {
         Path file = tmp.resolve("a.ckpt");
         Checkpoint.write(file, new Checkpoint.Meta(Checkpoint.FORMAT, "run", "train", 0, 2, 200, "resnet32", 10,
                 List.of(3L, 32L, 32L), 0, "rng", List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j"),
-                new int[] {5000, 2997, 1796, 1077, 645, 387, 232, 139, 83, 50}, plan(), 1.0, "now", null), model, null);
+                new int[] {5000, 2997, 1796, 1077, 645, 387, 232, 139, 83, 50}, plan(), 1.0, "now", null, null), model, null);
         return file;
     }
 
