@@ -2,6 +2,7 @@ package io.lttricks.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lttricks.core.data.DatasetSpec;
 import io.lttricks.core.data.Datasets;
 import io.lttricks.core.data.LongTailProfile;
 import io.lttricks.core.plan.CamPlan;
@@ -123,9 +124,8 @@ final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--max-batches", hidden = true, paramLabel = "N", description = "Cap steps per epoch (smoke tests).")
     int maxBatches;
 
-    @Option(names = "--stop-after-epochs", hidden = true, paramLabel = "N",
-            description = "Stop as Ctrl-C does once N epochs are trained (tests).")
-    int stopAfterEpochs;
+    @Mixin
+    StopOptions stop;
 
     @Option(names = "--epochs", hidden = true, paramLabel = "N", description = "Every training stage this long (smoke tests).")
     Integer epochs;
@@ -152,10 +152,10 @@ final class ReproduceCommand implements Callable<Integer> {
                 imbalance, profile, evalEvery);
         ConsoleReporter reporter = ConsoleReporter.forStdout();
         Datasets datasets = new Datasets(data.dataDir(), !data.offline, reporter);
-        String unavailable = server != null ? null : datasets.unavailable(
-                reproduction.recipe(selected.get(0), seeds.get(0)).dataset());
+        DatasetSpec rowsData = reproduction.recipe(selected.get(0), seeds.get(0)).dataset();
+        String unavailable = server != null ? null : datasets.unavailable(rowsData);
         if (dryRun) {
-            dryRun(t, selected, reproduction, datasets);
+            dryRun(t, selected, reproduction, server != null ? null : datasets.whereFrom(rowsData));
             return 0;
         }
         Reproduction.Runner runner = server != null ? new ServerRunner(server)
@@ -164,8 +164,7 @@ final class ReproduceCommand implements Callable<Integer> {
         List<Reproduction.RowResult> results = new ArrayList<>();
         List<String> failed = new ArrayList<>();
         try (StopOnSignal signals = server != null ? null : StopOnSignal.install(reporter::note, StopOnSignal::exit)) {
-            reporter.stopWhen(() -> signals != null && signals.requested()
-                    || stopAfterEpochs > 0 && reporter.epochsDone() >= stopAfterEpochs);
+            stop.apply(reporter, signals);
             Integer stopped = runRows(t, selected, reproduction, runner, unavailable, results, failed, reporter, signals);
             if (stopped != null) {
                 return stopped;
@@ -195,13 +194,13 @@ final class ReproduceCommand implements Callable<Integer> {
         for (PaperTables.Row row : selected) {
             reporter.note("table " + t.id() + ", row " + row.id() + " (" + row.label() + ")"
                     + (unavailable != null ? ": skipped, " + unavailable : ""));
+            Integer stopped = null;
             try {
                 results.add(reproduction.run(t.id(), row, seeds, runner, unavailable));
             } catch (StageStopped e) {
-                Reproduction.write(reproduction.table(t, merge(t, results)), out);
                 System.err.println("lt: row " + row.id() + ": " + e.getMessage() + ". Run the same command again to"
                         + " continue: finished runs are kept, this one resumes.");
-                return StopOnSignal.exitCode(signals == null ? null : signals.received());
+                stopped = StopOnSignal.exitCode(signals == null ? null : signals.received());
             } catch (IOException | RuntimeException e) {
                 // One row's failure (a damaged checkpoint, a run the services failed) does not cost the others.
                 String reason = e.getMessage() == null || e.getMessage().isBlank() ? e.toString() : e.getMessage();
@@ -214,12 +213,16 @@ final class ReproduceCommand implements Callable<Integer> {
                 failed.add(row.id());
             }
             Reproduction.write(reproduction.table(t, merge(t, results)), out);
+            if (stopped != null) {
+                return stopped;
+            }
         }
         return null;
     }
 
+    /** @param whereFrom where the rows' data comes from (null: through the services) */
     private void dryRun(PaperTables.Table t, List<PaperTables.Row> selected, Reproduction reproduction,
-                        Datasets datasets) throws IOException {
+                        String whereFrom) throws IOException {
         Map<String, String> seen = new LinkedHashMap<>();
         for (PaperTables.Row row : selected) {
             System.out.println("table " + t.id() + ", row " + row.id() + " (" + row.label() + ")");
@@ -242,8 +245,8 @@ final class ReproduceCommand implements Callable<Integer> {
                 System.out.println("    the table reports stage " + PaperTables.reportStage(row, plans));
             }
         }
-        if (server == null) {
-            System.out.println("data: " + datasets.whereFrom(reproduction.recipe(selected.get(0), seeds.get(0)).dataset()));
+        if (whereFrom != null) {
+            System.out.println("data: " + whereFrom);
         }
         System.out.println("dry run: nothing was trained; the same command without --dry-run runs the rows");
     }

@@ -77,9 +77,8 @@ final class TrainCommand implements Callable<Integer> {
     int loaderThreads;
 
 
-    @Option(names = "--stop-after-epochs", hidden = true, paramLabel = "N",
-            description = "Stop as Ctrl-C does once N epochs are trained (tests).")
-    int stopAfterEpochs;
+    @Mixin
+    StopOptions stop;
 
     @Option(names = "--max-batches", hidden = true, paramLabel = "N", description = "Cap steps per epoch (smoke tests).")
     int maxBatches;
@@ -117,7 +116,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainingRun.Options options = new TrainingRun.Options(data.dataDir(), !data.offline, loaderThreads, 256, maxBatches);
         TrainingRun.Result result;
         try (StopOnSignal signals = StopOnSignal.install(reporter::note, StopOnSignal::exit)) {
-            reporter.stopWhen(() -> signals.requested() || stopAfterEpochs > 0 && reporter.epochsDone() >= stopAfterEpochs);
+            stop.apply(reporter, signals);
             try {
                 result = new TrainingRun(resolved, runDir, reporter, reporter, options).run(resume);
             } catch (StageStopped e) {

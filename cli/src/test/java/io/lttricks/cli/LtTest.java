@@ -136,6 +136,12 @@ class LtTest {
         Run missing = lt("train", "--dry-run", "--out", out.toString(), "--data-dir", tmp.toString(), "--offline");
         assertEquals(0, missing.code(), missing.err());
         assertTrue(missing.out().contains("data: not here: CIFAR-10 is not in " + tmp), missing.out());
+        Run downloads = lt("train", "--dry-run", "--out", out.toString(), "--data-dir", tmp.toString());
+        assertEquals(0, downloads.code(), downloads.err());
+        assertTrue(downloads.out().contains("data: not in " + tmp + "; downloaded there from https://")
+                && downloads.out().contains("(or npm's copy where that site is unreachable) when the run starts"),
+                downloads.out());
+        assertFalse(Files.exists(tmp.resolve("cifar-10-binary.tar.gz")), "a dry run downloads nothing");
     }
 
     /**

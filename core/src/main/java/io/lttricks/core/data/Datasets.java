@@ -100,16 +100,19 @@ public final class Datasets {
      * or directory, or that CIFAR would be downloaded. Reads nothing but file names.
      */
     public String whereFrom(DatasetSpec spec) {
-        String problem = unavailable(spec);
-        if (problem != null) {
-            return "not here: " + problem;
-        }
         CifarBinary.Variant v = CifarBinary.Variant.named(spec.name() == null ? "" : spec.name().toLowerCase(Locale.ROOT));
         if (v != null && spec.source() == null) {
-            return localCifar(v).stream().filter(Files::exists).findFirst().map(Path::toString)
-                    .orElse("not in " + dataDir + "; downloaded there from " + v.url + " when the run starts");
+            java.util.Optional<Path> local = localCifar(v).stream().filter(Files::exists).findFirst();
+            if (local.isPresent()) {
+                return local.get().toString();
+            }
+            return !download ? "not here: " + v + " is not in " + dataDir + " (and downloads are off)"
+                    : "not in " + dataDir + "; downloaded there from " + v.url
+                    + (v == CifarBinary.Variant.CIFAR10 ? " (or npm's copy where that site is unreachable)" : "")
+                    + " when the run starts";
         }
-        return spec.source();
+        String problem = unavailable(spec);
+        return problem != null ? "not here: " + problem : spec.source();
     }
 
     /** Only the full training set, as the source has it (no long-tail selection). */
