@@ -120,7 +120,7 @@ final class RecipeOptions {
 
     @Option(names = "--eval-from", paramLabel = "EPOCH", description = "With --eval-every: start after this epoch"
             + " (default: each stage's first learning-rate decay, 160 of 200; a first stage of deferred re-balancing,"
-            + " which has none inside, only at its end).")
+            + " which has none inside, only at its end; a deferred stage from its start).")
     Integer evalFrom;
 
     /** Whether anything was given (a file or an option). */

@@ -105,7 +105,8 @@ final class ReproduceCommand implements Callable<Integer> {
 
     @Option(names = "--eval-every", defaultValue = "1", paramLabel = "N",
             description = "Evaluate on the test set every N epochs after each stage's first decay (a first stage of"
-                    + " DRS/DRW: at its end), for the best test epoch (0: off; ~7 s per CIFAR evaluation on 2 cores)."
+                    + " DRS/DRW: at its end; a deferred stage: from its start), for the best test epoch (0: off; ~7 s"
+                    + " per CIFAR evaluation on 2 cores)."
                     + " Default: ${DEFAULT-VALUE}.")
     int evalEvery;
 

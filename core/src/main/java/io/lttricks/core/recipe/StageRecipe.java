@@ -52,7 +52,8 @@ import java.util.List;
  * @param evalFrom        the epoch after which evaluation starts (default: the stage's first
  *                        learning-rate decay before its last epoch, 160 of 200; else 0, but a
  *                        {@code first_stage}'s last epoch: its decay is where the deferred stage
- *                        begins, whose figure the table reports)
+ *                        begins, whose figure the table reports; a {@code deferred} stage from 0, as
+ *                        the official configs test all its 40 epochs)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record StageRecipe(

@@ -241,11 +241,12 @@ final class StageResolver {
      * When a stage evaluates: from {@code eval_from}, else its first decay; a first stage without one
      * inside (the paper's 160 epochs decay where the deferred stage begins) only at its end, since its
      * table figure comes from the stage after it and a pass over the test set each epoch would cost
-     * about a sixth of its time; any other stage without a decay from its start.
+     * about a sixth of its time; a deferred stage, and any other without a decay, from its start (the
+     * official deferred stages test every one of their 40 epochs and report the best).
      */
     private static EvalPlan eval(StageRecipe s, StageRole role, LrSchedule lr, int epochs, String at) {
         int every = s.evalEvery() != null ? s.evalEvery() : 0;
-        int from = s.evalFrom() != null ? s.evalFrom()
+        int from = s.evalFrom() != null ? s.evalFrom() : role == StageRole.DEFERRED ? 0
                 : lr.milestones().stream().filter(m -> m < epochs).findFirst()
                         .orElse(role == StageRole.FIRST_STAGE ? epochs - 1 : 0);
         if (every < 0) {
