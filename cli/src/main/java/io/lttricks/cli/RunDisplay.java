@@ -3,6 +3,7 @@ package io.lttricks.cli;
 import io.lttricks.platform.Topics;
 import io.lttricks.proto.v1.JobDeadLettered;
 import io.lttricks.proto.v1.Metrics;
+import io.lttricks.proto.v1.DatasetProgress;
 import io.lttricks.proto.v1.RunEvent;
 import io.lttricks.proto.v1.RunPhase;
 import io.lttricks.proto.v1.RunResults;
@@ -33,6 +34,14 @@ final class RunDisplay {
                     + e.getSubmitted().getRun().getStagesCount() + " stages)");
             case DATASET -> console.note(stage + "training set ready: " + e.getDataset().getCountsCount() + " classes, counts "
                     + brief(e.getDataset().getCountsList()));
+            case DATASET_PROGRESS -> {
+                DatasetProgress p = e.getDatasetProgress();
+                if (!p.getNote().isEmpty()) {
+                    console.note(stage + p.getNote());
+                } else {
+                    console.update(stage + p.getTask(), p.getDone(), p.getTotal(), p.getUnit());
+                }
+            }
             case QUEUED -> console.note(stage + "queued on " + e.getQueued().getTopic());
             case STARTED -> {
                 e.getStarted().getSkippedCheckpointsList().forEach(skip -> console.note(stage + skip));

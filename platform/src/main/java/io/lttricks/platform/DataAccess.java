@@ -29,6 +29,11 @@ public final class DataAccess {
 
     /** The data set with the run's manifest (downloaded from {@code manifestKey}, if given). */
     public Datasets.Loaded load(DatasetSpec spec, String manifestKey) throws IOException {
+        return load(spec, manifestKey, Progress.SILENT);
+    }
+
+    /** {@link #load(DatasetSpec, String)}, telling {@code progress} of downloads and decoding. */
+    public Datasets.Loaded load(DatasetSpec spec, String manifestKey, Progress progress) throws IOException {
         DatasetSpec local = localSource(spec);
         if (manifestKey != null && !manifestKey.isBlank()) {
             Path m = fetch(ClientInputs.key(manifestKey, "manifest_key", ClientInputs.INPUT_PREFIXES));
@@ -43,7 +48,7 @@ public final class DataAccess {
             }
         }
         try {
-            return datasets().load(local);
+            return datasets(progress).load(local);
         } catch (IOException e) {
             // Datasets' own advice names its command line's options; a client of the services needs storage.
             if (e.getCause() instanceof Downloader.OfflineException offline && cifar != null) {
@@ -71,7 +76,11 @@ public final class DataAccess {
     }
 
     private Datasets datasets() {
-        return new Datasets(platform.config().dataDir(), platform.config().downloads(), Progress.SILENT);
+        return datasets(Progress.SILENT);
+    }
+
+    private Datasets datasets(Progress progress) {
+        return new Datasets(platform.config().dataDir(), platform.config().downloads(), progress);
     }
 
     /** Storage's keys for CIFAR, binary archive first: where {@code lt dataset upload} puts it. */

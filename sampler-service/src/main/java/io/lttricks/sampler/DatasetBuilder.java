@@ -5,6 +5,7 @@ import io.lttricks.core.data.Datasets;
 import io.lttricks.core.data.LongTailManifest;
 import io.lttricks.platform.DataAccess;
 import io.lttricks.platform.Platform;
+import io.lttricks.core.util.Progress;
 import io.lttricks.proto.v1.DatasetInfo;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,11 +22,16 @@ final class DatasetBuilder {
     }
 
     DatasetInfo build(DatasetSpec spec, String manifestKey) throws IOException {
+        return build(spec, manifestKey, Progress.SILENT);
+    }
+
+    /** Builds (or reads) the training set, telling {@code progress} of downloads and decoding. */
+    DatasetInfo build(DatasetSpec spec, String manifestKey, Progress progress) throws IOException {
         LongTailManifest m;
         if (platform.store().exists(manifestKey)) {
             m = LongTailManifest.read(data.fetch(manifestKey));
         } else {
-            Datasets.Loaded loaded = data.load(spec, null);
+            Datasets.Loaded loaded = data.load(spec, null, progress);
             m = loaded.manifest();
             Path tmp = Files.createTempFile("manifest", ".json");
             try {

@@ -54,7 +54,7 @@ public final class SamplerServer implements AutoCloseable {
     private static void buildDataset(Platform platform, DatasetBuilder builder, DatasetJob job) throws JobWorker.Retry {
         try {
             DatasetSpec spec = RecipeMapper.fromProto(job.getRecipe()).dataset();
-            DatasetInfo info = builder.build(spec, job.getManifestKey());
+            DatasetInfo info = builder.build(spec, job.getManifestKey(), new DatasetProgressEvents(platform, job.getRunId()));
             platform.bus().event(RunEvent.newBuilder().setRunId(job.getRunId()).setDataset(DatasetReady.newBuilder()
                     .setManifestKey(info.getManifestKey()).addAllClasses(info.getClassesList())
                     .addAllCounts(info.getCountsList())));
