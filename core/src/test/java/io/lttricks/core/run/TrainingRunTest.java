@@ -402,6 +402,30 @@ class TrainingRunTest {
         assertEquals(best, resumed.epoch());
         assertEquals(meta.testError(), resumed.testError());
         assertArrayEquals(weights(bestFile), weights(tmp.resolve("resumed/01-first/best.ckpt")));
+
+        // Kept weights damaged while the run was stopped: said, and kept anew from the next tested epoch.
+        assertThrows(IllegalStateException.class, () -> run(r, tmp.resolve("damaged"), crashAfterEpoch2, false));
+        Files.write(tmp.resolve("damaged/01-first/best.ckpt"), new byte[] {'P', 'K', 3, 4, 0});
+        List<String> resumeNotes = new ArrayList<>();
+        run(r, tmp.resolve("damaged"), new RunListener() {
+            @Override
+            public void onNote(String message) {
+                resumeNotes.add(message);
+            }
+        }, true);
+        assertTrue(resumeNotes.stream().anyMatch(n -> n.contains("the best test epoch is kept anew from the next test")),
+                resumeNotes.toString());
+        Checkpoint.Meta anew = Checkpoint.verify(tmp.resolve("damaged/01-first/best.ckpt"));
+        assertEquals(errors.get(3) <= errors.get(4) ? 3 : 4, anew.epoch(), "the best of the epochs after the damage");
+
+        // None kept (a first stage trained before the cam stage asked for it): the cam stage says so.
+        Files.delete(bestFile);
+        Files.delete(tmp.resolve("straight/02-cam/generated").resolve(io.lttricks.core.cam.GeneratedSet.MANIFEST));
+        Files.delete(tmp.resolve("straight/report.json"));
+        IOException none = assertThrows(IOException.class, () -> run(r, tmp.resolve("straight"), new RunListener() { },
+                true));
+        assertTrue(none.getMessage().contains("draws its maps from the best test epoch, but")
+                && none.getMessage().contains("kept none (best.ckpt)"), none.getMessage());
     }
 
     /** PyTorch's grad mode is per thread and on in a new thread: services train on worker threads. */
