@@ -113,6 +113,11 @@ final class RecipeOptions {
     String init;
 
 
+    @Option(names = "--set", paramLabel = "FIELD=VALUE", description = "Any field of the --stage stage as a recipe"
+            + " writes it, the value in YAML; repeatable. E.g. --stage cam --set maps_from=best_test_epoch,"
+            + " --set milestones=[120,160], --set 'mixup={at: input, alpha: 2}'; FIELD= removes the field.")
+    List<String> sets;
+
     @Option(names = "--eval-every", paramLabel = "N", description = "Evaluate on the test set every N epochs after"
             + " --eval-from, in every training stage: the best-test-epoch figure the paper reports, beside the final"
             + " model's (about 10 s per CIFAR evaluation on 2 cores). Default: off.")
@@ -226,6 +231,9 @@ final class RecipeOptions {
         if (init != null) {
             s = s.with("init", init);
         }
+        for (String set : sets == null ? List.<String>of() : sets) {
+            s = set(s, set);
+        }
         return recipe.withStage(index, s);
     }
 
@@ -237,8 +245,30 @@ final class RecipeOptions {
     private boolean hasStageOverrides() {
         return epochs != null || batchSize != null || lr != null || loss != null || gamma != null || beta != null
                 || sampler != null || mixup != null || alpha != null || drs != null || drw != null
-                || drwWeights != null || init != null;
+                || drwWeights != null || init != null || sets != null && !sets.isEmpty();
     }
+
+    /** {@code stage} with one {@code --set FIELD=VALUE} applied. */
+    private static StageRecipe set(StageRecipe stage, String assignment) {
+        int eq = assignment.indexOf('=');
+        String field = eq < 0 ? "" : assignment.substring(0, eq).trim();
+        if (field.isEmpty()) {
+            throw new RecipeException("--set: write FIELD=VALUE, e.g. --set maps_from=best_test_epoch; got '"
+                    + assignment + "'");
+        }
+        String text = assignment.substring(eq + 1).trim();
+        Object value;
+        try {
+            value = text.isEmpty() ? null : YAML.readValue(text, Object.class);
+        } catch (IOException e) {
+            throw new RecipeException("--set " + field + ": '" + text + "' is not a YAML value (quote lists and maps"
+                    + " for the shell: --set 'milestones=[120, 160]')");
+        }
+        return stage.with(field, value);
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper YAML =
+            new com.fasterxml.jackson.dataformat.yaml.YAMLMapper();
 
     private int stageIndex(List<StageRecipe> stages) {
         if (stage == null) {

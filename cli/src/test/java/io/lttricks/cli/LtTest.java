@@ -119,6 +119,30 @@ class LtTest {
         }
     }
 
+    /**
+     * --set changes any field of the --stage stage, a cam stage's too, with a YAML value; an unknown
+     * field or a value that is not YAML is named.
+     */
+    @Test
+    void setChangesAnyFieldOfTheChosenStage() {
+        Path recipe = Path.of("").toAbsolutePath().getParent().resolve("recipes/cam_drs_balance.yaml");
+        Run best = lt("train", recipe.toString(), "--stage", "cam", "--set", "maps_from=best_test_epoch", "--dry-run",
+                "--out", tmp.resolve("best").toString(), "--data-dir", data.toString(), "--offline");
+        assertEquals(0, best.code(), best.err() + best.out());
+        assertTrue(best.out().contains("from the previous stage's best test epoch")
+                && best.out().contains("test set after epochs 1-160, the best test epoch's weights kept"), best.out());
+        Run milestones = lt("train", "--set", "milestones=[120, 160]", "--set", "mixup={at: input, alpha: 2}",
+                "--dry-run", "--out", tmp.resolve("m").toString(), "--data-dir", data.toString(), "--offline");
+        assertEquals(0, milestones.code(), milestones.err() + milestones.out());
+        assertTrue(milestones.out().contains("x0.01 at [120, 160]") && milestones.out().contains("mixup input alpha 2"),
+                milestones.out());
+        Run unknown = lt("train", "--set", "colour=red", "--dry-run", "--data-dir", data.toString(), "--offline");
+        assertTrue(unknown.code() != 0 && unknown.err().contains("unknown field 'colour'; known fields:")
+                && unknown.err().contains("maps_from"), unknown.err());
+        Run bad = lt("train", "--set", "milestones=[120,", "--dry-run", "--data-dir", data.toString(), "--offline");
+        assertTrue(bad.code() != 0 && bad.err().contains("--set milestones: '[120,' is not a YAML value"), bad.err());
+    }
+
     /** --dry-run shows the schedule the profile fills in, where the data come from and the run's state; it trains nothing. */
     @Test
     void trainDryRunShowsThePlanAndTrainsNothing() {

@@ -114,6 +114,9 @@ public final class Recipes {
         }
         try {
             return JSON.treeToValue(node, type);
+        } catch (UnrecognizedPropertyException e) {
+            throw new RecipeException("unknown field '" + e.getPropertyName() + "'; known fields: "
+                    + e.getKnownPropertyIds(), e);
         } catch (JsonProcessingException e) {
             throw new RecipeException(field + ": " + e.getOriginalMessage(), e);
         }
