@@ -250,19 +250,20 @@ final class RunCoordinator {
         if (init.isCheckpoint()) {
             return Keys.keyOf(init.checkpoint(), store.bucket());
         }
-        for (int j = index - 1; j >= 0; j--) {
-            if (plans.get(j) instanceof TrainPlan) {
-                return run.getStages(j).getOutputKey();
-            }
-        }
-        throw new IllegalStateException("stage " + plans.get(index).name() + " has no training stage before it");
+        return run.getStages(trainingStageBefore(plans, index)).getOutputKey();
     }
 
     /** The best test epoch's weights of the last training stage before stage {@code index}. */
     private static String bestWeights(RunStatus run, List<StagePlan> plans, int index) {
+        int j = trainingStageBefore(plans, index);
+        return Keys.bestCheckpoint(Keys.stage(run.getRunId(), j, plans.get(j).name()));
+    }
+
+    /** The last training stage before stage {@code index} (resolution made sure there is one). */
+    private static int trainingStageBefore(List<StagePlan> plans, int index) {
         for (int j = index - 1; j >= 0; j--) {
             if (plans.get(j) instanceof TrainPlan) {
-                return Keys.bestCheckpoint(Keys.stage(run.getRunId(), j, plans.get(j).name()));
+                return j;
             }
         }
         throw new IllegalStateException("stage " + plans.get(index).name() + " has no training stage before it");

@@ -67,7 +67,7 @@ public final class SamplerServer implements AutoCloseable {
 
     private static void failDataset(Platform platform, DatasetJob job, String reason) {
         LOG.error("training set of run {} failed: {}", job.getRunId(), reason);
-        platform.bus().event(RunEvent.newBuilder().setRunId(job.getRunId()).setStage("dataset")
+        platform.bus().event(RunEvent.newBuilder().setRunId(job.getRunId()).setStage(DatasetProgressEvents.STAGE)
                 .setFailed(StageFailed.newBuilder().setReason("training set: " + reason).setPermanent(true)));
     }
 

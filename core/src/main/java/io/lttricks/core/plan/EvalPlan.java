@@ -8,7 +8,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  *
  * @param keepBest keep the weights of the epoch with the lowest test error so far
  *                 ({@code best.ckpt}): a cam stage after this one draws its maps from them
- *                 ({@code weights: best_test_epoch})
+ *                 ({@code maps_from: best_test_epoch})
  */
 public record EvalPlan(int every, int from, @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean keepBest) {
     public static final EvalPlan OFF = new EvalPlan(0, 0);
