@@ -22,16 +22,23 @@ final class DatasetProgressEvents implements Progress {
 
     private final Platform platform;
     private final String runId;
-    private long lastUpdate;
+    private final java.util.function.LongSupplier clockMs;
+    private long lastUpdate = Long.MIN_VALUE / 2;
 
     DatasetProgressEvents(Platform platform, String runId) {
+        this(platform, runId, System::currentTimeMillis);
+    }
+
+    /** @param clockMs milliseconds, for the interval between updates (tests give their own) */
+    DatasetProgressEvents(Platform platform, String runId, java.util.function.LongSupplier clockMs) {
         this.platform = platform;
         this.runId = runId;
+        this.clockMs = clockMs;
     }
 
     @Override
     public void update(String task, long done, long total, String unit) {
-        long now = System.currentTimeMillis();
+        long now = clockMs.getAsLong();
         boolean end = total > 0 && done >= total;
         if (!end && now - lastUpdate < INTERVAL_MS) {
             return;
