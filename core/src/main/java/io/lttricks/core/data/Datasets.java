@@ -106,7 +106,7 @@ public final class Datasets {
             if (local.isPresent()) {
                 return local.get().toString();
             }
-            return !download ? "not here: " + v + " is not in " + dataDir + " (and downloads are off)"
+            return !download ? "not here: " + unavailable(spec)
                     : "not in " + dataDir + "; downloaded there from " + v.url
                     + (v == CifarBinary.Variant.CIFAR10 ? " (or npm's copy where that site is unreachable)" : "")
                     + " when the run starts";
