@@ -33,7 +33,7 @@ import io.lttricks.core.plan.CamPlan;
             "CAM-based sampling, the paper's own trick: generate its images, or look at them.",
             "New images of each class are made by transforming the foreground (class activation map",
             ">= factor x mean) of its images with one of rotation+scaling, translation or horizontal flip,",
-            "pasted over the untouched original.",
+            "pasted over the untouched original (the paper's text) or moved as the official script does.",
             ""
         },
         subcommands = {CamCommand.Generate.class, CamCommand.Preview.class})
@@ -52,8 +52,8 @@ final class CamCommand {
         @Option(names = "--preset", defaultValue = "paper", paramLabel = "paper|official",
                 completionCandidates = Vocabularies.CamPresets.class,
                 description = "paper: the method as the paper's text describes it (default); official: as the official"
-                        + " script ran it (maps of a training-augmented copy, its box, threshold 0.75, the object moved,"
-                        + " JPEG).")
+                        + " script ran it (a new map for every image, on a random training view of its source, quantised"
+                        + " to 8 bits; its box; threshold 0.75; OpenCV's warps; the object moved; JPEG).")
         String preset;
 
         @Option(names = "--threshold-factor", paramLabel = "F",
@@ -62,7 +62,8 @@ final class CamCommand {
 
         @Option(names = "--paste", paramLabel = "over|move",
                 description = "over: the transformed foreground over the untouched original (paper preset);"
-                        + " move: the region it left filled from the transformed image (official preset).")
+                        + " move: the region it left filled from the transformed image, the original kept where the"
+                        + " transformation brought nothing in (official preset).")
         String paste;
 
         @Option(names = "--counts", defaultValue = "cifar", paramLabel = "cifar|threshold",

@@ -12,7 +12,6 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -31,7 +30,9 @@ import java.util.stream.IntStream;
  * <p>Maps are kept at the feature map's resolution and put onto each source image at its own
  * size when the image is made, so images of any size (ImageNet-LT, iNaturalist) get their
  * foreground where the object is. Where the paper's text and the official script differ, the
- * {@link CamPreset} decides.
+ * {@link CamPreset} decides: the paper's method computes one map per source image, on the whole
+ * image; the official preset computes a new one for every generated image, on a new random training
+ * view of its source, quantised to 8 bits before it is resized, as the script.
  */
 public final class CamGenerator {
 
@@ -40,9 +41,16 @@ public final class CamGenerator {
      * @param batchSize       images per forward pass
      * @param paste           OVER the untouched original (the paper) or MOVE the object (the official code)
      * @param preset          the paper's method or the official script's (view, box, draws, file format)
+     * @param viewJitter      the official preset's view of an ImageNet-layout image: with the colour
+     *                        jitter of the data set's training augmentation (ImageNet-LT's config)
      */
     public record Options(CamMethod method, double thresholdFactor, long seed, int batchSize,
-                          CamPaste paste, CamPreset preset) {
+                          CamPaste paste, CamPreset preset, boolean viewJitter) {
+        public Options(CamMethod method, double thresholdFactor, long seed, int batchSize, CamPaste paste,
+                       CamPreset preset) {
+            this(method, thresholdFactor, seed, batchSize, paste, preset, false);
+        }
+
         public Options {
             if (!(thresholdFactor > 0)) {
                 throw new IllegalArgumentException("threshold factor must be > 0, got " + thresholdFactor);
@@ -90,7 +98,7 @@ public final class CamGenerator {
     /** The maps the preset asks for: of the whole image (paper), or of a training-augmented copy (official). */
     private static ClassActivationMaps maps(Backbone model, NDManager manager, LabeledImages train, Options options) {
         return options.preset() == CamPreset.OFFICIAL
-                ? new ClassActivationMaps(model, manager, Transforms.train(model, train), options.seed())
+                ? new ClassActivationMaps(model, manager, Transforms.train(model, train, options.viewJitter()), options.seed())
                 : new ClassActivationMaps(model, manager, Transforms.whole(model, train));
     }
 
@@ -164,8 +172,9 @@ public final class CamGenerator {
      * images at positions j of their class with j mod shards == shard, in index order. Every shard
      * gets about 1/shards of every class and of its sources, so shards cost about the same (a map
      * costs a forward pass per distinct source, and head classes have many sources per generated
-     * image, tail classes few), and no source's map is computed by two shards. The images are those
-     * the whole-set call makes at the same indices.
+     * image, tail classes few), and no source's map is computed by two shards (under the official
+     * preset every image has its own map anyway). The images are those the whole-set call makes at
+     * the same indices.
      */
     public List<Generated> generateShard(int shard, int shards, Progress progress) throws IOException {
         if (shards < 1 || shard < 0 || shard >= shards) {
@@ -184,13 +193,13 @@ public final class CamGenerator {
             labels[i] = labelOf(ks[i]);
             sources[i] = sourceOf(ks[i]);
         }
-        Maps maps = maps(sources, progress);
+        Maps maps = maps(ks, sources, progress);
         Generated[] out = new Generated[n];
         try {
             IntStream.range(0, n).parallel().forEach(i -> {
                 try {
                     RgbImage img = train.image(sources[i]);
-                    out[i] = make(ks[i], labels[i], sources[i], img, foreground(maps, sources[i], img));
+                    out[i] = make(ks[i], labels[i], sources[i], img, foreground(maps, ks[i], sources[i], img));
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -208,6 +217,10 @@ public final class CamGenerator {
     public record Explained(RgbImage original, float[] cam, boolean[] foreground, Generated generated) {
     }
 
+    /** A source's foreground at its own size, with the map it came from (null for ImageTrans). */
+    private record Foreground(boolean[] mask, float[] cam, int[] map8) {
+    }
+
     /** Generates the given images and keeps the intermediate steps. */
     public List<Explained> explain(long[] ks) throws IOException {
         int n = ks.length;
@@ -217,33 +230,41 @@ public final class CamGenerator {
             labels[i] = labelOf(ks[i]);
             sources[i] = sourceOf(ks[i]);
         }
-        Maps maps = maps(sources, Progress.SILENT);
+        Maps maps = maps(ks, sources, Progress.SILENT);
         List<Explained> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             RgbImage img = train.image(sources[i]);
-            float[] cam = maps == null ? null : ClassActivationMaps.onImage(maps.raw().get(sources[i]), maps.height(),
-                    maps.width(), img.width(), img.height());
-            boolean[] fg = foreground(maps, sources[i], img);
-            out.add(new Explained(img, cam, fg, make(ks[i], labels[i], sources[i], img, fg)));
+            Foreground fg = foreground(maps, ks[i], sources[i], img);
+            out.add(new Explained(img, fg.cam(), fg.mask(), make(ks[i], labels[i], sources[i], img, fg)));
         }
         return out;
     }
 
-    /** Raw maps (feature-map resolution) of the distinct sources of a range; null for ImageTrans. */
-    private record Maps(Map<Integer, float[]> raw, int height, int width) {
+    /**
+     * Raw maps (feature-map resolution), keyed by {@link #mapKey}; null for ImageTrans.
+     */
+    private record Maps(Map<Long, float[]> raw, int height, int width) {
     }
 
-    /** The maps of every distinct source in the range, from batched forward passes. */
-    private Maps maps(int[] sources, Progress progress) throws IOException {
+    /**
+     * Which map generated image k uses: its source's (the paper's method: one map per source, on the
+     * whole image), or its own (the official script: a new random view of the source for every image).
+     */
+    private long mapKey(long k, int source) {
+        return options.preset() == CamPreset.OFFICIAL ? k : source;
+    }
+
+    /** The maps the images of a range use, from batched forward passes (each distinct map once). */
+    private Maps maps(long[] ks, int[] sources, Progress progress) throws IOException {
         if (options.method() == CamMethod.IMAGE_TRANS) {
             return null;
         }
-        Map<Integer, float[]> raw = new HashMap<>();
-        LinkedHashSet<Integer> distinct = new LinkedHashSet<>();
-        for (int s : sources) {
-            distinct.add(s);
+        Map<Long, Integer> distinct = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < ks.length; i++) {
+            distinct.putIfAbsent(mapKey(ks[i], sources[i]), sources[i]);
         }
-        List<Integer> todo = new ArrayList<>(distinct);
+        List<Map.Entry<Long, Integer>> todo = new ArrayList<>(distinct.entrySet());
+        Map<Long, float[]> raw = new HashMap<>();
         int bs = options.batchSize();
         int fh = 0;
         int fw = 0;
@@ -251,49 +272,70 @@ public final class CamGenerator {
             int end = Math.min(todo.size(), start + bs);
             int[] idx = new int[end - start];
             int[] cls = new int[end - start];
-            for (int k = start; k < end; k++) {
-                idx[k - start] = todo.get(k);
-                cls[k - start] = train.label(todo.get(k));
+            long[] keys = new long[end - start];
+            for (int j = start; j < end; j++) {
+                keys[j - start] = todo.get(j).getKey();
+                idx[j - start] = todo.get(j).getValue();
+                cls[j - start] = train.label(idx[j - start]);
             }
-            ClassActivationMaps.Raw r = cams.raw(train, idx, cls);
+            ClassActivationMaps.Raw r = cams.raw(train, idx, cls, keys);
             fh = r.height();
             fw = r.width();
-            for (int k = 0; k < idx.length; k++) {
-                raw.put(idx[k], r.maps()[k]);
+            for (int j = 0; j < idx.length; j++) {
+                raw.put(keys[j], r.maps()[j]);
             }
             progress.update("class activation maps", end, todo.size(), "img");
         }
         return new Maps(raw, fh, fw);
     }
 
-    /** A source's foreground at its own size: the map put onto the image and thresholded; all of it for ImageTrans. */
-    private boolean[] foreground(Maps maps, int source, RgbImage img) {
-        if (maps == null) {
-            boolean[] all = new boolean[img.width() * img.height()];
-            Arrays.fill(all, true);
-            return all;
-        }
-        return ClassActivationMaps.foreground(ClassActivationMaps.onImage(maps.raw().get(source), maps.height(),
-                maps.width(), img.width(), img.height()), options.thresholdFactor());
-    }
-
-    private Generated make(long k, int label, int source, RgbImage img, boolean[] fg) {
+    /**
+     * The foreground of generated image k's source at its own size: its map put onto the image and
+     * thresholded (official: the map quantised to 8 bits first, as the script); all of it for ImageTrans.
+     */
+    private Foreground foreground(Maps maps, long k, int source, RgbImage img) {
         int w = img.width();
         int h = img.height();
+        if (maps == null) {
+            boolean[] all = new boolean[w * h];
+            Arrays.fill(all, true);
+            return new Foreground(all, null, null);
+        }
+        float[] raw = maps.raw().get(mapKey(k, source));
+        if (options.preset() == CamPreset.OFFICIAL) {
+            int[] map8 = ClassActivationMaps.quantised(raw, maps.height(), maps.width(), w, h);
+            float[] cam = new float[map8.length];
+            for (int i = 0; i < cam.length; i++) {
+                cam[i] = map8[i] / 255f;
+            }
+            return new Foreground(ClassActivationMaps.foreground(map8, options.thresholdFactor()), cam, map8);
+        }
+        float[] cam = ClassActivationMaps.onImage(raw, maps.height(), maps.width(), w, h);
+        return new Foreground(ClassActivationMaps.foreground(cam, options.thresholdFactor()), cam, null);
+    }
+
+    private Generated make(long k, int label, int source, RgbImage img, Foreground foreground) {
+        int w = img.width();
+        int h = img.height();
+        boolean[] fg = foreground.mask();
         SplittableRandom rng = Seeds.stream(options.seed(), "cam-transform", k);
         int choice = rng.nextInt(3);
         boolean official = options.preset() == CamPreset.OFFICIAL;
-        int[] box = official ? ForegroundTransform.officialBox(fg, w, h) : ForegroundTransform.boundingBox(fg, w, h);
+        boolean imageTrans = options.method() == CamMethod.IMAGE_TRANS;
+        // The official script's box is of the map zeroed outside the foreground: its non-zero pixels.
+        int[] box = imageTrans ? null : official ? ForegroundTransform.officialBox(nonZero(foreground), w, h)
+                : ForegroundTransform.boundingBox(fg, w, h);
         if (box == null) {
             box = new int[] {0, 0, w - 1, h - 1};
         }
+        // ImageTrans turns the whole image about its centre (the official code has no ImageTrans).
+        double cx = imageTrans ? (w - 1) / 2.0 : (box[0] + box[2]) / 2.0;
+        double cy = imageTrans ? (h - 1) / 2.0 : (box[1] + box[3]) / 2.0;
         ForegroundTransform t = switch (choice) {
             case 0 -> official
-                    ? new ForegroundTransform.RotateScale(rng.nextInt(-45, 45), rng.nextInt(80, 120) / 100.0,
-                            (box[0] + box[2]) / 2.0, (box[1] + box[3]) / 2.0)
-                    : new ForegroundTransform.RotateScale(-45 + 90 * rng.nextDouble(), 0.8 + 0.4 * rng.nextDouble(),
-                            (box[0] + box[2]) / 2.0, (box[1] + box[3]) / 2.0);
-            case 1 -> options.method() == CamMethod.IMAGE_TRANS
+                    ? new ForegroundTransform.RotateScale(rng.nextInt(-45, 45), rng.nextInt(80, 120) / 100.0, cx, cy)
+                    : new ForegroundTransform.RotateScale(-45 + 90 * rng.nextDouble(), 0.8 + 0.4 * rng.nextDouble(), cx, cy);
+            case 1 -> imageTrans
                     ? new ForegroundTransform.Translate(rng.nextInt(-w / 8, w / 8 + 1), rng.nextInt(-h / 8, h / 8 + 1))
                     : new ForegroundTransform.Translate(rng.nextInt(-box[0], w - box[2]), rng.nextInt(-box[1], h - box[3]));
             default -> new ForegroundTransform.Flip();
@@ -304,7 +346,21 @@ public final class CamGenerator {
                 fgPixels++;
             }
         }
-        return new Generated(k, label, source, train.id(source), t.apply(img, fg, options.paste()).image(), t, fgPixels,
+        ForegroundTransform.Result r = official ? t.applyOfficial(img, fg, foreground.map8(), options.paste())
+                : t.apply(img, fg, options.paste());
+        return new Generated(k, label, source, train.id(source), r.image(), t, fgPixels,
                 official ? ImageFormat.JPEG : ImageFormat.PNG);
+    }
+
+    /** The foreground pixels whose map value is non-zero (all of the foreground without a map). */
+    private static boolean[] nonZero(Foreground f) {
+        if (f.map8() == null) {
+            return f.mask();
+        }
+        boolean[] m = new boolean[f.mask().length];
+        for (int i = 0; i < m.length; i++) {
+            m[i] = f.mask()[i] && f.map8()[i] > 0;
+        }
+        return m;
     }
 }

@@ -4,8 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import io.lttricks.core.data.LabeledImages;
 import io.lttricks.core.model.Backbone;
 import io.lttricks.core.transform.ImageTransform;
@@ -83,29 +81,66 @@ public final class ClassActivationMaps {
         return resizeBilinear(cam, fh, fw, h, w);
     }
 
-    /** The weighted sums of the last feature maps, one batched forward pass. */
+    /** The weighted sums of the last feature maps, one batched forward pass; a random view is drawn per image index. */
     public Raw raw(LabeledImages images, int[] indices, int[] classes) throws IOException {
+        long[] keys = new long[indices.length];
+        for (int k = 0; k < keys.length; k++) {
+            keys[k] = indices[k];
+        }
+        return raw(images, indices, classes, keys);
+    }
+
+    /**
+     * As {@link #raw(LabeledImages, int[], int[])}, with the random view of entry k drawn from
+     * {@code viewKeys[k]}: one image may be seen through several views (the official script draws a
+     * new one for every generated image).
+     */
+    public Raw raw(LabeledImages images, int[] indices, int[] classes, long[] viewKeys) throws IOException {
         int n = indices.length;
         int per = view.floatsPerImage();
         float[] x = new float[n * per];
         SplittableRandom fixed = new SplittableRandom(0);
         for (int k = 0; k < n; k++) {
-            SplittableRandom rng = viewSeed == null ? fixed : Seeds.stream(viewSeed, "cam-view", indices[k]);
+            SplittableRandom rng = viewSeed == null ? fixed : Seeds.stream(viewSeed, "cam-view", viewKeys[k]);
             view.apply(images, indices[k], rng, x, k * per);
         }
         return function.maps(x, n, view, classes);
     }
 
+    /**
+     * A raw map as the official script makes it: min-max normalised in 32-bit floats, quantised to
+     * 8 bits (255 x value, truncated), then resized to the image's {@code w} x {@code h} as an 8-bit
+     * image ({@link OpenCvOps#resize}). Values 0-255, row-major.
+     */
+    public static int[] quantised(float[] raw, int fh, int fw, int w, int h) {
+        float[] cam = raw.clone();
+        minMax(cam);
+        int[] q = new int[cam.length];
+        for (int i = 0; i < q.length; i++) {
+            q[i] = (int) (255f * cam[i]);
+        }
+        return OpenCvOps.resize(q, fw, fh, w, h);
+    }
+
+    /** The foreground of an 8-bit map: values at least {@code factor} times the map's mean. */
+    public static boolean[] foreground(int[] map8, double factor) {
+        return foreground(map8.length, i -> map8[i], factor);
+    }
+
+    /**
+     * Forward passes of the model's inference form (batch norms folded into the convolutions,
+     * {@link io.lttricks.core.model.InferenceNetwork}), made once on {@code manager}, which holds it.
+     */
     private static MapFunction forward(Backbone model, NDManager manager) {
-        ParameterStore ps = new ParameterStore(manager, false);
+        io.lttricks.core.model.InferenceNetwork net = model.inference(manager);
+        NDArray weight = model.classifier().getParameters().get("weight").getArray();  // [C, K]
         return (x, n, view, classes) -> {
             io.lttricks.core.train.GradMode.disableOnThisThread();
             try (NDManager sm = manager.newSubManager()) {
                 NDArray input = sm.create(FloatBuffer.wrap(x), new Shape(n, view.channels(), view.height(), view.width()));
-                PairList<String, Object> params = new PairList<>();
-                params.add(Backbone.WITH_FEATURES, Boolean.TRUE);
-                NDArray features = model.forward(ps, new NDList(input), false, params).get(1);   // [n, K, fh, fw]
-                NDArray weight = model.classifier().getParameters().get("weight").getArray();  // [C, K]
+                NDList out = net.forward(input, true);
+                NDArray features = out.get(1);                                                   // [n, K, fh, fw]
+                out.head().close();
                 long[] cls = new long[n];
                 for (int k = 0; k < n; k++) {
                     cls[k] = classes[k];
@@ -173,15 +208,19 @@ public final class ClassActivationMaps {
      * (the paper: factor 1; the official code: 0.75).
      */
     public static boolean[] foreground(float[] cam, double factor) {
+        return foreground(cam.length, i -> cam[i], factor);
+    }
+
+    private static boolean[] foreground(int n, java.util.function.IntToDoubleFunction value, double factor) {
         double mean = 0;
-        for (float v : cam) {
-            mean += v;
+        for (int i = 0; i < n; i++) {
+            mean += value.applyAsDouble(i);
         }
-        mean /= cam.length;
+        mean /= n;
         double threshold = factor * mean;
-        boolean[] fg = new boolean[cam.length];
-        for (int i = 0; i < cam.length; i++) {
-            fg[i] = cam[i] >= threshold;
+        boolean[] fg = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            fg[i] = value.applyAsDouble(i) >= threshold;
         }
         return fg;
     }

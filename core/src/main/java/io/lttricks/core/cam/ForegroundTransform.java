@@ -8,8 +8,9 @@ import io.lttricks.core.data.RgbImage;
  * One transformation of CAM-based sampling, applied to the foreground only. With
  * {@link CamPaste#OVER} (the paper's description, the default) the transformed foreground is pasted
  * over the untouched original: every pixel outside the pasted region keeps its value. With
- * {@link CamPaste#MOVE} (the official code) the region the foreground left is filled from the
- * transformed image too, so the object moves instead of appearing twice.
+ * {@link CamPaste#MOVE} (the official script) the region the foreground left is filled from the
+ * transformed image too, so the object moves instead of appearing twice; where the transformation
+ * brought nothing in from outside the frame the original stays ({@link #compose}).
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "kind")
 @JsonSubTypes({
@@ -44,29 +45,106 @@ public sealed interface ForegroundTransform {
         int h = image.height();
         int plane = w * h;
         byte[] src = image.chw();
-        byte[] out = src.clone();
-        boolean[] pasted = new boolean[plane];
+        int[][] moved = new int[3][plane];
+        boolean[] landed = new boolean[plane];
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
                 double[] s = sourceOf(x, y, w, h);
                 int nx = (int) Math.round(s[0]);
                 int ny = (int) Math.round(s[1]);
-                boolean inside = nx >= 0 && ny >= 0 && nx < w && ny < h;
-                int o = y * w + x;
-                boolean landed = inside && fg[ny * w + nx];
-                boolean vacated = paste == CamPaste.MOVE && fg[o];
-                if (!landed && !vacated) {
-                    continue;
+                if (nx < 0 || ny < 0 || nx >= w || ny >= h) {
+                    continue;   // nothing comes in from outside the frame: 0, as a warp with a black border
                 }
-                pasted[o] = true;
+                int o = y * w + x;
+                landed[o] = fg[ny * w + nx];
                 for (int c = 0; c < 3; c++) {
-                    out[c * plane + o] = !inside ? 0
-                            : interpolates() ? (byte) Math.round(bilinear(src, c * plane, w, h, s[0], s[1]))
-                            : src[c * plane + ny * w + nx];
+                    moved[c][o] = interpolates() ? (int) Math.round(bilinear(src, c * plane, w, h, s[0], s[1]))
+                            : src[c * plane + ny * w + nx] & 0xff;
                 }
             }
         }
-        return new Result(new RgbImage(w, h, out), pasted);
+        return compose(image, moved, fg, landed, paste);
+    }
+
+    /**
+     * The official script's generation (the {@link CamPreset#OFFICIAL} preset), step for step: the
+     * whole image and the source's 8-bit map, zeroed outside the foreground, are warped alike by
+     * OpenCV's bilinear warp with a black border ({@link OpenCvOps}); the foreground landed where the
+     * warped map is non-zero (for the flip: where the flipped map clears the threshold, that is the
+     * flipped foreground). Then {@link #compose}.
+     *
+     * @param fg   the source's foreground: map >= factor x mean(map)
+     * @param map8 the source's map at its size, 0-255; null for ImageTrans (all foreground, no map)
+     */
+    default Result applyOfficial(RgbImage image, boolean[] fg, int[] map8, CamPaste paste) {
+        int w = image.width();
+        int h = image.height();
+        int plane = w * h;
+        int[][] moved = new int[3][];
+        boolean[] landed = new boolean[plane];
+        double[] m = matrix();
+        if (m == null) {
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    landed[y * w + x] = fg[y * w + (w - 1 - x)];
+                }
+            }
+            for (int c = 0; c < 3; c++) {
+                moved[c] = OpenCvOps.flip(image.plane(c), w, h);
+            }
+        } else {
+            int[] kept = new int[plane];
+            for (int i = 0; i < plane; i++) {
+                kept[i] = fg[i] ? (map8 == null ? 255 : map8[i]) : 0;
+            }
+            int[] warped = OpenCvOps.warp(kept, w, h, m);
+            for (int i = 0; i < plane; i++) {
+                landed[i] = warped[i] != 0;
+            }
+            for (int c = 0; c < 3; c++) {
+                moved[c] = OpenCvOps.warp(image.plane(c), w, h, m);
+            }
+        }
+        return compose(image, moved, fg, landed, paste);
+    }
+
+    /**
+     * The forward 2 x 3 affine matrix of this transformation, as OpenCV's warpAffine takes it; null
+     * for the flip, which is no warp.
+     */
+    double[] matrix();
+
+    /**
+     * The generated image from the source, the transformed whole image ({@code moved}, one plane per
+     * channel, 0 where nothing came in from inside the frame), the source's foreground and where the
+     * transformed foreground landed.
+     * <ul>
+     *   <li>{@link CamPaste#OVER}: the landed pixels are taken from the transformed image; every other
+     *       pixel keeps the source's value.</li>
+     *   <li>{@link CamPaste#MOVE} (the official script's composition): within the source's foreground and
+     *       the landed region, each channel is taken from the transformed image wherever it is non-zero;
+     *       everywhere else, including where the warp brought nothing in from outside the frame, the
+     *       source's value stays.</li>
+     * </ul>
+     */
+    static Result compose(RgbImage image, int[][] moved, boolean[] fg, boolean[] landed, CamPaste paste) {
+        int plane = image.width() * image.height();
+        byte[] out = image.chw().clone();
+        boolean[] pasted = new boolean[plane];
+        boolean move = paste == CamPaste.MOVE;
+        for (int o = 0; o < plane; o++) {
+            if (!(landed[o] || move && fg[o])) {
+                continue;
+            }
+            for (int c = 0; c < 3; c++) {
+                int v = moved[c][o];
+                if (!move || v != 0) {
+                    out[c * plane + o] = (byte) v;
+                    pasted[o] = true;
+                }
+            }
+        }
+        return new Result(new RgbImage(image.width(), image.height(), out), pasted);
     }
 
     private static double bilinear(byte[] p, int base, int w, int h, double x, double y) {
@@ -105,6 +183,11 @@ public sealed interface ForegroundTransform {
         }
 
         @Override
+        public double[] matrix() {
+            return OpenCvOps.rotationMatrix(cx, cy, angle, scale);
+        }
+
+        @Override
         public boolean interpolates() {
             return true;
         }
@@ -116,6 +199,11 @@ public sealed interface ForegroundTransform {
         public double[] sourceOf(int x, int y, int w, int h) {
             return new double[] {x - dx, y - dy};
         }
+
+        @Override
+        public double[] matrix() {
+            return new double[] {1, 0, dx, 0, 1, dy};
+        }
     }
 
     /** Horizontal flip of the foreground (mirrored about the image's vertical centre line). */
@@ -123,6 +211,11 @@ public sealed interface ForegroundTransform {
         @Override
         public double[] sourceOf(int x, int y, int w, int h) {
             return new double[] {w - 1 - x, y};
+        }
+
+        @Override
+        public double[] matrix() {
+            return null;
         }
     }
 

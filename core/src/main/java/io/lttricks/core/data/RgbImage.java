@@ -22,6 +22,16 @@ public record RgbImage(int width, int height, byte[] chw) {
         return chw[(c * height + y) * width + x] & 0xff;
     }
 
+    /** Channel {@code c} as values 0..255, row-major. */
+    public int[] plane(int c) {
+        int plane = width * height;
+        int[] out = new int[plane];
+        for (int i = 0; i < plane; i++) {
+            out[i] = chw[c * plane + i] & 0xff;
+        }
+        return out;
+    }
+
     public static RgbImage from(BufferedImage image) {
         int w = image.getWidth();
         int h = image.getHeight();

@@ -16,10 +16,18 @@ import io.lttricks.core.cam.CamWeights;
  * @param preset          the paper's method or the official script's ({@link CamPreset})
  * @param mapsFrom        with init {@code previous}: the maps from that stage's final model or its best
  *                        test epoch's weights
+ * @param viewJitter      the official preset's random view of an ImageNet-layout image has the colour
+ *                        jitter of the data set's training augmentation (ImageNet-LT)
  */
 public record CamPlan(String name, Init init, int batchSize, CamMethod method, double thresholdFactor,
-                      CamCounts counts, int threshold, CamPaste paste, CamPreset preset, CamWeights mapsFrom)
+                      CamCounts counts, int threshold, CamPaste paste, CamPreset preset, CamWeights mapsFrom,
+                      boolean viewJitter)
         implements StagePlan {
+
+    public CamPlan(String name, Init init, int batchSize, CamMethod method, double thresholdFactor, CamCounts counts,
+                   int threshold, CamPaste paste, CamPreset preset, CamWeights mapsFrom) {
+        this(name, init, batchSize, method, thresholdFactor, counts, threshold, paste, preset, mapsFrom, false);
+    }
 
     public CamPlan {
         if (mapsFrom == null) {
@@ -34,7 +42,8 @@ public record CamPlan(String name, Init init, int batchSize, CamMethod method, d
 
     /** The generator's settings for this stage. */
     public io.lttricks.core.cam.CamGenerator.Options generatorOptions(long seed) {
-        return new io.lttricks.core.cam.CamGenerator.Options(method, thresholdFactor, seed, batchSize, paste, preset);
+        return new io.lttricks.core.cam.CamGenerator.Options(method, thresholdFactor, seed, batchSize, paste, preset,
+                viewJitter);
     }
 
     @Override

@@ -43,7 +43,8 @@ import java.util.List;
  *                        epoch with the lowest test error, as the official code's best_model.pth;
  *                        that stage is then evaluated every epoch unless it sets eval_every)
  * @param colourJitter    ImageNet layouts: colour jitter in training (default: on for ImageNet-LT, as its
- *                        official config; off elsewhere)
+ *                        official config; off elsewhere); on a cam stage with the official preset, in the
+ *                        random view its maps are computed on
  * @param checkpointEvery save a checkpoint every this many epochs (the last epoch always)
  * @param evalEvery       evaluate the model on the test set every this many epochs after
  *                        {@code eval_from} (and after the last epoch), for the best-test-epoch

@@ -105,7 +105,9 @@ final class StageResolver {
                     + " epochs; " + (method != CamMethod.CAM ? "image_trans draws no maps" : "with init: "
                     + init + " the maps come from that checkpoint") + ": leave maps_from out");
         }
-        return new CamPlan(name, init, batch, method, factor, counts, threshold, paste, preset, mapsFrom);
+        // The script's view is the data set's training augmentation: ImageNet-LT's has colour jitter.
+        boolean jitter = s.colourJitter() != null ? s.colourJitter() : family.colourJitter();
+        return new CamPlan(name, init, batch, method, factor, counts, threshold, paste, preset, mapsFrom, jitter);
     }
 
     private TrainPlan train(StageRecipe s, String name, String at, int index, boolean trainedBefore,

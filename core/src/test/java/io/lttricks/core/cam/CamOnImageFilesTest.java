@@ -140,8 +140,9 @@ class CamOnImageFilesTest {
     }
 
     /**
-     * The official preset: maps of a training-augmented copy (deterministic per image and seed, and
-     * not the whole-image map), its box, integer angles and hundredths of scale, JPEG files.
+     * The official preset: maps of a training-augmented copy drawn anew for every generated image
+     * (deterministic per image and seed, and not the whole-image map), quantised to 8 bits, its box,
+     * integer angles and hundredths of scale, JPEG files.
      */
     @Test
     void theOfficialPresetDoesWhatTheScriptDid() throws Exception {
@@ -160,7 +161,18 @@ class CamOnImageFilesTest {
             List<CamGenerator.Explained> b = official.explain(ks);
             List<CamGenerator.Explained> c = paper.explain(ks);
             int differ = 0;
+            int sameSource = 0;
+            int ownView = 0;
             for (int i = 0; i < ks.length; i++) {
+                for (int j = 0; j < i; j++) {
+                    if (a.get(i).generated().source() == a.get(j).generated().source()) {
+                        sameSource++;
+                        ownView += java.util.Arrays.equals(a.get(i).cam(), a.get(j).cam()) ? 0 : 1;
+                    }
+                }
+                for (float v : a.get(i).cam()) {
+                    assertEquals(Math.rint(v * 255), v * 255, 1e-3, "the map is quantised to 8 bits");
+                }
                 assertTrue(java.util.Arrays.equals(a.get(i).cam(), b.get(i).cam()), "the augmented view is seeded");
                 differ += java.util.Arrays.equals(a.get(i).cam(), c.get(i).cam()) ? 0 : 1;
                 CamGenerator.Generated g = a.get(i).generated();
@@ -176,6 +188,9 @@ class CamOnImageFilesTest {
                 assertEquals(ImageFormat.PNG, c.get(i).generated().format());
             }
             assertNotEquals(0, differ, "maps of augmented copies differ from whole-image maps");
+            assertTrue(sameSource > 0, "some sources give several images");
+            assertTrue(ownView > 0, "a new view, hence a new map, for every generated image: " + ownView + " of "
+                    + sameSource + " pairs with one source differ");
         }
     }
 }

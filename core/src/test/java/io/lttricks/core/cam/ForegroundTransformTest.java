@@ -132,7 +132,7 @@ class ForegroundTransformTest {
         assertBackgroundUnchanged(img, r);
     }
 
-    /** The official code's variant: the object moves; where it was, the transformed image shows through. */
+    /** The official script's composition: the object moves; where it was, the transformed image shows through. */
     @Test
     void moveFillsTheVacatedRegionFromTheTransformedImage() {
         RgbImage img = noise(11);
@@ -142,18 +142,185 @@ class ForegroundTransformTest {
         for (int y = 0; y < H; y++) {
             for (int x = 0; x < W; x++) {
                 boolean inRegion = fg[y * W + x] || fg[y * W + (W - 1 - x)];
-                assertEquals(inRegion, r.pasted()[y * W + x]);
-                if (inRegion) {
-                    for (int c = 0; c < 3; c++) {
-                        assertEquals(img.get(c, y, W - 1 - x), r.image().get(c, y, x));
-                    }
+                for (int c = 0; c < 3; c++) {
+                    int mirrored = img.get(c, y, W - 1 - x);
+                    // A channel the mirrored image has at 0 keeps the source's value (the script tests non-zero).
+                    assertEquals(inRegion && mirrored != 0 ? mirrored : img.get(c, y, x), r.image().get(c, y, x));
                 }
             }
         }
         ForegroundTransform.Result shifted = new ForegroundTransform.Translate(20, 0).apply(img, fg,
                 CamPaste.MOVE);
-        // Where the object was, the source lies 20 pixels to the left: outside the image, so black.
-        assertEquals(0, shifted.image().get(0, 10, 5));
+        // Where the object was, the source lies 20 pixels to the left, outside the image: the original stays.
+        for (int c = 0; c < 3; c++) {
+            assertEquals(img.get(c, 10, 5), shifted.image().get(c, 10, 5));
+        }
+    }
+
+    // ---- The official preset, pixel by pixel against the script's rule worked out by hand ----
+    // The script keeps the transformed whole image only within (source foreground) or (where the
+    // transformed map is non-zero), and there replaces the source's channel values that the kept
+    // image has non-zero; everywhere else, out-of-frame included, the source's pixel stays.
+
+    /** A w x h image whose channel c at (x, y) is 1 + x + 10 y + 100 c: every value distinct, none 0. */
+    static RgbImage numbered(int w, int h) {
+        byte[] b = new byte[3 * w * h];
+        for (int c = 0; c < 3; c++) {
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    b[(c * h + y) * w + x] = (byte) (1 + x + 10 * y + 100 * c);
+                }
+            }
+        }
+        return new RgbImage(w, h, b);
+    }
+
+    static boolean[] mask(int w, int h, int[]... xy) {
+        boolean[] m = new boolean[w * h];
+        for (int[] p : xy) {
+            m[p[1] * w + p[0]] = true;
+        }
+        return m;
+    }
+
+    /** A map of 200 on the foreground and 20 elsewhere. */
+    static int[] map8(boolean[] fg) {
+        int[] m = new int[fg.length];
+        for (int i = 0; i < m.length; i++) {
+            m[i] = fg[i] ? 200 : 20;
+        }
+        return m;
+    }
+
+    /** Asserts the image equals {@code src} except at the listed pixels, which hold src's pixel at the paired source. */
+    static void assertPixels(RgbImage src, RgbImage out, int[][] changedFrom) {
+        byte[] expected = src.chw().clone();
+        int w = src.width();
+        int plane = w * src.height();
+        for (int[] p : changedFrom) {
+            for (int c = 0; c < 3; c++) {
+                expected[c * plane + p[1] * w + p[0]] = (byte) src.get(c, p[3], p[2]);
+            }
+        }
+        assertArrayEquals(expected, out.chw());
+    }
+
+    /**
+     * Translation by (+4, +1) of a 2 x 2 object at x 1-2, y 1-2 of an 8 x 5 image: it lands at x
+     * 5-6, y 2-3; where it was, the transformed image would come from x -3..-2, outside the frame,
+     * so the source stays there (the object shows twice, as in the script).
+     */
+    @Test
+    void officialTranslationKeepsTheOriginalWhereNothingCameIn() {
+        int w = 8;
+        int h = 5;
+        RgbImage img = numbered(w, h);
+        boolean[] fg = mask(w, h, new int[] {1, 1}, new int[] {2, 1}, new int[] {1, 2}, new int[] {2, 2});
+        ForegroundTransform.Result r = new ForegroundTransform.Translate(4, 1).applyOfficial(img, fg, map8(fg),
+                CamPaste.MOVE);
+        assertPixels(img, r.image(), new int[][] {
+            {5, 2, 1, 1}, {6, 2, 2, 1}, {5, 3, 1, 2}, {6, 3, 2, 2}});   // landed: from the object
+        // Back by one: the vacated pixels are filled from the shifted image, which is inside the frame.
+        ForegroundTransform.Result back = new ForegroundTransform.Translate(-1, 0).applyOfficial(img, fg, map8(fg),
+                CamPaste.MOVE);
+        assertPixels(img, back.image(), new int[][] {
+            {0, 1, 1, 1}, {1, 1, 2, 1}, {0, 2, 1, 2}, {1, 2, 2, 2},    // landed
+            {2, 1, 3, 1}, {2, 2, 3, 2}});                              // vacated: from one to the right
+    }
+
+    /**
+     * Flip of a 5 x 3 image with an object at (0, 0), (1, 0), (0, 1): it lands at (4, 0), (3, 0),
+     * (4, 1), and its own pixels show the mirrored image; a channel at 0 in the mirrored image
+     * keeps the source's value.
+     */
+    @Test
+    void officialFlipMirrorsTheObjectAndFillsWhereItWas() {
+        int w = 5;
+        int h = 3;
+        byte[] b = numbered(w, h).chw().clone();
+        b[w * h + 0 * w + 4] = 0;   // green at (4, 0) is 0: (0, 0) keeps its own green
+        RgbImage img = new RgbImage(w, h, b);
+        boolean[] fg = mask(w, h, new int[] {0, 0}, new int[] {1, 0}, new int[] {0, 1});
+        ForegroundTransform.Result r = new ForegroundTransform.Flip().applyOfficial(img, fg, map8(fg), CamPaste.MOVE);
+        byte[] expected = b.clone();
+        int[][] changedFrom = {{4, 0, 0, 0}, {3, 0, 1, 0}, {4, 1, 0, 1}, {0, 0, 4, 0}, {1, 0, 3, 0}, {0, 1, 4, 1}};
+        for (int[] p : changedFrom) {
+            for (int c = 0; c < 3; c++) {
+                expected[(c * h + p[1]) * w + p[0]] = (byte) img.get(c, p[3], p[2]);
+            }
+        }
+        expected[w * h + 0] = (byte) img.get(1, 0, 0);
+        assertArrayEquals(expected, r.image().chw());
+    }
+
+    /**
+     * A quarter turn (90 degrees, scale 1) about (1, 1) of a 6 x 4 image: (x, y) goes to (y, 2 - x),
+     * so output (x', y') comes from (2 - y', x'). The object (1, 1), (2, 1), (5, 3): (1, 1) stays,
+     * (2, 1) lands at (1, 0), (5, 3) lands at (3, -3), outside. Where (2, 1) was, the image from
+     * (1, 2) shows; where (5, 3) was, the source would be (-1, 5): nothing, so the original stays.
+     */
+    @Test
+    void officialQuarterTurnFollowsTheScriptsRule() {
+        int w = 6;
+        int h = 4;
+        RgbImage img = numbered(w, h);
+        boolean[] fg = mask(w, h, new int[] {1, 1}, new int[] {2, 1}, new int[] {5, 3});
+        ForegroundTransform t = new ForegroundTransform.RotateScale(90, 1, 1, 1);
+        ForegroundTransform.Result r = t.applyOfficial(img, fg, map8(fg), CamPaste.MOVE);
+        assertPixels(img, r.image(), new int[][] {{1, 0, 2, 1}, {2, 1, 1, 2}});
+        assertArrayEquals(mask(w, h, new int[] {1, 0}, new int[] {1, 1}, new int[] {2, 1}), r.pasted());
+    }
+
+    /**
+     * Scaling by 2 about (0, 0) of a 4 x 3 image: output (x', y') samples the source at (x'/2, y'/2),
+     * so odd coordinates fall half-way between pixels and take OpenCV's bilinear mean rounded half
+     * up: floor((a + b + 1) / 2) of two pixels, floor((a + b + c + d + 2) / 4) of four, a tap outside
+     * the frame counting 0. The object (0, 0), (1, 0) lands on x' 0-3, y' 0-1 (where the warped map
+     * is non-zero); where (1, 0) was, the warped image shows.
+     */
+    @Test
+    void officialScalingSamplesBilinearlyWithABlackBorder() {
+        int w = 4;
+        int h = 3;
+        RgbImage img = numbered(w, h);
+        boolean[] fg = mask(w, h, new int[] {0, 0}, new int[] {1, 0});
+        ForegroundTransform t = new ForegroundTransform.RotateScale(0, 2, 0, 0);
+        ForegroundTransform.Result r = t.applyOfficial(img, fg, map8(fg), CamPaste.MOVE);
+        assertArrayEquals(mask(w, h, new int[] {0, 0}, new int[] {1, 0}, new int[] {2, 0}, new int[] {3, 0},
+                new int[] {0, 1}, new int[] {1, 1}, new int[] {2, 1}, new int[] {3, 1}), r.pasted());
+        for (int c = 0; c < 3; c++) {
+            int o = 100 * c;   // channel c's value at (x, y) is 1 + x + 10 y + o
+            assertEquals(1 + o, r.image().get(c, 0, 0));
+            assertEquals((1 + o + 2 + o + 1) / 2, r.image().get(c, 0, 1));                 // between (0,0) and (1,0)
+            assertEquals(2 + o, r.image().get(c, 0, 2));
+            assertEquals((2 + o + 3 + o + 1) / 2, r.image().get(c, 0, 3));
+            assertEquals((1 + o + 11 + o + 1) / 2, r.image().get(c, 1, 0));                // between rows 0 and 1
+            assertEquals((1 + o + 2 + o + 11 + o + 12 + o + 2) / 4, r.image().get(c, 1, 1)); // four pixels
+            assertEquals(img.get(c, 2, 0), r.image().get(c, 2, 0), "outside the landed region: the source");
+        }
+        // Out of the frame: the 4 x 3 image scaled by 2 about a corner samples (3.5, 0) at x' 7 of a wider
+        // output; here, a tap beyond the last column reads 0, so at the right edge the mean halves.
+        int[] plane = {10, 20, 30, 40};
+        int[] warped = OpenCvOps.warp(plane, 4, 1, new double[] {2, 0, -3, 0, 1, 0});
+        // x' = 2 x - 3: x' 0 <- 1.5 (20, 30), x' 1 <- 2, x' 2 <- 2.5, x' 3 <- 3 (40)
+        assertArrayEquals(new int[] {25, 30, 35, 40}, warped);
+        int[] edge = OpenCvOps.warp(plane, 4, 1, new double[] {2, 0, -4, 0, 1, 0});
+        // x' = 2 x - 4: x' 3 <- 3.5, between 40 and the black beyond the frame: 20
+        assertArrayEquals(new int[] {30, 35, 40, 20}, edge);
+    }
+
+    /** ImageTrans has no map: the whole image moves, and what comes from outside the frame keeps the original. */
+    @Test
+    void officialWholeImageTranslationKeepsTheUncoveredStrip() {
+        int w = 4;
+        int h = 2;
+        RgbImage img = numbered(w, h);
+        boolean[] all = new boolean[w * h];
+        java.util.Arrays.fill(all, true);
+        ForegroundTransform.Result r = new ForegroundTransform.Translate(1, 0).applyOfficial(img, all, null,
+                CamPaste.MOVE);
+        assertPixels(img, r.image(), new int[][] {{1, 0, 0, 0}, {2, 0, 1, 0}, {3, 0, 2, 0},
+            {1, 1, 0, 1}, {2, 1, 1, 1}, {3, 1, 2, 1}});
     }
 
     @Test
