@@ -108,12 +108,33 @@ class CamGeneratorTest {
                 kinds[t instanceof ForegroundTransform.RotateScale ? 0 : t instanceof ForegroundTransform.Translate ? 1 : 2]++;
                 if (t instanceof ForegroundTransform.RotateScale r) {
                     assertTrue(r.angle() >= -45 && r.angle() <= 45 && r.scale() >= 0.8 && r.scale() <= 1.2);
+                    assertEquals(15.5, r.cx(), "ImageTrans turns the 32 x 32 image about its centre");
+                    assertEquals(15.5, r.cy());
                 }
             }
             long n = gen.total();
             for (int k : kinds) {
                 assertEquals(n / 3.0, k, 4 * Math.sqrt(n * (1 / 3.0) * (2 / 3.0)), Arrays.toString(kinds));
             }
+        }
+    }
+
+    /** The official preset's ImageTrans too (the script has none): about the centre, not the corner its box would give. */
+    @Test
+    void officialImageTransTurnsAboutTheImageCentre() throws Exception {
+        InMemoryImages data = SyntheticShapes.make(new int[] {30, 10, 5, 3}, 4).images();
+        try (NDManager m = NDManager.newBaseManager()) {
+            CamGenerator gen = new CamGenerator(null, m, data, GenerationCounts.cifar(data.classCounts()),
+                    new CamGenerator.Options(CamMethod.IMAGE_TRANS, 0.75, 3, 64, CamPaste.MOVE, CamPreset.OFFICIAL));
+            int rotations = 0;
+            for (CamGenerator.Generated g : gen.generate(0, gen.total(), Progress.SILENT)) {
+                if (g.transform() instanceof ForegroundTransform.RotateScale r) {
+                    assertEquals(15.5, r.cx());
+                    assertEquals(15.5, r.cy());
+                    rotations++;
+                }
+            }
+            assertTrue(rotations > 0);
         }
     }
 
