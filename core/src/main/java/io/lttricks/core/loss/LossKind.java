@@ -21,7 +21,7 @@ public enum LossKind implements Term {
             List.of(LossParam.gamma(2.0, "focusing exponent (2 in the official config)")),
             p -> new FocalLoss(p.get("gamma"))),
     CB_FOCAL(Info.of("CB_Focal", "class-balanced focal loss: focal loss weighted by (1-beta)/(1-beta^n_c) (Eq. 5)",
-            "cbfocal"), List.of(LossParam.gamma(1.0, "focusing exponent (1 in the official configs)"), LossParam.BETA),
+            "cbfocal"), List.of(LossParam.gamma(1.0, "focusing exponent (1 in the official configs)"), LossParam.BETA_FOCAL),
             p -> new ClassBalancedFocalLoss(p.get("gamma"), p.get("beta"))),
     CB_CE(Info.of("CB_CE", "class-balanced softmax cross-entropy (Eq. 6)", "cbce"), List.of(LossParam.BETA),
             p -> new ClassBalancedCrossEntropyLoss(p.get("beta")));

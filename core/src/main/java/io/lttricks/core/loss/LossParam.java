@@ -7,25 +7,57 @@ import java.util.function.ToDoubleFunction;
  * A hyper-parameter a loss declares: its recipe name, its default (which may depend on the data
  * set, as the official configs' do), the range it must lie in, and a line of help.
  *
- * @param defaultFor the default for a data set name (cifar10, cifar100, imagenet_lt, ...)
+ * @param defaultFor the default for a data set (cifar10, cifar100, imagenet_lt, ... and its imbalance factor)
  * @param min        lowest valid value (inclusive)
  * @param max        highest valid value
  * @param maxOpen    whether {@code max} itself is excluded
  */
-public record LossParam(String name, ToDoubleFunction<String> defaultFor, double min, double max, boolean maxOpen,
+public record LossParam(String name, ToDoubleFunction<Data> defaultFor, double min, double max, boolean maxOpen,
                         String help) {
 
-    /** The class-balanced beta: 0.9999 on CIFAR-10 and 0.9 on CIFAR-100 (the official configs). */
-    public static final LossParam BETA = new LossParam("beta", LossParam::defaultBeta, 0, 1, true,
-            "class-balanced beta; default by data set as the official configs: 0.9999 (CIFAR-10), 0.9 (CIFAR-100),"
-                    + " 0.999 elsewhere (the official framework's default; no official config exists)");
-
-    public static double defaultBeta(String dataset) {
-        String d = dataset == null ? "" : dataset.toLowerCase(Locale.ROOT);
-        if (d.equals("cifar100")) {
-            return 0.9;
+    /**
+     * The data set a default is for.
+     *
+     * @param dataset   its name in recipes (cifar10, cifar100, imagenet_lt, inat2018, imagefolder, ...)
+     * @param imbalance its imbalance factor; 0 when the data are used as they are
+     */
+    public record Data(String dataset, double imbalance) {
+        public Data {
+            dataset = dataset == null ? "" : dataset.toLowerCase(Locale.ROOT);
         }
-        return d.equals("cifar10") ? 0.9999 : 0.999;
+
+        /** A data set by name alone (its imbalance makes no default differ). */
+        public static Data of(String dataset) {
+            return new Data(dataset, 0);
+        }
+    }
+
+    /**
+     * The class-balanced beta of CB_CE (and of DRW's class-balanced weights), as the official configs
+     * ({@code re_weighting/cbce}, {@code two_stage/drw/cbce}): 0.9999 on CIFAR-10, 0.9 on CIFAR-100.
+     */
+    public static final LossParam BETA = new LossParam("beta", LossParam::defaultBeta, 0, 1, true,
+            "class-balanced beta; default by data set as the official CB_CE configs: 0.9999 (CIFAR-10), 0.9"
+                    + " (CIFAR-100), 0.999 elsewhere (the official framework's default; no official config exists)");
+
+    /**
+     * The class-balanced beta of CB_Focal, as the official configs ({@code re_weighting/cbfocal},
+     * {@code two_stage/drw/cbfocal}): 0.9999 on CIFAR-10, 0.9 on CIFAR-100 IF 100, 0.99 on CIFAR-100 IF 50.
+     */
+    public static final LossParam BETA_FOCAL = new LossParam("beta", LossParam::defaultFocalBeta, 0, 1, true,
+            "class-balanced beta; default by data set as the official CB_Focal configs: 0.9999 (CIFAR-10), 0.9"
+                    + " (CIFAR-100 IF 100), 0.99 (CIFAR-100 IF 50), 0.999 elsewhere (the official framework's default)");
+
+    public static double defaultBeta(Data data) {
+        return switch (data.dataset()) {
+            case "cifar10" -> 0.9999;
+            case "cifar100" -> 0.9;
+            default -> 0.999;
+        };
+    }
+
+    public static double defaultFocalBeta(Data data) {
+        return data.dataset().equals("cifar100") && data.imbalance() == 50 ? 0.99 : defaultBeta(data);
     }
 
     static LossParam gamma(double defaultValue, String help) {

@@ -19,15 +19,21 @@ public record LossPlan(LossKind kind, Map<String, Double> params) {
     }
 
     /**
-     * The plan for {@code kind} with the given values (null: the default for {@code dataset}).
+     * The plan for {@code kind} with the given values (null: the default for {@code dataset}, its
+     * imbalance unknown).
      *
      * @throws IllegalArgumentException naming the parameter that is out of range or not the loss's
      */
     public static LossPlan resolve(LossKind kind, Map<String, Double> given, String dataset) {
+        return resolve(kind, given, LossParam.Data.of(dataset));
+    }
+
+    /** As {@link #resolve(LossKind, Map, String)}, the defaults for a data set of a given imbalance. */
+    public static LossPlan resolve(LossKind kind, Map<String, Double> given, LossParam.Data data) {
         Map<String, Double> out = new LinkedHashMap<>();
         for (LossParam p : kind.params()) {
             Double v = given.get(p.name());
-            double value = v != null ? v : p.defaultFor().applyAsDouble(dataset);
+            double value = v != null ? v : p.defaultFor().applyAsDouble(data);
             String problem = p.check(value);
             if (problem != null) {
                 throw new IllegalArgumentException(problem);

@@ -56,7 +56,11 @@ public enum Profile {
      * @param epochsGiven the recipe's epochs, or null
      */
     public Shape shape(ScheduleFamily family, StageRole role, boolean mixup, Integer epochsGiven) {
-        ScheduleFamily.RoleShape r = family.role(role, mixup);
+        return shape(family.role(role, mixup), epochsGiven);
+    }
+
+    /** The shape of a role's schedule at this profile's scale ({@code epochsGiven}: the recipe's, or null). */
+    Shape shape(ScheduleFamily.RoleShape r, Integer epochsGiven) {
         int ep = epochsGiven != null ? epochsGiven : Math.max(1, (int) Math.round(r.epochs() * scale));
         List<Integer> ms = new java.util.ArrayList<>();
         for (double f : r.decayFractions()) {

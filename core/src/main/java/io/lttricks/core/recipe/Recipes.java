@@ -190,7 +190,8 @@ public final class Recipes {
         }
         List<StageRecipe> stages = recipe.stages();
         StageResolver resolver = new StageResolver(profile, ScheduleFamily.of(ds.name(), backbone),
-                ds.name().toLowerCase(Locale.ROOT), mixable, checkpoints);
+                new io.lttricks.core.loss.LossParam.Data(ds.name(), ds.imbalance() != null ? ds.imbalance() : 0),
+                mixable, checkpoints);
         List<StagePlan> plans = new ArrayList<>();
         Set<String> names = new HashSet<>();
         boolean trainedBefore = false;
@@ -238,7 +239,7 @@ public final class Recipes {
 
     /** A cam stage on its own (the model comes from elsewhere, e.g. the command line). */
     public static CamPlan resolveCamStage(StageRecipe stage) {
-        StageResolver resolver = new StageResolver(Profile.PAPER, ScheduleFamily.CIFAR, "", Set.of(),
+        StageResolver resolver = new StageResolver(Profile.PAPER, ScheduleFamily.CIFAR, io.lttricks.core.loss.LossParam.Data.of(""), Set.of(),
                 CheckpointCheck.NONE);
         return (CamPlan) resolver.resolve(stage.with("type", "cam").with("init", "previous"), 0, true, Set.of());
     }

@@ -29,8 +29,10 @@ import java.util.List;
  * @param method          cam stage: {@code cam} (CAM-based sampling) or {@code image_trans}
  * @param thresholdFactor cam stage: foreground = map >= factor * mean (1.0 as the paper; 0.75 as
  *                        the official code)
- * @param counts          cam stage: {@code cifar} (n_max + n_min - n_c per class) or {@code threshold}
- * @param threshold       cam stage with threshold counts: 100 for ImageNet-LT, 50 for iNaturalist
+ * @param counts          cam stage: {@code cifar} (n_max + n_min - n_c per class; the default on CIFAR) or
+ *                        {@code threshold} (the default elsewhere, as the official script)
+ * @param threshold       cam stage with threshold counts: default 100 (ImageNet-LT's config), 50 on
+ *                        iNaturalist (no official config; this project's choice)
  * @param paste           cam stage: {@code over} (the transformed foreground over the untouched
  *                        original, as the paper describes; default) or {@code move} (the region the
  *                        foreground left is filled from the transformed image, as the official code)

@@ -40,15 +40,16 @@ final class StageResolver {
 
     private final Profile profile;
     private final ScheduleFamily family;
-    private final String dataset;
+    private final io.lttricks.core.loss.LossParam.Data data;
     private final Set<MixLocation> mixable;
     private final CheckpointCheck checkpoints;
 
-    StageResolver(Profile profile, ScheduleFamily family, String dataset, Set<MixLocation> mixable,
-                  CheckpointCheck checkpoints) {
+    /** @param data the data set and its imbalance factor, for dataset-dependent defaults (CB beta) */
+    StageResolver(Profile profile, ScheduleFamily family, io.lttricks.core.loss.LossParam.Data data,
+                  Set<MixLocation> mixable, CheckpointCheck checkpoints) {
         this.profile = profile;
         this.family = family;
-        this.dataset = dataset;
+        this.data = data;
         this.mixable = mixable;
         this.checkpoints = checkpoints;
     }
@@ -73,14 +74,17 @@ final class StageResolver {
 
     private CamPlan cam(StageRecipe s, String name, String at, boolean trainedBefore) {
         CamMethod method = term(CamMethod.VOCABULARY, s.method(), CamMethod.CAM, at + ".method");
-        CamCounts counts = term(CamCounts.VOCABULARY, s.counts(), CamCounts.CIFAR, at + ".counts");
+        // The official script: n_max + n_min - n_c on CIFAR, a threshold on every other data set.
+        CamCounts counts = term(CamCounts.VOCABULARY, s.counts(),
+                family == ScheduleFamily.CIFAR ? CamCounts.CIFAR : CamCounts.THRESHOLD, at + ".counts");
         CamPreset preset = term(CamPreset.VOCABULARY, s.preset(), CamPreset.PAPER, at + ".preset");
         CamPaste paste = term(CamPaste.VOCABULARY, s.paste(), preset.defaultPaste(), at + ".paste");
         double factor = s.thresholdFactor() != null ? s.thresholdFactor() : preset.defaultThresholdFactor();
         if (!(factor > 0)) {
             throw new RecipeException(at + ".threshold_factor: must be > 0, got " + factor);
         }
-        int threshold = s.threshold() != null ? s.threshold() : 100;
+        // 100 as ImageNet-LT's config; iNaturalist has no official CAM config: 50 is this project's choice.
+        int threshold = s.threshold() != null ? s.threshold() : family == ScheduleFamily.INATURALIST ? 50 : 100;
         if (threshold < 1) {
             throw new RecipeException(at + ".threshold: must be >= 1, got " + threshold);
         }
@@ -125,7 +129,7 @@ final class StageResolver {
                     + (camStages.isEmpty() ? " (the recipe has none before this stage)" : "; earlier cam stages: " + camStages));
         }
         Mixup mixup = mixup(s.mixup(), at);
-        Profile.Shape shape = profile.shape(family, role, mixup.enabled(), s.epochs());
+        Profile.Shape shape = profile.shape(family.role(role, mixup.enabled(), s.generated() != null, data), s.epochs());
         int epochs = shape.epochs();
         if (epochs < 1 || epochs > MAX_EPOCHS) {
             throw new RecipeException(at + ".epochs: must lie in [1, " + MAX_EPOCHS + "], got " + epochs
@@ -169,7 +173,7 @@ final class StageResolver {
             Double beta = null;
             if (weights == Drw.Weights.CB) {
                 beta = loss.params().containsKey("beta") ? loss.param("beta")
-                        : io.lttricks.core.loss.LossParam.defaultBeta(dataset);
+                        : io.lttricks.core.loss.LossParam.defaultBeta(data);
             }
             drw = new Drw(start, weights, beta);
         }
@@ -217,7 +221,7 @@ final class StageResolver {
         values.put("gamma", given.gamma() != null ? given.gamma() : values.get("gamma"));
         values.put("beta", given.beta() != null ? given.beta() : values.get("beta"));
         try {
-            return LossPlan.resolve(kind, values, dataset);
+            return LossPlan.resolve(kind, values, data);
         } catch (IllegalArgumentException e) {
             throw new RecipeException(at + ".loss: " + e.getMessage());
         }

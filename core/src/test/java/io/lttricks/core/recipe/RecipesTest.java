@@ -122,7 +122,8 @@ class RecipesTest {
         assertEquals(60, train(lt + "stages: [{drs: {}}]", 0).drs().startEpoch(), "DRS after the first decay");
         Recipes.Resolved bag = resolve(lt + "stages: [{name: a, role: first_stage, mixup: input},"
                 + " {name: b, role: deferred, mixup: input, sampler: class_balanced}, {name: c, role: finetune}]");
-        assertEquals(new LrSchedule(0.2, 0, List.of(120), 0.1), ((TrainPlan) bag.stages().get(0)).lr());
+        assertEquals(new LrSchedule(0.2, 0, List.of(120, 160), 0.1), ((TrainPlan) bag.stages().get(0)).lr(),
+                "the bag of tricks config decays at 120 and 160");
         assertEquals(160, ((TrainPlan) bag.stages().get(0)).epochs());
         assertEquals(new LrSchedule(0.002, 0, List.of(40), 0.1), ((TrainPlan) bag.stages().get(1)).lr());
         assertEquals(new LrSchedule(0.002, 0, List.of(8, 16), 0.1), ((TrainPlan) bag.stages().get(2)).lr());
