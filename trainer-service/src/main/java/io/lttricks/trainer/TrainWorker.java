@@ -158,7 +158,8 @@ final class TrainWorker {
                 .setResumedAfterEpoch(resumedAfter).addAllSkippedCheckpoints(skipped)));
         try (NDManager manager = NDManager.newBaseManager(Engine.getInstance().defaultDevice())) {
             StageRunner.train(new StageRunner.Inputs(plan, job.getStageIndex(), runId, recipe.backbone(),
-                            recipe.seedOrDefault(), loaded.train(), loaded.test(), generated, weights, resumeFrom),
+                            recipe.seedOrDefault(), loaded.train(), loaded.test(), generated, weights, resumeFrom,
+                            loaded.manifest().source()),
                     dir, new Reporter(runId, plan, prefix, dir, metrics.begin(runId, plan.name(), plan.epochs())),
                     StageRunner.Options.DEFAULTS, manager);
         }

@@ -30,9 +30,12 @@ import java.util.TreeMap;
  * @param cores       processors available to the JVM
  * @param channelsLast whether inputs go channels-last ({@link Backbone#usesChannelsLast})
  * @param allocator   glibc allocator variables in the environment (MALLOC_*, GLIBC_TUNABLES)
+ * @param data        the data the stage trained on: the file or directory it was read from, as the
+ *                    run's manifest records it (absent where not known)
  */
+@com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
 public record RunEnvironment(String time, String commit, String jvm, String engine, String device, int threads,
-                             String cpu, int cores, boolean channelsLast, Map<String, String> allocator) {
+                             String cpu, int cores, boolean channelsLast, Map<String, String> allocator, String data) {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     /** This process's environment, now. */
@@ -47,7 +50,12 @@ public record RunEnvironment(String time, String commit, String jvm, String engi
         return new RunEnvironment(Instant.now().toString(), System.getProperty("lt.commit", "unknown"),
                 System.getProperty("java.version"), e.getEngineName() + " " + e.getVersion(),
                 e.defaultDevice().toString(), threads(e), cpuModel(), Runtime.getRuntime().availableProcessors(),
-                Backbone.usesChannelsLast(), alloc);
+                Backbone.usesChannelsLast(), alloc, null);
+    }
+
+    /** This environment with the data it trains on. */
+    public RunEnvironment withData(String source) {
+        return new RunEnvironment(time, commit, jvm, engine, device, threads, cpu, cores, channelsLast, allocator, source);
     }
 
     private static int threads(Engine e) {

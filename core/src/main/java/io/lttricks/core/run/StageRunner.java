@@ -40,9 +40,10 @@ public final class StageRunner {
      * @param generated  a cam stage's output directory whose images join the training set, or null
      * @param weights    the checkpoint the weights start from, or null for the initialisation
      * @param resumeFrom this stage's own checkpoint to continue from, or null
+     * @param dataSource where the data were read from (the manifest's source), recorded in environment.jsonl
      */
     public record Inputs(TrainPlan plan, int stageIndex, String runName, String backbone, long seed, LabeledImages train,
-                         LabeledImages test, Path generated, Path weights, Path resumeFrom) {
+                         LabeledImages test, Path generated, Path weights, Path resumeFrom, String dataSource) {
     }
 
     /**
@@ -73,7 +74,7 @@ public final class StageRunner {
             listener.onNote("stage " + in.plan().name() + ": weights from " + start);
         }
         Backbone model = model(in.backbone(), in.train(), manager, start, in.seed(), in.stageIndex());
-        RunEnvironment env = RunEnvironment.current();
+        RunEnvironment env = RunEnvironment.current().withData(in.dataSource());
         Files.createDirectories(dir.path());
         env.appendTo(dir.environment());
         listener.onNote("stage " + in.plan().name() + ": " + env.summary());

@@ -215,7 +215,7 @@ public final class TrainingRun {
                 StageRunner.train(new StageRunner.Inputs(plan, index, resolved.recipe().name(),
                                 resolved.recipe().backbone(), seed, train, data.test(),
                                 plan.generated() == null ? null : generatedSets.get(plan.generated()), weights,
-                                StageTrainer.latestCheckpoint(dir, listener::onNote)),
+                                StageTrainer.latestCheckpoint(dir, listener::onNote), data.manifest().source()),
                         dir, listener, options.stage(), manager);
             }
             Path reportFile = dir.report();

@@ -102,6 +102,9 @@ class TrainingRunTest {
         JsonNode ran = new ObjectMapper().readTree(env.get(0));
         assertTrue(ran.get("engine").asText().startsWith("PyTorch ") && ran.get("threads").asInt() >= 1
                 && !ran.get("cpu").asText().isEmpty() && ran.has("commit") && ran.has("allocator"), env.get(0));
+        String manifestSource = new ObjectMapper().readTree(tmp.resolve("run/manifest.json").toFile()).get("source").asText();
+        assertFalse(manifestSource.isEmpty());
+        assertEquals(manifestSource, ran.get("data").asText(), "the data file it trained on");
         IOException again = assertThrows(IOException.class, () -> run(r, tmp.resolve("run"), new RunListener() { }, false));
         assertTrue(again.getMessage().contains("--resume"));
     }
