@@ -119,7 +119,7 @@ final class RecipeOptions {
     List<String> sets;
 
     @Option(names = "--eval-every", paramLabel = "N", description = "Evaluate on the test set every N epochs after"
-            + " --eval-from, in every training stage: the best-test-epoch figure the paper reports, beside the final"
+            + " --eval-from, in every training stage: the best-test-epoch figure the official code keeps, beside the final"
             + " model's (about 10 s per CIFAR evaluation on 2 cores). Default: off.")
     Integer evalEvery;
 

@@ -49,7 +49,7 @@ import picocli.CommandLine.Parameters;
             "It runs each row's recipe (recipes/tables/paper.yaml says which, and the paper's figures),",
             "once per seed, and writes the table beside the paper's into --out:",
             "table-T.md, table-T.json and a bar chart table-T.png, with the final model's top-1 error (the",
-            "headline) and the best test epoch's (the paper's way, selected on test data).",
+            "headline) and the best test epoch's (as the official code keeps it; selected on test data).",
             "",
             "Finished runs are kept and read back, interrupted ones resumed: run the same command again",
             "after a stop. Ctrl-C (or SIGTERM) stops after the current epoch with its checkpoint stored;",

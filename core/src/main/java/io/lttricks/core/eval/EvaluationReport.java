@@ -118,7 +118,7 @@ public record EvaluationReport(
         sb.append("Model: ").append(modelSelection).append('\n');
         if (bestTestEpoch != null) {
             sb.append(String.format(Locale.ROOT, "Best test epoch: %d, top-1 error %.2f%% (lowest of %d evaluated epochs;"
-                    + " selected on test data, as the paper reports)%n", bestTestEpoch, 100 * bestTestEpochTop1Error,
+                    + " selected on test data, as the official code)%n", bestTestEpoch, 100 * bestTestEpochTop1Error,
                     evaluatedEpochs));
         }
         sb.append(String.format(Locale.ROOT, "Many-shot (>%d train): %s   Medium (%d-%d): %s   Few (<%d): %s%n",

@@ -3,7 +3,8 @@ package io.lttricks.core.plan;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
- * Evaluation on the test set during training, for the best-test-epoch figure the paper reports:
+ * Evaluation on the test set during training, for the best-test-epoch figure the official code keeps
+ * (and, we infer, the paper's tables report):
  * every {@code every} epochs after epoch {@code from}, and after the last epoch. {@code every} 0: off.
  *
  * @param keepBest keep the weights of the epoch with the lowest test error so far

@@ -50,7 +50,7 @@ import java.util.List;
  * @param checkpointEvery save a checkpoint every this many epochs (the last epoch always)
  * @param evalEvery       evaluate the model on the test set every this many epochs after
  *                        {@code eval_from} (and after the last epoch), for the best-test-epoch
- *                        figure the paper reports; 0 or absent: off (it costs one pass over the
+ *                        figure the official code keeps; 0 or absent: off (it costs one pass over the
  *                        test set each time, about 10 s for CIFAR's 10,000 images on 2 cores)
  * @param evalFrom        the epoch after which evaluation starts (default: the stage's first
  *                        learning-rate decay before its last epoch, 160 of 200; else 0, but a

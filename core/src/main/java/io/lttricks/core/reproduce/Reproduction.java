@@ -32,7 +32,7 @@ import javax.imageio.ImageIO;
 /**
  * Reproduces a table of the paper: runs each row's recipe (through a {@link Runner}: in this
  * process or on the services), once per seed, and writes the table beside the paper's: the final
- * model's top-1 error (the headline), the best test epoch's (the paper's way, selected on test
+ * model's top-1 error (the headline), the best test epoch's (as the official code keeps it; selected on test
  * data), the difference to the paper, seeds, wall time and the command, as {@code TABLE.md},
  * {@code TABLE.json} and a bar chart {@code TABLE.png}. Rows that share a recipe share its runs.
  */
@@ -205,7 +205,7 @@ public final class Reproduction {
         sb.append("## ").append(t.title()).append(" (").append(t.column()).append(", profile ").append(t.profile())
                 .append(", ").append(t.date()).append(")\n\n");
         sb.append("Top-1 error (%). Ours (final): the final model, mean over seeds (+- sd); ours (best test epoch):"
-                + " the lowest test error of the epochs evaluated, the way the paper reports (selected on test data).\n\n");
+                + " the lowest test error of the epochs evaluated, as the official code reports (selected on test data).\n\n");
         Set<String> data = new TreeSet<>();
         t.rows().stream().filter(r -> r.data() != null).forEach(r -> data.add(r.data()));
         if (data.size() == 1) {
