@@ -68,12 +68,16 @@ final class ServicesFixture implements ExtensionContext.Store.CloseableResource 
             Config.DOWNLOADS, "off");
     static final int AUGMENT_WORKERS = 2;
 
-    /** The pipeline: a first stage, CAM-based sampling from its model, a deferred stage on original + generated images. */
+    /**
+     * The pipeline: a first stage, CAM-based sampling from its best test epoch's weights (the
+     * trainer keeps them, the augment service reads them), a deferred stage on original + generated
+     * images.
+     */
     static final String PIPELINE = "name: it\n"
             + "dataset: {name: imagefolder, source: 's3://lttricks/datasets/mini-cifar.tar.gz', imbalance: 10}\n"
             + "backbone: resnet20\nseed: 1\nprofile: quick\nstages:\n"
             + "  - {name: first, role: first_stage, epochs: 2, batch_size: 16, lr: 0.05}\n"
-            + "  - {name: cam, type: cam, threshold_factor: 0.75}\n"
+            + "  - {name: cam, type: cam, threshold_factor: 0.75, maps_from: best_test_epoch}\n"
             + "  - {name: deferred, role: deferred, epochs: 1, batch_size: 16, generated: cam, sampler: class_balanced}\n";
 
     /**

@@ -78,6 +78,11 @@ class ServicesRunTest {
         }
         assertEquals(expected, indices.size());
         assertEquals(expected - 1, indices.stream().mapToLong(Long::longValue).max().orElseThrow());
+        String best = Keys.bestCheckpoint(Keys.stage(run.runId(), 0, "first"));
+        assertEquals(best, manifest.get("checkpoint").asText(), "the maps come from the first stage's best test epoch");
+        assertTrue(store.exists(best));
+        assertTrue(run.events().stream().anyMatch(e -> e.hasCheckpoint() && e.getCheckpoint().getBest()
+                && e.getCheckpoint().getKey().equals(best)), "the trainer said it kept them");
         assertEquals(16, store.list(Keys.shards(generated)).size());
         Set<String> workers = new HashSet<>();
         for (RunEvent e : run.events()) {

@@ -58,4 +58,45 @@ class EmbeddedInfraTest {
             }
         }
     }
+
+    /**
+     * Callers fetching one key into one file at once (two augment workers sharing a work directory
+     * read the same best.ckpt) all finish with the whole file: each downloads into its own
+     * temporary file (one shared ".part" name made a rename fail now and then).
+     */
+    @Test
+    void concurrentDownloadsOfOneObjectAllSucceed() throws Exception {
+        try (EmbeddedS3 s3 = EmbeddedS3.start(dir.resolve("s3"), 0, "ak", "sk-secret")) {
+            Config config = Config.from(java.util.Map.of(Config.S3_ENDPOINT, s3.endpoint(), Config.S3_ACCESS_KEY, "ak",
+                    Config.S3_SECRET_KEY, "sk-secret"), 0);
+            try (ObjectStore store = new S3ObjectStore(config)) {
+                store.ensureBucket();
+                byte[] data = new byte[3 << 20];
+                new java.util.Random(1).nextBytes(data);
+                store.put("runs/r1/best.ckpt", data, "application/zip");
+                Path target = dir.resolve("work/objects/runs/r1/best.ckpt");
+                for (int round = 0; round < 5; round++) {
+                    java.nio.file.Files.deleteIfExists(target);
+                    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+                    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                    List<java.util.concurrent.Future<Path>> calls = new java.util.ArrayList<>();
+                    for (int i = 0; i < 6; i++) {
+                        calls.add(pool.submit(() -> {
+                            go.await();
+                            return store.getFile("runs/r1/best.ckpt", target);
+                        }));
+                    }
+                    go.countDown();
+                    for (java.util.concurrent.Future<Path> c : calls) {
+                        assertEquals(target, c.get());
+                    }
+                    pool.shutdown();
+                    assertArrayEquals(data, java.nio.file.Files.readAllBytes(target));
+                    try (java.util.stream.Stream<Path> left = java.nio.file.Files.list(target.getParent())) {
+                        assertEquals(List.of(target), left.toList(), "no temporary file left behind");
+                    }
+                }
+            }
+        }
+    }
 }

@@ -147,12 +147,16 @@ public final class S3ObjectStore implements ObjectStore {
         }
     }
 
-    /** Downloads the object to {@code file} (via a temporary file, then renamed). */
+    /**
+     * Downloads the object to {@code file}: into a temporary file of this call's own, then renamed
+     * over {@code file} atomically, so callers that fetch one key at once each finish with the
+     * whole file (the last rename wins; the contents are the same) and no reader sees a part.
+     */
     @Override
     public Path getFile(String key, Path file) throws IOException {
         ObjectStore.checkKey(key);
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        Path tmp = file.resolveSibling(file.getFileName() + ".part");
+        Path parent = Files.createDirectories(file.toAbsolutePath().getParent());
+        Path tmp = Files.createTempFile(parent, file.getFileName() + ".", ".part");
         try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
             Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
         } catch (ErrorResponseException e) {

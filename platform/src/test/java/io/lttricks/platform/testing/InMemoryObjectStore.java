@@ -92,8 +92,8 @@ public final class InMemoryObjectStore implements ObjectStore {
     @Override
     public Path getFile(String key, Path file) throws IOException {
         byte[] bytes = get(key);
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        Path tmp = file.resolveSibling(file.getFileName() + ".part");
+        Path parent = Files.createDirectories(file.toAbsolutePath().getParent());
+        Path tmp = Files.createTempFile(parent, file.getFileName() + ".", ".part");
         Files.write(tmp, bytes);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return file;
