@@ -23,11 +23,22 @@ import io.lttricks.core.plan.TrainPlan;
 
 /** The one recipe parser: reads YAML/JSON, fills defaults from the profile, validates every field. */
 public final class Recipes {
+    // A field given twice is refused, as is a fraction where a whole number belongs (milestones: [1.5]).
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(SerializationFeature.INDENT_OUTPUT);
     private static final ObjectMapper YAML = new YAMLMapper()
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+    /**
+     * The largest recipe text read (file or string): far above any real recipe (the largest bundled
+     * one is under 2 KiB), and checked before parsing, which for YAML costs seconds per megabyte.
+     */
+    public static final int MAX_TEXT_BYTES = 256 * 1024;
 
     /** Names of runs and stages: they become directory names and object keys. */
     public static final String NAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}";
@@ -50,6 +61,11 @@ public final class Recipes {
     }
 
     public static Recipe read(Path file) throws IOException {
+        long size = Files.size(file);
+        if (size > MAX_TEXT_BYTES) {
+            throw new RecipeException(file + ": " + size + " bytes; a recipe may have at most " + MAX_TEXT_BYTES / 1024
+                    + " KiB (the bundled ones have under 2 KiB): is this the right file?");
+        }
         String text = Files.readString(file);
         String lower = file.getFileName().toString().toLowerCase(Locale.ROOT);
         Recipe r = parse(text, lower.endsWith(".json") ? JSON : YAML, file.toString());
@@ -81,6 +97,10 @@ public final class Recipes {
     }
 
     private static Recipe parse(String text, ObjectMapper mapper, String where) {
+        if (text.length() > MAX_TEXT_BYTES) {
+            throw new RecipeException(where + ": " + text.length() + " characters; a recipe may have at most "
+                    + MAX_TEXT_BYTES / 1024 + " KiB");
+        }
         try {
             Recipe r = mapper.readValue(text, Recipe.class);
             if (r == null) {

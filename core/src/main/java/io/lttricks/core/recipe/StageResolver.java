@@ -35,6 +35,10 @@ import io.lttricks.core.plan.CamPlan;
 final class StageResolver {
     /** A stage's epochs at most: far beyond any schedule (the paper's longest is 400), short of "for ever". */
     static final int MAX_EPOCHS = 10_000;
+    /** Far above any useful rate (0.1 for CIFAR, 0.2 at batch 512, a few units for the largest batches). */
+    static final double MAX_LR = 10;
+    /** Far above any useful weight decay (2e-4 and 1e-4 in the paper). */
+    static final double MAX_WEIGHT_DECAY = 1;
     /** A batch at most: what one node can hold of 224x224 images and then some. */
     static final int MAX_BATCH = 65_536;
 
@@ -144,11 +148,12 @@ final class StageResolver {
         Sgd sgd = new Sgd(s.momentum() != null ? s.momentum() : Sgd.PAPER.momentum(),
                 s.nesterov() != null ? s.nesterov() : Sgd.PAPER.nesterov(),
                 s.weightDecay() != null ? s.weightDecay() : family.weightDecay());
-        if (sgd.momentum() < 0 || sgd.momentum() >= 1) {
+        if (!(sgd.momentum() >= 0 && sgd.momentum() < 1)) {
             throw new RecipeException(at + ".momentum: must lie in [0, 1), got " + sgd.momentum());
         }
-        if (sgd.weightDecay() < 0) {
-            throw new RecipeException(at + ".weight_decay: must be >= 0, got " + sgd.weightDecay());
+        if (!(sgd.weightDecay() >= 0 && sgd.weightDecay() <= MAX_WEIGHT_DECAY)) {
+            throw new RecipeException(at + ".weight_decay: must lie in [0, " + (int) MAX_WEIGHT_DECAY + "], got "
+                    + sgd.weightDecay());
         }
         LossPlan loss = loss(s.loss(), at);
         SamplerKind sampler = term(SamplerKind.VOCABULARY, s.sampler(), SamplerKind.INSTANCE, at + ".sampler");
@@ -192,14 +197,14 @@ final class StageResolver {
         int warmup = s.warmupEpochs() != null ? s.warmupEpochs() : shape.warmupEpochs();
         double lr = s.lr() != null ? s.lr() : shape.lr();
         double decay = s.lrDecay() != null ? s.lrDecay() : shape.lrDecay();
-        if (!(lr > 0)) {
-            throw new RecipeException(at + ".lr: must be > 0, got " + lr);
+        if (!(lr > 0 && lr <= MAX_LR)) {
+            throw new RecipeException(at + ".lr: must lie in (0, " + (int) MAX_LR + "], got " + lr);
         }
         if (warmup < 0 || warmup > epochs) {
             throw new RecipeException(at + ".warmup_epochs: must lie in [0, epochs], got " + warmup);
         }
-        if (!(decay > 0)) {
-            throw new RecipeException(at + ".lr_decay: must be > 0, got " + decay);
+        if (!(decay > 0 && decay <= 1)) {
+            throw new RecipeException(at + ".lr_decay: the factor at each milestone must lie in (0, 1], got " + decay);
         }
         int last = 0;
         for (Integer m : milestones) {

@@ -318,6 +318,30 @@ class RecipesTest {
         assertMessage("dataset: {name: cifar10}\nstages: [{batch_size: 100000000}]", "batch_size: must lie in [2, 65536]");
     }
 
+    /** Values a hostile or careless client sent that used to pass (issue 25): refused, naming the field. */
+    @Test
+    void nonFiniteAndAbsurdNumbersFractionalCountsAndRepeatedFieldsAreRefused() {
+        String cifar = "dataset: {name: cifar10}\n";
+        assertMessage(cifar + "stages: [{momentum: NaN}]", "momentum: must lie in [0, 1)", "NaN");
+        assertMessage(cifar + "stages: [{weight_decay: NaN}]", "weight_decay: must lie in [0, 1]", "NaN");
+        assertMessage(cifar + "stages: [{weight_decay: 5}]", "weight_decay");
+        assertMessage(cifar + "stages: [{lr: Infinity}]", "lr: must lie in (0, 10]", "Infinity");
+        assertMessage(cifar + "stages: [{lr: 1e308}]", "lr: must lie in (0, 10]");
+        assertMessage(cifar + "stages: [{lr_decay: NaN}]", "lr_decay");
+        assertMessage(cifar + "stages: [{epochs: 10, milestones: [1.5]}]", "recipe", "1.5");
+        assertMessage(cifar + "stages: [{epochs: 2.5}]", "recipe", "2.5");
+        assertMessage(cifar + "stages: [{lr: 0.1, lr: 0.2}]", "recipe", "lr");
+        assertMessage("dataset: {name: cifar10}\ndataset: {name: cifar100}\n", "recipe", "dataset");
+        RecipeException json = assertThrows(RecipeException.class,
+                () -> Recipes.parseJson("{\"dataset\": {\"name\": \"cifar10\"}, \"seed\": 1, \"seed\": 2}"));
+        assertTrue(json.getMessage().contains("seed"), json.getMessage());
+        String huge = cifar + "# " + "x".repeat(Recipes.MAX_TEXT_BYTES) + "\n";
+        long t0 = System.nanoTime();
+        RecipeException big = assertThrows(RecipeException.class, () -> Recipes.parseYaml(huge));
+        assertTrue(big.getMessage().contains("at most 256 KiB"), big.getMessage());
+        assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "refused before the YAML scanner reads it");
+    }
+
     static void assertMessage(String yaml, String... parts) {
         RecipeException e = assertThrows(RecipeException.class, () -> resolve(yaml));
         for (String part : parts) {
