@@ -115,6 +115,10 @@ public final class GrpcServer implements AutoCloseable {
         }
         b.addService(health.getHealthService());
         b.addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), interceptors));
+        // v1alpha as well: grpcurl before 1.8.8 and grpc_cli ask for it (the same answers).
+        @SuppressWarnings("deprecation")
+        BindableService alpha = io.grpc.protobuf.services.ProtoReflectionService.newInstance();
+        b.addService(ServerInterceptors.intercept(alpha, interceptors));
         try {
             server = b.build().start();
         } catch (IOException e) {

@@ -213,6 +213,59 @@ class GrpcServerSecurityTest {
         }
     }
 
+    /** Both reflection versions answer (grpcurl before 1.8.8 and grpc_cli ask for v1alpha), behind the same tokens. */
+    @Test
+    void reflectionV1AndV1AlphaListTheServices() throws Exception {
+        GrpcSecurity withToken = new GrpcSecurity("127.0.0.1", null, null, null,
+                List.of(GrpcSecurity.Token.of(TOKEN, GrpcSecurity.Role.ALL)), false);
+        try (GrpcServer grpc = new GrpcServer(withToken, 0, List.of(new Runs()))) {
+            ManagedChannel ch = channel(grpc.port(), InsecureChannelCredentials.create(), TOKEN);
+            java.util.concurrent.LinkedBlockingQueue<Object> v1 = new java.util.concurrent.LinkedBlockingQueue<>();
+            var call1 = io.grpc.reflection.v1.ServerReflectionGrpc.newStub(ch).serverReflectionInfo(collect(v1));
+            call1.onNext(io.grpc.reflection.v1.ServerReflectionRequest.newBuilder().setListServices("").build());
+            call1.onCompleted();
+            Object r1 = v1.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(r1 instanceof io.grpc.reflection.v1.ServerReflectionResponse, String.valueOf(r1));
+            assertTrue(r1.toString().contains(RunServiceGrpc.SERVICE_NAME), r1.toString());
+            java.util.concurrent.LinkedBlockingQueue<Object> alpha = new java.util.concurrent.LinkedBlockingQueue<>();
+            @SuppressWarnings("deprecation")
+            var call2 = io.grpc.reflection.v1alpha.ServerReflectionGrpc.newStub(ch).serverReflectionInfo(collect(alpha));
+            call2.onNext(io.grpc.reflection.v1alpha.ServerReflectionRequest.newBuilder().setListServices("").build());
+            call2.onCompleted();
+            Object r2 = alpha.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(r2 instanceof io.grpc.reflection.v1alpha.ServerReflectionResponse, String.valueOf(r2));
+            assertTrue(r2.toString().contains(RunServiceGrpc.SERVICE_NAME), r2.toString());
+            ManagedChannel anonymous = channel(grpc.port(), InsecureChannelCredentials.create(), null);
+            java.util.concurrent.LinkedBlockingQueue<Object> refused = new java.util.concurrent.LinkedBlockingQueue<>();
+            var call3 = io.grpc.reflection.v1alpha.ServerReflectionGrpc.newStub(anonymous).serverReflectionInfo(collect(refused));
+            call3.onNext(io.grpc.reflection.v1alpha.ServerReflectionRequest.newBuilder().setListServices("").build());
+            call3.onCompleted();
+            Object r3 = refused.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(Status.Code.UNAUTHENTICATED, Status.fromThrowable((Throwable) r3).getCode());
+            ch.shutdownNow();
+            anonymous.shutdownNow();
+        }
+    }
+
+    /** A stream observer that puts the first response, or the error, into {@code out}. */
+    static <T> StreamObserver<T> collect(java.util.concurrent.BlockingQueue<Object> out) {
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(T value) {
+                out.offer(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                out.offer(t);
+            }
+
+            @Override
+            public void onCompleted() {
+            }
+        };
+    }
+
     @Test
     void tokensComeFromTheEnvironmentOrAFileAndAreNeverShown() throws Exception {
         Path file = Files.writeString(dir.resolve("tokens"), "# operators\n" + TOKEN + "\n" + READ_TOKEN + " read  # dashboards\n\n");
