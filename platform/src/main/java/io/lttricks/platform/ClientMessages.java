@@ -48,7 +48,11 @@ public final class ClientMessages {
         byLength.sort(Comparator.comparingInt((Map.Entry<String, String> e) -> e.getKey().length()).reversed());
         String s = message;
         for (Map.Entry<String, String> e : byLength) {
-            s = s.replace(e.getKey(), e.getValue());
+            // Only a whole path: not inside another path or name (dataset://tmp-sets/x, /data/tmp/x).
+            String key = e.getKey();
+            Pattern whole = Pattern.compile("(?<![\\w./:~$\\-])" + Pattern.quote(key)
+                    + (key.endsWith("/") ? "" : "(?=/|$|[^\\w.\\-])"));
+            s = whole.matcher(s).replaceAll(Matcher.quoteReplacement(e.getValue()));
         }
         Matcher m = ABSOLUTE.matcher(s);
         StringBuilder out = new StringBuilder();

@@ -109,6 +109,18 @@ class ClientInputsTest {
         assertEquals("image .../secret.png is not an image; s3://lttricks/runs/r stays",
                 ClientMessages.scrub("image /opt/app/data/secret.png is not an image; s3://lttricks/runs/r stays", config, BUCKET));
         assertEquals("unknown error", ClientMessages.scrub(null, config, BUCKET));
+        String tmp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize().toString();
+        String home = Path.of(System.getProperty("user.home")).toAbsolutePath().normalize().toString();
+        for (String name : new String[] {"dataset://sets" + tmp + "/x", "dataset://a" + home + "/y",
+                "s3://lttricks/runs" + tmp + "/z", "dataset://x" + tmp + "-files/a.txt"}) {
+            assertEquals("no class in " + name, ClientMessages.scrub("no class in " + name, config, BUCKET),
+                    "a path inside a client's name is the client's, left alone");
+        }
+        assertEquals("cannot open $TMPDIR/a.bin", ClientMessages.scrub("cannot open " + tmp + "/a.bin", config, BUCKET));
+        assertEquals("see ~/x", ClientMessages.scrub("see " + home + "/x", config, BUCKET));
+        assertEquals("a file .../b is not the tmp directory",
+                ClientMessages.scrub("a file " + tmp + "x/b is not the tmp directory", config, BUCKET),
+                "a longer name is another directory: the last name only, not $TMPDIR + x");
         assertTrue(ClientMessages.scrub("x".repeat(5000), config, BUCKET).length() < ClientMessages.MAX_CHARS + 100);
         assertEquals("unexpected end of file (truncated?)", ClientMessages.reason(new java.io.EOFException()));
     }

@@ -155,7 +155,8 @@ final class TrainWorker {
         int resumedAfter = resumeFrom == null ? 0 : io.lttricks.core.train.Checkpoint.readMeta(resumeFrom).epoch();
         platform.bus().event(RunEvent.newBuilder().setRunId(runId).setStage(plan.name()).setStarted(StageStarted.newBuilder()
                 .setWorker(TrainerServer.SERVICE + "/" + platform.config().instance()).setTotal(plan.epochs())
-                .setResumedAfterEpoch(resumedAfter).addAllSkippedCheckpoints(skipped)));
+                .setResumedAfterEpoch(resumedAfter).addAllSkippedCheckpoints(skipped.stream()
+                        .map(s -> ClientMessages.scrub(s, platform.config(), platform.store().bucket())).toList())));
         try (NDManager manager = NDManager.newBaseManager(Engine.getInstance().defaultDevice())) {
             StageRunner.train(new StageRunner.Inputs(plan, job.getStageIndex(), runId, recipe.backbone(),
                             recipe.seedOrDefault(), loaded.train(), loaded.test(), generated, weights, resumeFrom,
