@@ -107,8 +107,9 @@ public final class GrpcServer implements AutoCloseable {
             interceptors.add(new AuthInterceptor(security));   // the last one added runs first
         }
         if (meters != null) {
-            interceptors.add(new MetricsInterceptor(meters));  // outermost: sees every status, refusals included
+            interceptors.add(new MetricsInterceptor(meters));  // sees every status, refusals included
         }
+        interceptors.add(new ErrorDetails());                  // outermost: details on every refusal
         for (BindableService s : services) {
             b.addService(ServerInterceptors.intercept(s, interceptors));
             serviceNames.add(s.bindService().getServiceDescriptor().getName());

@@ -213,6 +213,53 @@ class GrpcServerSecurityTest {
         }
     }
 
+    /** A run service that refuses every Get as a bad recipe would be refused. */
+    static class Refusing extends RunServiceGrpc.RunServiceImplBase {
+        @Override
+        public void get(GetRunRequest request, StreamObserver<RunStatus> response) {
+            throw new io.lttricks.core.recipe.RecipeException("stages[0] (warmup).lr: must lie in (0, 10], got 20.0");
+        }
+    }
+
+    /**
+     * Every refusal carries google.rpc details a program can read: an ErrorInfo with a stable
+     * reason, and for a bad field a BadRequest field violation with its path (issue 25).
+     */
+    @Test
+    void refusalsCarryErrorInfoAndTheFieldViolation() throws Exception {
+        GrpcSecurity withToken = new GrpcSecurity("127.0.0.1", null, null, null,
+                List.of(GrpcSecurity.Token.of(TOKEN, GrpcSecurity.Role.ALL)), false);
+        try (GrpcServer grpc = new GrpcServer(withToken, 0, List.of(new Refusing()))) {
+            ManagedChannel ch = channel(grpc.port(), InsecureChannelCredentials.create(), TOKEN);
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> RunServiceGrpc.newBlockingStub(ch)
+                    .withDeadlineAfter(10, TimeUnit.SECONDS).get(GetRunRequest.newBuilder().setRunId("r").build()));
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+            assertEquals("stages[0] (warmup).lr: must lie in (0, 10], got 20.0", e.getStatus().getDescription(),
+                    "the message is as before");
+            com.google.rpc.Status rich = io.grpc.protobuf.StatusProto.fromThrowable(e);
+            assertEquals(Status.Code.INVALID_ARGUMENT.value(), rich.getCode());
+            com.google.rpc.ErrorInfo info = rich.getDetails(0).unpack(com.google.rpc.ErrorInfo.class);
+            assertEquals("INVALID_REQUEST", info.getReason());
+            assertEquals(ErrorDetails.DOMAIN, info.getDomain());
+            com.google.rpc.BadRequest bad = rich.getDetails(1).unpack(com.google.rpc.BadRequest.class);
+            assertEquals("stages[0].lr", bad.getFieldViolations(0).getField());
+            ManagedChannel anonymous = channel(grpc.port(), InsecureChannelCredentials.create(), null);
+            StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> RunServiceGrpc
+                    .newBlockingStub(anonymous).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .get(GetRunRequest.newBuilder().setRunId("r").build()));
+            com.google.rpc.Status auth = io.grpc.protobuf.StatusProto.fromThrowable(refused);
+            assertEquals("UNAUTHENTICATED", auth.getDetails(0).unpack(com.google.rpc.ErrorInfo.class).getReason(),
+                    "an interceptor's refusal gets the details too");
+            assertEquals(1, auth.getDetailsCount());
+            ch.shutdownNow();
+            anonymous.shutdownNow();
+        }
+        assertEquals("dataset.imbalance", ErrorDetails.field("dataset.imbalance: must be >= 1, got 0.5"));
+        assertEquals("request_id", ErrorDetails.field("request_id: at most 128 characters, got 300"));
+        assertEquals(null, ErrorDetails.field("manifest_key and output_prefix are required"));
+        assertEquals(null, ErrorDetails.field("Recipe: x"));
+    }
+
     /** Both reflection versions answer (grpcurl before 1.8.8 and grpc_cli ask for v1alpha), behind the same tokens. */
     @Test
     void reflectionV1AndV1AlphaListTheServices() throws Exception {
