@@ -43,7 +43,8 @@ final class AuthInterceptor implements ServerInterceptor {
             return refuse(call, Status.PERMISSION_DENIED.withDescription("this token may only read (Get, List, Watch,"
                     + " Results, Predict); " + call.getMethodDescriptor().getFullMethodName() + " needs a token with role 'all'"));
         }
-        return next.startCall(call, headers);
+        return io.grpc.Contexts.interceptCall(io.grpc.Context.current().withValue(GrpcSecurity.CALLER_ROLE, role),
+                call, headers, next);
     }
 
     /**

@@ -50,6 +50,12 @@ public record GrpcSecurity(String bind, Path tlsCert, Path tlsKey, Path clientCa
     /** Loopback only, no TLS, no tokens: {@code lt up} and the tests. */
     public static final GrpcSecurity LOOPBACK = new GrpcSecurity("127.0.0.1", null, null, null, List.of(), false);
 
+    /**
+     * The role of the token the current call came with ({@link AuthInterceptor}); absent where the
+     * server takes no tokens (loopback), where every caller may do everything.
+     */
+    public static final io.grpc.Context.Key<Role> CALLER_ROLE = io.grpc.Context.key("lttricks-caller-role");
+
     /** What a token may call. */
     public enum Role {
         /** Every method. */

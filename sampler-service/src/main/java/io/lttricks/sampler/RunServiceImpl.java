@@ -12,6 +12,7 @@ import io.lttricks.platform.ClientMessages;
 import io.lttricks.platform.DataAccess;
 import io.lttricks.platform.Config;
 import io.lttricks.platform.EventTail;
+import io.lttricks.platform.GrpcSecurity;
 import io.lttricks.platform.ObjectStore;
 import io.lttricks.platform.Keys;
 import io.lttricks.platform.Platform;
@@ -322,7 +323,11 @@ final class RunServiceImpl extends RunServiceGrpc.RunServiceImplBase {
                         .addFileKeys(Keys.history(Keys.stage(run.getRunId(), i, s.getName())))
                         .addFileKeys(Keys.environment(Keys.stage(run.getRunId(), i, s.getName())));
                 List<String> keys = r.getFileKeysList().stream().filter(k -> !k.isEmpty()).distinct().toList();
-                b.addStages(r.clearFileKeys().addAllFileKeys(keys));
+                r.clearFileKeys().addAllFileKeys(keys);
+                if ("train".equals(s.getType())) {
+                    r.setCheckpointKey(Keys.finalCheckpoint(Keys.stage(run.getRunId(), i, s.getName())));
+                }
+                b.addStages(r);
             }
         }
         return b.build();
@@ -334,7 +339,9 @@ final class RunServiceImpl extends RunServiceGrpc.RunServiceImplBase {
      * reachable from the services' pods only, and its credentials are theirs; lt up keeps its
      * credentials to the owner of the state directory), and the {@code s3://} addresses lt results
      * prints mean nothing to a user. Restricted to the run's result files, so a token, even a
-     * read-only one, reads reports through it and nothing else of storage (no checkpoint, no data set).
+     * read-only one, reads reports through it and nothing else of storage (no data set); a training
+     * stage's final checkpoint too, to a token that may do everything (the model is what a run is for,
+     * but a read-only token is for looking at runs).
      */
     @Override
     public void getResultFile(GetResultFileRequest request, StreamObserver<FileChunk> response) {
@@ -345,10 +352,15 @@ final class RunServiceImpl extends RunServiceGrpc.RunServiceImplBase {
             throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
         }
         RunResults results = resultsOf(find(request.getRunId()));
-        if (results.getStagesList().stream().noneMatch(s -> s.getFileKeysList().contains(key))) {
+        boolean checkpoint = results.getStagesList().stream().anyMatch(s -> s.getCheckpointKey().equals(key));
+        if (!checkpoint && results.getStagesList().stream().noneMatch(s -> s.getFileKeysList().contains(key))) {
             throw Status.INVALID_ARGUMENT.withDescription("key: " + ClientInputs.quote(key) + " is not one of run "
-                    + results.getRun().getRunId() + "'s result files; Results lists them (stages[].file_keys)")
-                    .asRuntimeException();
+                    + results.getRun().getRunId() + "'s result files; Results lists them (stages[].file_keys,"
+                    + " stages[].checkpoint_key)").asRuntimeException();
+        }
+        if (checkpoint && GrpcSecurity.CALLER_ROLE.get() == GrpcSecurity.Role.READ) {
+            throw Status.PERMISSION_DENIED.withDescription("key: a checkpoint is served to a token of role 'all';"
+                    + " this one may only read reports").asRuntimeException();
         }
         byte[] bytes;
         try {

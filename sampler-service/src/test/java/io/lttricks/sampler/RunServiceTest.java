@@ -335,11 +335,46 @@ class RunServiceTest {
 
         assertEquals(Status.Code.NOT_FOUND, fetchRefused(run.getRunId(), report + "/report.json").getCode(), "listed, not stored");
         assertEquals(Status.Code.NOT_FOUND, fetchRefused("no-such-run", report + "/report.txt").getCode());
-        for (String key : List.of(io.lttricks.platform.Keys.finalCheckpoint(stage), io.lttricks.platform.Keys.recipe(run.getRunId()),
+        for (String key : List.of(io.lttricks.platform.Keys.finalCheckpoint(stage) + ".part", io.lttricks.platform.Keys.recipe(run.getRunId()),
                 report + "/../final.ckpt", "/etc/passwd", "datasets/cifar-10-binary.tar.gz", "")) {
             Status s = fetchRefused(run.getRunId(), key);
             assertNamesField(s, Status.Code.INVALID_ARGUMENT, "key");
         }
+    }
+
+    /**
+     * Issue 25: a training stage's final checkpoint is listed (checkpoint_key) and served to a token
+     * that may do everything, or where the server takes no tokens; a read-only token is refused.
+     */
+    @Test
+    void theFinalCheckpointIsServedToATokenOfRoleAll() throws Exception {
+        RunStatus run = submit(request(OK, ""));
+        String stage = io.lttricks.platform.Keys.stage(run.getRunId(), 0, "train");
+        String report = io.lttricks.platform.Keys.report(stage);
+        runs.put(run.toBuilder().setPhase(RunPhase.RUN_SUCCEEDED).setStages(0, run.getStages(0).toBuilder()
+                .setMetrics(Metrics.newBuilder().setReportKey(report + "/report.json"))).build());
+        byte[] weights = new byte[RunServiceImpl.FILE_CHUNK_BYTES + 17];
+        new java.util.Random(2).nextBytes(weights);
+        String ckpt = io.lttricks.platform.Keys.finalCheckpoint(stage);
+        store.put(ckpt, weights, "application/zip");
+        Recorder<RunResults> results = new Recorder<>();
+        service.results(GetRunRequest.newBuilder().setRunId(run.getRunId()).build(), results);
+        assertEquals(ckpt, results.only().getStages(0).getCheckpointKey());
+        assertFalse(results.only().getStages(0).getFileKeysList().contains(ckpt), "a report file it is not");
+        for (io.lttricks.platform.GrpcSecurity.Role role : new io.lttricks.platform.GrpcSecurity.Role[] {null,
+                io.lttricks.platform.GrpcSecurity.Role.ALL}) {
+            Recorder<FileChunk> chunks = io.grpc.Context.current()
+                    .withValue(io.lttricks.platform.GrpcSecurity.CALLER_ROLE, role).call(() -> fetch(run.getRunId(), ckpt));
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            for (FileChunk c : chunks.values) {
+                got.write(c.getData().toByteArray());
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(weights, got.toByteArray(), "role " + role);
+        }
+        Status denied = io.grpc.Context.current().withValue(io.lttricks.platform.GrpcSecurity.CALLER_ROLE,
+                io.lttricks.platform.GrpcSecurity.Role.READ).call(() -> fetchRefused(run.getRunId(), ckpt));
+        assertEquals(Status.Code.PERMISSION_DENIED, denied.getCode());
+        assertTrue(denied.getDescription().contains("role 'all'"), denied.getDescription());
     }
 
     Recorder<FileChunk> fetch(String runId, String key) {
