@@ -25,9 +25,10 @@ import java.util.List;
  * report.txt}, {@code DIR/01-first/history.jsonl}). Nothing is written outside the directory,
  * whatever names the server sends: a name must be a canonical key under the run's prefix, and no
  * symbolic link inside the directory is followed out of it. A file already there with other
- * contents is kept unless {@code force}.
+ * contents is kept unless {@code force}. With {@code checkpoints}, each training stage's final
+ * checkpoint too ({@code DIR/01-first/final.ckpt}; the server serves it to a token of role 'all').
  */
-record ResultFiles(Path dir, boolean force, PrintStream out) {
+record ResultFiles(Path dir, boolean force, boolean checkpoints, PrintStream out) {
     /** Where the files' bytes come from: null for a file that is listed but not stored. */
     interface Source {
         byte[] get(String key) throws IOException;
@@ -65,7 +66,11 @@ record ResultFiles(Path dir, boolean force, PrintStream out) {
         out.println();
         out.println("files in " + dir + ":");
         for (StageResult stage : results.getStagesList()) {
-            for (String key : stage.getFileKeysList()) {
+            List<String> keys = new ArrayList<>(stage.getFileKeysList());
+            if (checkpoints && !stage.getCheckpointKey().isEmpty()) {
+                keys.add(stage.getCheckpointKey());
+            }
+            for (String key : keys) {
                 Path target = target(root, prefix, key);
                 byte[] bytes = source.get(key);
                 if (bytes == null) {

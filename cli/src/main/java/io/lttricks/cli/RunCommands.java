@@ -235,7 +235,9 @@ final class RunCommands {
                 "confusion matrix, training curves) and history.jsonl through the run service, so it works",
                 "wherever lt submit does (no access to storage needed). They land as DIR/NN-STAGE/report/...",
                 "and DIR/NN-STAGE/history.jsonl. A file already in DIR with other contents is kept (exit 1,",
-                "naming it) unless --force; the same contents are left as they are.",
+                "naming it) unless --force; the same contents are left as they are. --checkpoints adds each",
+                "training stage's final checkpoint (DIR/NN-STAGE/final.ckpt, for lt predict or init: of a",
+                "recipe; the server gives it to a token of role 'all' only).",
                 ""
             })
     static final class Results implements Callable<Integer> {
@@ -249,20 +251,23 @@ final class RunCommands {
         @Option(names = "--force", description = "With --open: overwrite files in DIR whose contents differ.")
         boolean force;
 
+        @Option(names = "--checkpoints", description = "With --open: also copy each training stage's final checkpoint.")
+        boolean checkpoints;
+
         @Mixin
         ServerOptions server;
 
         @Override
         public Integer call() throws Exception {
-            if (force && open == null) {
-                throw new IllegalArgumentException("--force goes with --open DIR");
+            if ((force || checkpoints) && open == null) {
+                throw new IllegalArgumentException((force ? "--force" : "--checkpoints") + " goes with --open DIR");
             }
             return server.with(channel -> {
                 RunServiceGrpc.RunServiceBlockingStub runs = RunServiceGrpc.newBlockingStub(channel);
                 RunResults results = runs.results(GetRunRequest.newBuilder().setRunId(runId).build());
                 new RunDisplay(ConsoleReporter.forStdout(), System.out).results(results);
                 if (open != null) {
-                    new ResultFiles(open, force, System.out).copy(results, ResultFiles.from(runs, runId));
+                    new ResultFiles(open, force, checkpoints, System.out).copy(results, ResultFiles.from(runs, runId));
                 }
                 return 0;
             });

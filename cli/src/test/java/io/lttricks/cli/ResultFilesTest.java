@@ -44,7 +44,7 @@ class ResultFilesTest {
     }
 
     void copy(Path dir, boolean force, RunResults results) throws IOException {
-        new ResultFiles(dir, force, new PrintStream(printed, true, StandardCharsets.UTF_8)).copy(results, STORED::get);
+        new ResultFiles(dir, force, false, new PrintStream(printed, true, StandardCharsets.UTF_8)).copy(results, STORED::get);
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.lttricks.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lttricks.platform.Keys;
@@ -63,6 +64,14 @@ class ServicesResultsTest {
         }
         LtTest.Run again = LtTest.lt("results", run.runId(), "--server", system.endpoint("sampler"), "--open", dir.toString());
         assertEquals(0, again.code(), "the same files again: " + again.err());
+        assertFalse(Files.exists(dir.resolve("01-first/final.ckpt")), "checkpoints only when asked");
+        LtTest.Run withModels = LtTest.lt("results", run.runId(), "--server", system.endpoint("sampler"), "--open",
+                dir.toString(), "--checkpoints");
+        assertEquals(0, withModels.code(), withModels.err());
+        String first = Keys.finalCheckpoint(Keys.stage(run.runId(), 0, "first"));
+        String deferred = Keys.finalCheckpoint(Keys.stage(run.runId(), 2, "deferred"));
+        assertArrayEquals(store.get(first), Files.readAllBytes(dir.resolve("01-first/final.ckpt")), first);
+        assertArrayEquals(store.get(deferred), Files.readAllBytes(dir.resolve("03-deferred/final.ckpt")), deferred);
     }
 
     @Test
