@@ -1,7 +1,7 @@
 package io.lttricks.sampler;
 
 import io.lttricks.core.plan.CamPlan;
-import io.lttricks.core.plan.Init;
+import io.lttricks.core.plan.StageInputs;
 import io.lttricks.core.plan.TrainPlan;
 import io.lttricks.core.plan.StagePlan;
 import io.lttricks.platform.EventBus;
@@ -214,27 +214,22 @@ final class RunCoordinator {
             }
             StagePlan plan = plans.get(i);
             String prefix = Keys.stage(run.getRunId(), i, plan.name());
+            StageInputs inputs = StageInputs.of(plans, i);
+            StageInputs.Locator<String> keys = keys(run);
             String topic;
             if (plan instanceof CamPlan cam) {
                 topic = Topics.AUGMENT_JOBS;
                 bus.publish(topic, run.getRunId(), CamJob.newBuilder().setRunId(run.getRunId())
                         .setRecipe(run.getRecipe()).setStageIndex(i).setPlanJson(RecipeMapper.toJson(cam))
-                        .setManifestKey(run.getManifestKey())
-                        .setCheckpointKey(!cam.needsModel() ? "" : cam.fromBestTestEpoch() ? bestWeights(run, plans, i)
-                                : weights(run, plans, i, cam.init()))
+                        .setManifestKey(run.getManifestKey()).setCheckpointKey(orEmpty(inputs.weights(keys)))
                         .setOutputPrefix(Keys.generated(prefix)).build());
             } else {
                 TrainPlan train = (TrainPlan) plan;
                 topic = Topics.TRAIN_JOBS;
-                String generated = "";
-                if (train.generated() != null) {
-                    generated = run.getStages(indexOf(run, train.generated())).getOutputKey();
-                }
                 bus.publish(topic, run.getRunId(), TrainJob.newBuilder().setRunId(run.getRunId())
                         .setRecipe(run.getRecipe()).setStageIndex(i).setPlanJson(RecipeMapper.toJson(train))
-                        .setManifestKey(run.getManifestKey())
-                        .setInitKey(train.init().isScratch() ? "" : weights(run, plans, i, train.init()))
-                        .setGeneratedKey(generated).setOutputPrefix(prefix).build());
+                        .setManifestKey(run.getManifestKey()).setInitKey(orEmpty(inputs.weights(keys)))
+                        .setGeneratedKey(orEmpty(inputs.generated(keys))).setOutputPrefix(prefix).build());
             }
             runs.put(updateStage(run, plan.name(), b -> b.setPhase(StagePhase.STAGE_QUEUED)
                     .setMessage("queued on " + topic)));
@@ -245,28 +240,37 @@ final class RunCoordinator {
         maybeSucceed(run);
     }
 
-    /** The checkpoint a stage starts from: the last training stage's final model, or an object reference. */
-    private String weights(RunStatus run, List<StagePlan> plans, int index, Init init) {
-        if (init.isCheckpoint()) {
-            return Keys.keyOf(init.checkpoint(), store.bucket());
-        }
-        return run.getStages(trainingStageBefore(plans, index)).getOutputKey();
-    }
-
-    /** The best test epoch's weights of the last training stage before stage {@code index}. */
-    private static String bestWeights(RunStatus run, List<StagePlan> plans, int index) {
-        int j = trainingStageBefore(plans, index);
-        return Keys.bestCheckpoint(Keys.stage(run.getRunId(), j, plans.get(j).name()));
-    }
-
-    /** The last training stage before stage {@code index} (resolution made sure there is one). */
-    private static int trainingStageBefore(List<StagePlan> plans, int index) {
-        for (int j = index - 1; j >= 0; j--) {
-            if (plans.get(j) instanceof TrainPlan) {
-                return j;
+    /**
+     * Where the services keep what {@link StageInputs} names: a stage's final weights and generated
+     * set at the output key it reported when it completed, its best test epoch's weights beside its
+     * final ones, a recipe's checkpoint reference as a key of the bucket.
+     */
+    private StageInputs.Locator<String> keys(RunStatus run) {
+        return new StageInputs.Locator<>() {
+            @Override
+            public String finalWeights(int stage, String name) {
+                return run.getStages(stage).getOutputKey();
             }
-        }
-        throw new IllegalStateException("stage " + plans.get(index).name() + " has no training stage before it");
+
+            @Override
+            public String bestWeights(int stage, String name) {
+                return Keys.bestCheckpoint(Keys.stage(run.getRunId(), stage, name));
+            }
+
+            @Override
+            public String checkpoint(String reference) {
+                return Keys.keyOf(reference, store.bucket());
+            }
+
+            @Override
+            public String generatedSet(int stage, String name) {
+                return run.getStages(stage).getOutputKey();
+            }
+        };
+    }
+
+    private static String orEmpty(String key) {
+        return key == null ? "" : key;
     }
 
     private void maybeSucceed(RunStatus run) {

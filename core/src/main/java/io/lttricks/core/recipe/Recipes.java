@@ -224,7 +224,7 @@ public final class Recipes {
             if (p instanceof CamPlan cam) {
                 camStages.add(p.name());
                 if (cam.fromBestTestEpoch()) {
-                    int j = lastTrainingStage(plans);
+                    int j = io.lttricks.core.plan.StageInputs.trainingStageBefore(plans, plans.size());
                     plans.set(j, resolver.keepingBest((TrainPlan) plans.get(j), stages.get(j), j, p.name()));
                 }
             } else {
@@ -235,15 +235,6 @@ public final class Recipes {
         Recipe filled = recipe.withBackbone(backbone).withProfile(profile.recipeName())
                 .withSeed(recipe.seedOrDefault());
         return new Resolved(filled, profile, List.copyOf(plans));
-    }
-
-    private static int lastTrainingStage(List<StagePlan> plans) {
-        for (int j = plans.size() - 1; j >= 0; j--) {
-            if (plans.get(j) instanceof TrainPlan) {
-                return j;
-            }
-        }
-        throw new IllegalStateException("a cam stage from the previous model has a training stage before it");
     }
 
     /** A client's value in a message: quoted, at most 80 characters, control characters escaped. */

@@ -19,6 +19,7 @@ import io.lttricks.core.model.Backbone;
 import io.lttricks.core.plan.CamPlan;
 import io.lttricks.core.recipe.Recipe;
 import io.lttricks.core.recipe.Recipes;
+import io.lttricks.core.plan.StageInputs;
 import io.lttricks.core.plan.StagePlan;
 import io.lttricks.core.plan.TrainPlan;
 import io.lttricks.core.train.RunLayout;
@@ -146,8 +147,6 @@ public final class TrainingRun {
         listener.onNote("device: " + device + " (" + Engine.getInstance().getEngineName() + " "
                 + Engine.getInstance().getVersion() + ")");
         Map<String, EvaluationReport> reports = new LinkedHashMap<>();
-        Map<String, Path> generatedSets = new LinkedHashMap<>();
-        RunLayout.Stage previous = null;
         EvaluationReport last = null;
         List<StagePlan> stages = resolved.stages();
         for (int i = 0; i < stages.size(); i++) {
@@ -156,25 +155,51 @@ public final class TrainingRun {
                 // asked during the last epoch of a stage or during a cam stage: stop before the next one starts
                 throw StageStopped.afterStage(stages.get(i - 1).name());
             }
+            StageInputs inputs = StageInputs.of(stages, i);
             if (stages.get(i) instanceof CamPlan plan) {
-                generatedSets.put(plan.name(), generate(plan, dir, previous, train, seed, device));
+                generate(plan, dir, inputs, train, seed, device);
             } else if (stages.get(i) instanceof TrainPlan plan) {
-                EvaluationReport report = trainStage(plan, i, dir, previous == null ? null : previous.finalCheckpoint(),
-                        generatedSets, data, seed, device);
+                EvaluationReport report = trainStage(plan, i, dir, inputs, data, seed, device);
                 reports.put(plan.name(), report);
                 listener.onStageEnd(plan.name(), report, dir.report());
                 last = report;
-                previous = dir;
             }
         }
         writeReport(layout.root(), last);
         return new Result(layout.root(), reports, last);
     }
 
-    private Path generate(CamPlan plan, RunLayout.Stage dir, RunLayout.Stage previous, LabeledImages train, long seed,
+    /** Where a run directory keeps what {@link StageInputs} names. */
+    private StageInputs.Locator<Path> files() {
+        return new StageInputs.Locator<>() {
+            @Override
+            public Path finalWeights(int stage, String name) {
+                return layout.stage(stage, name).finalCheckpoint();
+            }
+
+            @Override
+            public Path bestWeights(int stage, String name) {
+                return layout.stage(stage, name).bestCheckpoint();
+            }
+
+            @Override
+            public Path checkpoint(String reference) {
+                return Path.of(reference);
+            }
+
+            @Override
+            public Path generatedSet(int stage, String name) {
+                return layout.stage(stage, name).generated();
+            }
+        };
+    }
+
+    private void generate(CamPlan plan, RunLayout.Stage dir, StageInputs inputs, LabeledImages train, long seed,
                           Device device) throws IOException {
-        Path model = !plan.init().isPrevious() ? Path.of(plan.init().checkpoint())
-                : plan.fromBestTestEpoch() ? bestTestEpoch(plan, previous) : previous.finalCheckpoint();
+        Path model = inputs.weights(files());
+        if (inputs.weights() instanceof StageInputs.BestWeights best) {
+            checkBestTestEpoch(plan, model, layout.stage(best.stage(), best.name()));
+        }
         Path out = dir.generated();
         listener.onNote("stage " + plan.name() + ": " + (plan.method() == CamMethod.CAM
                 ? "CAM-based sampling from " + model + ", foreground >= " + plan.thresholdFactor() + " x mean"
@@ -183,12 +208,10 @@ public final class TrainingRun {
         GeneratedSet.Manifest m = CamStage.run(plan, model, train, seed, out, device, progress);
         listener.onNote(String.format(Locale.ROOT, "stage %s: %d images generated, per class %s (%.1f s)",
                 plan.name(), m.images().size(), brief(m.perClass()), (System.nanoTime() - t0) / 1e9));
-        return out;
     }
 
-    /** The previous stage's best-test-epoch weights, named with their epoch and error in a note. */
-    private Path bestTestEpoch(CamPlan plan, RunLayout.Stage previous) throws IOException {
-        Path best = previous.bestCheckpoint();
+    /** Checks the training stage's best-test-epoch weights are there and names their epoch and error in a note. */
+    private void checkBestTestEpoch(CamPlan plan, Path best, RunLayout.Stage previous) throws IOException {
         if (!Files.exists(best)) {
             throw new IOException("stage " + plan.name() + " draws its maps from the best test epoch, but "
                     + previous.path() + " kept none (" + RunLayout.BEST_CHECKPOINT + "): the stage before it was"
@@ -200,21 +223,17 @@ public final class TrainingRun {
         }
         listener.onNote(String.format(Locale.ROOT, "stage %s: maps from stage %s's best test epoch, %d of %d"
                 + " (test error %.2f%%)", plan.name(), meta.stage(), meta.epoch(), meta.epochs(), 100 * meta.testError()));
-        return best;
     }
 
-    private EvaluationReport trainStage(TrainPlan plan, int index, RunLayout.Stage dir, Path previousFinal,
-                                        Map<String, Path> generatedSets, Datasets.Loaded data, long seed, Device device)
-            throws IOException {
+    private EvaluationReport trainStage(TrainPlan plan, int index, RunLayout.Stage dir, StageInputs inputs,
+                                        Datasets.Loaded data, long seed, Device device) throws IOException {
         Path finalCkpt = dir.finalCheckpoint();
         LabeledImages train = data.train();
         try (NDManager manager = NDManager.newBaseManager(device)) {
             if (!Files.exists(finalCkpt)) {
-                Path weights = plan.init().isScratch() ? null
-                        : plan.init().isPrevious() ? previousFinal : Path.of(plan.init().checkpoint());
                 StageRunner.train(new StageRunner.Inputs(plan, index, resolved.recipe().name(),
-                                resolved.recipe().backbone(), seed, train, data.test(),
-                                plan.generated() == null ? null : generatedSets.get(plan.generated()), weights,
+                                resolved.recipe().backbone(), seed, train, data.test(), inputs.generated(files()),
+                                inputs.weights(files()),
                                 StageTrainer.latestCheckpoint(dir, listener::onNote), data.manifest().source()),
                         dir, listener, options.stage(), manager);
             }
