@@ -7,7 +7,7 @@ import io.lttricks.core.util.Vocabulary;
 public enum CamCounts implements Term {
     CIFAR(Info.of("cifar", "n_max + n_min - n_c per class (CIFAR)")),
     THRESHOLD(Info.of("threshold", "classes with n_c >= threshold get none, the others min(n_max + n_min - n_c, threshold)"
-            + " (ImageNet-LT 100, iNaturalist 50)"));
+            + " (ImageNet-LT's config: 100)"));
 
     public static final Vocabulary<CamCounts> VOCABULARY = Vocabulary.of("CAM counts", CamCounts.class);
 
