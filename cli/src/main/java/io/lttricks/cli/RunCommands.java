@@ -175,14 +175,26 @@ final class RunCommands {
         @Option(names = "--watch", description = "Then watch it (as lt watch).")
         boolean watch;
 
+        @Option(names = "--dry-run", description = {"Check and resolve on the server only: prints the stages the run"
+            + " would have and what would stop it (a data set or checkpoint not in storage); records and starts nothing."})
+        boolean dryRun;
+
         @Override
         public Integer call() throws Exception {
-            SubmitRunRequest.Builder req = SubmitRunRequest.newBuilder().setRecipe(RecipeMapper.toProto(recipe.recipe()));
+            SubmitRunRequest.Builder req = SubmitRunRequest.newBuilder().setRecipe(RecipeMapper.toProto(recipe.recipe()))
+                    .setDryRun(dryRun);
             if (requestId != null) {
                 req.setRequestId(requestId);
             }
             return server.with(channel -> {
                 RunStatus run = RunServiceGrpc.newBlockingStub(channel).submit(req.build());
+                if (dryRun) {
+                    System.out.println(run.getMessage());
+                    for (var stage : run.getStagesList()) {
+                        System.out.printf("  %-16s %-10s %d epochs%n", stage.getName(), stage.getType(), stage.getTotal());
+                    }
+                    return run.getMessage().contains("it would stop at") ? 1 : 0;
+                }
                 System.out.println(run.getRunId());
                 return watch ? exitCode(RunCommands.watch(channel, run.getRunId(),
                         new RunDisplay(ConsoleReporter.forStdout(), System.out))) : 0;

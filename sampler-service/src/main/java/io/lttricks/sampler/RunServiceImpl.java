@@ -74,15 +74,23 @@ final class RunServiceImpl extends RunServiceGrpc.RunServiceImplBase {
     }
 
     @Override
-    public void submit(SubmitRunRequest request, StreamObserver<RunStatus> response) {
+    public void submit(SubmitRunRequest given, StreamObserver<RunStatus> response) {
+        SubmitRunRequest request = given.getRecipeDocument().isEmpty() ? given
+                : given.toBuilder().setRecipe(parseDocument(given)).build();
         if (!request.hasRecipe()) {
-            throw Status.INVALID_ARGUMENT.withDescription("recipe is required").asRuntimeException();
+            throw Status.INVALID_ARGUMENT.withDescription("recipe is required (recipe, or recipe_document with the"
+                    + " text of a recipe file)").asRuntimeException();
         }
         if (request.getRecipe().getSerializedSize() > MAX_RECIPE_BYTES || request.getRecipe().getStagesCount() > MAX_STAGES) {
             // A run's state carries its recipe and plans on Kafka, whose messages are at most 1 MiB.
             throw Status.INVALID_ARGUMENT.withDescription("recipe: at most " + MAX_STAGES + " stages and "
                     + MAX_RECIPE_BYTES / 1024 + " KiB; this one has " + request.getRecipe().getStagesCount() + " stages, "
                     + request.getRecipe().getSerializedSize() + " bytes").asRuntimeException();
+        }
+        if (request.getDryRun()) {
+            response.onNext(dryRun(request));
+            response.onCompleted();
+            return;
         }
         String requestId = request.getRequestId();
         if (requestId.isBlank()) {
@@ -115,6 +123,41 @@ final class RunServiceImpl extends RunServiceGrpc.RunServiceImplBase {
         }
     }
 
+    /** A recipe document (a file's text, YAML or JSON) as the message, parsed by lt's one parser. */
+    private static io.lttricks.proto.v1.Recipe parseDocument(SubmitRunRequest request) {
+        if (request.hasRecipe()) {
+            throw Status.INVALID_ARGUMENT.withDescription("recipe_document: give the recipe as a document or as a"
+                    + " message, not both").asRuntimeException();
+        }
+        try {
+            return RecipeMapper.toProto(Recipes.parseYaml(request.getRecipeDocument()));
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage() == null ? "unreadable" : e.getMessage();
+            throw Status.INVALID_ARGUMENT.withDescription(m.startsWith("recipe") ? m : "recipe_document: " + m)
+                    .asRuntimeException();
+        }
+    }
+
+    /**
+     * The run a submission would start, checked as {@link #create} checks it, with what would stop
+     * it (an input missing from storage) in its message instead of a refusal; nothing recorded.
+     */
+    private RunStatus dryRun(SubmitRunRequest request) {
+        Recipes.Resolved resolved = resolve(request);
+        String missing = null;
+        try {
+            requireInputs(resolved);
+        } catch (io.grpc.StatusRuntimeException e) {
+            if (e.getStatus().getCode() != Status.Code.FAILED_PRECONDITION) {
+                throw e;
+            }
+            missing = e.getStatus().getDescription();
+        }
+        return newRun("", resolved, platform.store().bucket(), request.getRequestId()).toBuilder()
+                .setMessage("dry run: nothing recorded or started; " + (missing == null ? "every input is there"
+                        : "it would stop at: " + missing)).build();
+    }
+
     /** The run an earlier submission with this request id started. */
     private Optional<RunStatus> existing(String requestId) {
         return runs.all().stream().filter(r -> r.getRequestId().equals(requestId)).findFirst();
@@ -139,13 +182,7 @@ final class RunServiceImpl extends RunServiceGrpc.RunServiceImplBase {
      */
     private RunStatus create(SubmitRunRequest request, String requestId) {
         String bucket = platform.store().bucket();
-        Recipes.Resolved resolved;
-        try {
-            resolved = RecipeMapper.resolve(request.getRecipe(), this::checkpointProblem);
-            ClientInputs.dataset(resolved.recipe().dataset(), bucket, "dataset");
-        } catch (IllegalArgumentException e) {
-            throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
-        }
+        Recipes.Resolved resolved = resolve(request);
         requireInputs(resolved);
         String name = resolved.recipe().name() == null ? "run" : resolved.recipe().name();
         String runId = requestId == null
@@ -165,6 +202,17 @@ final class RunServiceImpl extends RunServiceGrpc.RunServiceImplBase {
         platform.bus().event(RunEvent.newBuilder().setRunId(runId)
                 .setSubmitted(RunSubmitted.newBuilder().setRun(stored)));
         return stored;
+    }
+
+    /** The request's recipe resolved and its data set's locations checked: INVALID_ARGUMENT naming the field. */
+    private Recipes.Resolved resolve(SubmitRunRequest request) {
+        try {
+            Recipes.Resolved resolved = RecipeMapper.resolve(request.getRecipe(), this::checkpointProblem);
+            ClientInputs.dataset(resolved.recipe().dataset(), platform.store().bucket(), "dataset");
+            return resolved;
+        } catch (IllegalArgumentException e) {
+            throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+        }
     }
 
     /**

@@ -184,6 +184,40 @@ class RunServiceTest {
         assertEquals(RunPhase.RUN_QUEUED, ok.getPhase());
     }
 
+    /** Issue 25: a recipe file's text, shorthands included, is a submission; a dry run records nothing. */
+    @Test
+    void aRecipeDocumentIsSubmittedAsWrittenAndADryRunRecordsNothing() throws IOException {
+        String file = "name: doc\ndataset: {name: cifar10, imbalance: 100}\nprofile: quick\n"
+                + "stages:\n  - {name: mix, loss: CE, mixup: none, epochs: 3}\n";
+        SubmitRunRequest document = SubmitRunRequest.newBuilder().setRecipeDocument(file).setDryRun(true).build();
+        RunStatus dry = submit(document);
+        assertEquals("", dry.getRunId());
+        assertTrue(dry.getMessage().startsWith("dry run: nothing recorded or started"), dry.getMessage());
+        assertEquals(1, dry.getStagePlansCount());
+        assertEquals(List.of(), runs.all(), "a dry run records no run");
+        assertEquals(List.of(), store.list("runs/"), "and writes nothing");
+
+        RunStatus real = submit(document.toBuilder().setDryRun(false).build());
+        assertEquals(RunPhase.RUN_QUEUED, real.getPhase());
+        RunStatus asMessage = submit(request(file, ""));
+        assertEquals(asMessage.getRecipe(), real.getRecipe(), "the document and the message are one recipe");
+        assertEquals(2, runs.all().size());
+
+        // What would stop the run is said, not refused; what is wrong is refused as for a real submission.
+        RunStatus missing = submit(SubmitRunRequest.newBuilder().setDryRun(true).setRecipeDocument(
+                "dataset: {name: imagefolder, source: 's3://lttricks/datasets/none.tar.gz'}\nbackbone: resnet10\n"
+                        + "stages: [{name: t}]").build());
+        assertTrue(missing.getMessage().contains("it would stop at: dataset.source"), missing.getMessage());
+        assertNamesField(refused(SubmitRunRequest.newBuilder().setDryRun(true).setRecipeDocument(
+                "dataset: {name: cifar10}\nstages: [{name: t, lr: 20}]").build()),
+                Status.Code.INVALID_ARGUMENT, "stages[0] (t).lr", "must lie in (0, 10]");
+        assertNamesField(refused(SubmitRunRequest.newBuilder().setRecipeDocument("stages: [{name: t, los: CE}]").build()),
+                Status.Code.INVALID_ARGUMENT, "los");
+        assertNamesField(refused(document.toBuilder().setRecipe(real.getRecipe()).build()),
+                Status.Code.INVALID_ARGUMENT, "recipe_document", "not both");
+        assertEquals(2, runs.all().size(), "refusals record nothing");
+    }
+
     /** Issue 13 item 11: what runs.proto promises to refuse at submission. */
     @Test
     void whatCannotRunIsRefusedAtSubmitNamingTheField() {
