@@ -167,13 +167,29 @@ public final class ClientInputs {
     /**
      * The file or directory of a registered data set ({@code NAME/PATH}, already checked by
      * {@link #registered}) in the first listed directory that has it.
+     *
+     * <p>Symbolic links: the data set's own entry ({@code DIR/NAME}) may be a link, as an operator
+     * registers a data set kept elsewhere; below it, a link is followed only where it stays inside
+     * that data set's real directory. A path that leaves it (a names file linked to
+     * {@code /etc/passwd}) is refused: a client reads a registered data set, nothing else of the
+     * server. Images below a data set's root are read as they are (the list names them; they are
+     * decoded, never quoted).
+     *
+     * @throws IOException where the path leaves its data set through a link
      */
-    public static Optional<Path> findRegistered(List<Path> dirs, String relative) {
+    public static Optional<Path> findRegistered(List<Path> dirs, String relative) throws IOException {
         for (Path dir : dirs) {
             Path candidate = dir.resolve(relative).normalize();
-            if (candidate.startsWith(dir.normalize()) && Files.exists(candidate)) {
-                return Optional.of(candidate);
+            if (!candidate.startsWith(dir.normalize()) || !Files.exists(candidate)) {
+                continue;
             }
+            Path top = dir.normalize().resolve(dir.normalize().relativize(candidate).getName(0));
+            if (!candidate.toRealPath().startsWith(top.toRealPath())) {
+                throw new java.nio.file.AccessDeniedException(REGISTERED + relative + " leaves its registered data set"
+                        + " through a symbolic link; only links that stay inside the data set's directory are followed"
+                        + " (the operator may link the data set's own directory from elsewhere, not files inside it)");
+            }
+            return Optional.of(candidate);
         }
         return Optional.empty();
     }

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -134,6 +135,38 @@ class DataAccessTest {
         String m = ClientMessages.scrub(e.getMessage(), platform.config(), store.bucket());
         assertTrue(m.contains("it is not JSON of the form lttricks writes (line 1, column "), m);
         assertFalse(m.contains("hunter2") || m.contains("root") || m.contains(dir.toString()), m);
+    }
+
+    /**
+     * Issue 25 item 5: a class-names file of a registered data set linked to a file outside it
+     * (/etc/passwd in the probe) is refused naming the location, and none of its lines is quoted;
+     * a link inside the data set and a data set's own directory linked from elsewhere are followed.
+     */
+    @Test
+    void linksOutOfARegisteredDataSetAreRefusedWithoutTheirContent() throws IOException {
+        Path set = Files.createDirectories(dir.resolve("registered").resolve("set"));
+        Path images = Files.createDirectories(set.resolve("images").resolve("cat"));
+        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_INT_RGB),
+                "png", images.resolve("a.png").toFile());
+        Files.writeString(set.resolve("train.txt"), "cat/a.png 0\n");
+        Path secret = Files.writeString(dir.resolve("secret.txt"), "root:x:0:0:root:/root:/bin/bash\n");
+        Files.createSymbolicLink(set.resolve("names.txt"), secret);
+        DatasetSpec linked = new DatasetSpec("list", "dataset://set/images", null, null, null, null, null,
+                "dataset://set/train.txt", "dataset://set/train.txt", "dataset://set/names.txt");
+        IOException e = assertThrows(IOException.class, () -> data.load(linked, null));
+        String m = ClientMessages.scrub(e.getMessage(), platform.config(), store.bucket());
+        assertTrue(m.contains("dataset://set/names.txt leaves its registered data set through a symbolic link"), m);
+        assertFalse(m.contains("root:x") || m.contains("/bin/bash") || m.contains(dir.toString()), m);
+
+        Files.delete(set.resolve("names.txt"));
+        Files.writeString(set.resolve("real-names.txt"), "cat\n");
+        Files.createSymbolicLink(set.resolve("names.txt"), set.resolve("real-names.txt"));
+        assertEquals(List.of("cat"), data.load(linked, null).train().classNames(), "a link inside the data set");
+
+        Path elsewhere = Files.createDirectories(dir.resolve("big-disk"));
+        Files.move(set, elsewhere.resolve("set"));
+        Files.createSymbolicLink(set, elsewhere.resolve("set"));
+        assertEquals(1, data.load(linked, null).train().size(), "the data set's own directory linked from elsewhere");
     }
 
     static Path cifar(Path dir, int perClass) throws IOException {

@@ -223,8 +223,13 @@ final class RunServiceImpl extends RunServiceGrpc.RunServiceImplBase {
         String bucket = platform.store().bucket();
         try {
             for (ClientInputs.Location l : ClientInputs.locationsOf(resolved.recipe().dataset(), bucket, "dataset")) {
-                boolean there = l.key() != null ? platform.store().exists(l.key())
-                        : ClientInputs.findRegistered(platform.config().datasetDirs(), l.registered()).isPresent();
+                boolean there;
+                try {
+                    there = l.key() != null ? platform.store().exists(l.key())
+                            : ClientInputs.findRegistered(platform.config().datasetDirs(), l.registered()).isPresent();
+                } catch (java.nio.file.AccessDeniedException e) {
+                    throw Status.INVALID_ARGUMENT.withDescription(l.field() + ": " + e.getMessage()).asRuntimeException();
+                }
                 if (!there) {
                     throw Status.FAILED_PRECONDITION.withDescription(l.field() + ": " + (l.key() != null
                             ? "no object " + platform.store().uri(l.key()) + " in storage: upload it first (lt dataset upload)"

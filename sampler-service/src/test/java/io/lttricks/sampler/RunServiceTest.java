@@ -31,6 +31,7 @@ import io.lttricks.proto.v1.Stage;
 import io.lttricks.proto.v1.SubmitRunRequest;
 import io.lttricks.proto.v1.WatchRunRequest;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -216,6 +217,25 @@ class RunServiceTest {
         assertNamesField(refused(document.toBuilder().setRecipe(real.getRecipe()).build()),
                 Status.Code.INVALID_ARGUMENT, "recipe_document", "not both");
         assertEquals(2, runs.all().size(), "refusals record nothing");
+    }
+
+    /** RELIABILITY row 73: a registered data set's file linked out of the data set is refused at Submit. */
+    @Test
+    void aLinkOutOfARegisteredDataSetIsRefusedAtSubmit() throws IOException {
+        Path registered = Files.createDirectories(dir.resolve("registered"));
+        Path set = Files.createDirectories(registered.resolve("set").resolve("images"));
+        Files.writeString(set.getParent().resolve("train.txt"), "a.png 0\n");
+        Files.createSymbolicLink(set.getParent().resolve("names.txt"),
+                Files.writeString(dir.resolve("passwd"), "root:x:0:0:root:/root:/bin/bash\n"));
+        service = new RunServiceImpl(TestPlatform.of(dir, "test", store, bus,
+                java.util.Map.of(io.lttricks.platform.Config.DATASET_DIRS, registered.toString())), runs);
+        Status s = refused("dataset: {name: list, source: 'dataset://set/images', train_list: 'dataset://set/train.txt',"
+                + " test_list: 'dataset://set/train.txt', class_names: 'dataset://set/names.txt'}\nbackbone: resnet10\n"
+                + "stages: [{name: t}]\n");
+        assertNamesField(s, Status.Code.INVALID_ARGUMENT, "dataset.class_names",
+                "dataset://set/names.txt leaves its registered data set through a symbolic link");
+        assertFalse(s.getDescription().contains("root:x") || s.getDescription().contains(dir.toString()), s.getDescription());
+        assertEquals(List.of(), runs.all());
     }
 
     /** Issue 13 item 11: what runs.proto promises to refuse at submission. */

@@ -106,7 +106,8 @@ public final class FileImages implements LabeledImages {
      */
     public FileImages concat(FileImages more) {
         if (!more.classNames.equals(classNames)) {
-            throw new IllegalArgumentException("cannot join images of classes " + more.classNames + " to " + classNames);
+            throw new IllegalArgumentException("cannot join images of " + more.classNames.size() + " classes to images of "
+                    + classNames.size() + " classes with other names");
         }
         String[] p = java.util.Arrays.copyOf(paths, paths.length + more.paths.length);
         int[] l = java.util.Arrays.copyOf(labels, labels.length + more.labels.length);

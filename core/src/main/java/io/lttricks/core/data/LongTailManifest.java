@@ -76,7 +76,11 @@ public record LongTailManifest(
     /** The images of {@code source} this manifest names, in manifest order. */
     public LabeledImages resolve(LabeledImages source) throws IOException {
         if (!source.classNames().equals(classes)) {
-            throw new IOException("manifest classes " + classes + " do not match the source's " + source.classNames());
+            // Counts and a position, never the names: a file's content is not quoted in messages.
+            throw new IOException("the manifest's " + classes.size() + " classes do not match the source's "
+                    + source.classNames().size() + (classes.size() == source.classNames().size()
+                            ? " (the first difference is at class " + firstDifference(classes, source.classNames()) + ")"
+                            : "") + ": the manifest was made from another data set");
         }
         Map<String, Integer> byId = new HashMap<>(source.size() * 2);
         for (int i = 0; i < source.size(); i++) {
@@ -87,12 +91,12 @@ public record LongTailManifest(
             Entry e = images.get(k);
             Integer i = byId.get(e.id());
             if (i == null) {
-                throw new IOException("manifest names image '" + e.id() + "' which the source does not have:"
-                        + " the manifest was made from another copy of the data set");
+                throw new IOException("the manifest's image " + (k + 1) + " of " + indices.length + " is not in the"
+                        + " source: the manifest was made from another copy of the data set");
             }
             if (source.label(i) != e.label()) {
-                throw new IOException("image '" + e.id() + "' has label " + source.label(i)
-                        + " in the source but " + e.label() + " in the manifest");
+                throw new IOException("the manifest's image " + (k + 1) + " of " + indices.length + " has label "
+                        + e.label() + " but " + source.label(i) + " in the source");
             }
             indices[k] = i;
         }
@@ -136,5 +140,13 @@ public record LongTailManifest(
     @JsonProperty("total")
     public int total() {
         return images.size();
+    }
+
+    private static int firstDifference(List<String> a, List<String> b) {
+        int i = 0;
+        while (i < a.size() && i < b.size() && a.get(i).equals(b.get(i))) {
+            i++;
+        }
+        return i;
     }
 }

@@ -355,7 +355,7 @@ class BadDataFilesTest {
 
     /**
      * RELIABILITY row 49: a manifest from another copy of the data set (an image the source lacks), or one whose
-     * label disagrees with the source, is refused naming the image, never silently trained on.
+     * label disagrees with the source, is refused naming the image's place in the manifest (never its content), never silently trained on.
      */
     @Test
     void aManifestThatDoesNotMatchItsSourceIsRefused() throws IOException {
@@ -367,11 +367,11 @@ class BadDataFilesTest {
         LongTailManifest elsewhere = new LongTailManifest(LongTailManifest.FORMAT, "cifar10", null, "none", null, null,
                 names, counts, List.of(new LongTailManifest.Entry(null, 50_000, 3)));
         IOException e = assertThrows(IOException.class, () -> elsewhere.resolve(source));
-        assertTrue(e.getMessage().startsWith("manifest names image '50000' which the source does not have"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("the manifest's image 1 of 1 is not in the source"), e.getMessage());
         LongTailManifest relabelled = new LongTailManifest(LongTailManifest.FORMAT, "cifar10", null, "none", null, null,
                 names, counts, List.of(new LongTailManifest.Entry(null, 4, 3)));
         IOException wrong = assertThrows(IOException.class, () -> relabelled.resolve(source));
-        assertEquals("image '4' has label 4 in the source but 3 in the manifest", wrong.getMessage());
+        assertEquals("the manifest's image 1 of 1 has label 3 but 4 in the source", wrong.getMessage());
         assertEquals(1, new LongTailManifest(LongTailManifest.FORMAT, "cifar10", null, "none", null, null, names, counts,
                 List.of(new LongTailManifest.Entry(null, 3, 3))).resolve(source).size(), "a matching one resolves");
     }
