@@ -127,6 +127,8 @@ public final class EvaluatorServer implements AutoCloseable {
                 response.onNext(reports.evaluate(spec, request.getManifestKey(), request.getCheckpointKey(),
                         request.getReportPrefix()));
                 response.onCompleted();
+            } catch (io.lttricks.platform.OutputExists e) {
+                throw Status.ALREADY_EXISTS.withDescription(e.getMessage()).asRuntimeException();
             } catch (IOException | RuntimeException e) {
                 if (e instanceof io.grpc.StatusRuntimeException sre) {
                     throw sre;

@@ -43,12 +43,26 @@ final class ReportMaker {
 
     synchronized Metrics evaluate(DatasetSpec dataset, String manifestKey, String checkpointKey, String reportPrefix)
             throws IOException {
+        byte[] inputs = JSON.writeValueAsBytes(new Inputs(checkpointKey, manifestKey == null || manifestKey.isBlank()
+                ? null : manifestKey, dataset));
         if (platform.store().exists(jsonKey(reportPrefix))) {
+            // Answered from storage only where it is this evaluation (a redelivered job, a retried call).
+            if (platform.store().exists(inputsKey(reportPrefix))
+                    && !java.util.Arrays.equals(platform.store().get(inputsKey(reportPrefix)), inputs)) {
+                throw new io.lttricks.platform.OutputExists("report_prefix: " + reportPrefix + " already holds the report"
+                        + " of another evaluation (another checkpoint, data set or manifest); choose another report_prefix");
+            }
             EvaluationReport stored = JSON.readValue(platform.store().get(jsonKey(reportPrefix)), EvaluationReport.class);
             return metrics(stored, reportPrefix);
         }
+        // What this report is of, before the report itself (its presence marks the evaluation done).
+        platform.store().put(inputsKey(reportPrefix), inputs, "application/json");
         Path ckpt = data.fetch(checkpointKey);
         Checkpoint.Meta meta = Checkpoint.readMeta(ckpt);
+        if (meta.plan() == null) {
+            throw new IllegalArgumentException("checkpoint_key: " + checkpointKey + " carries no training plan (the loss"
+                    + " it was trained with decides how it is scored): evaluate a checkpoint that lt trained");
+        }
         Datasets.Loaded loaded = data.load(dataset, manifestKey);
         EvaluationReport report;
         try (NDManager manager = NDManager.newBaseManager(Engine.getInstance().defaultDevice())) {
@@ -114,5 +128,17 @@ final class ReportMaker {
             m.addPerClassAccuracy(a);
         }
         return m.build();
+    }
+
+    /**
+     * What a report was made from: the checkpoint, the training set's manifest and the test data
+     * set, as the request named them. A report written before this was recorded has none and is
+     * answered as it is.
+     */
+    record Inputs(String checkpoint, String manifest, DatasetSpec dataset) {
+    }
+
+    static String inputsKey(String reportPrefix) {
+        return reportPrefix + "/inputs.json";
     }
 }

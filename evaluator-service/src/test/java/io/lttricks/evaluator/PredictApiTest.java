@@ -1,5 +1,6 @@
 package io.lttricks.evaluator;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -95,7 +96,9 @@ class PredictApiTest {
             Backbone model = Backbones.create("resnet20", CLASSES.size());
             model.initialize(m, DataType.FLOAT32, new Shape(1, 3, 32, 32));
             Checkpoint.write(file, new Checkpoint.Meta(Checkpoint.FORMAT, "r", "train", 0, 1, 1, "resnet20",
-                    CLASSES.size(), List.of(3L, 32L, 32L), 0, "rng", CLASSES, new int[] {50, 10, 2}, null, 1.0, "now",
+                    CLASSES.size(), List.of(3L, 32L, 32L), 0, "rng", CLASSES, new int[] {50, 10, 2}, (io.lttricks.core.plan.TrainPlan) io.lttricks.core.recipe.Recipes.resolve(
+                    io.lttricks.core.recipe.Recipes.parseYaml("dataset: {name: cifar10}\nstages: [{name: train, epochs: 1}]"))
+                    .stages().get(0), 1.0, "now",
                     null, null), model, null);
         }
         return file;
@@ -119,6 +122,48 @@ class PredictApiTest {
                     .setData(ByteString.copyFrom(Files.readAllBytes(p))));
         }
         return b;
+    }
+
+    /**
+     * Issue 25 item 5: Evaluate onto a report prefix that holds another checkpoint's report used to
+     * answer with that old report. Now the same evaluation again is answered from storage and
+     * another is refused (ALREADY_EXISTS naming report_prefix), the stored report left as it was.
+     */
+    @Test
+    void evaluatingOntoAPrefixThatHoldsAnotherEvaluationIsRefused() throws IOException {
+        Path registered = dir.resolve("registered");
+        Random r = new Random(3);
+        for (String split : List.of("train", "test")) {
+            for (String c : CLASSES) {
+                Path d = Files.createDirectories(registered.resolve("tiny").resolve(split).resolve(c));
+                image(d.resolve("a.png"), "png", 32, 32, r);
+                image(d.resolve("b.png"), "png", 32, 32, r);
+            }
+        }
+        Platform platform = TestPlatform.of(dir, "test", store, new InMemoryEventBus(),
+                java.util.Map.of(io.lttricks.platform.Config.DATASET_DIRS, registered.toString()));
+        EvaluatorServer.Api api = new EvaluatorServer.Api(platform, new ReportMaker(platform), predictions);
+        io.lttricks.proto.v1.Dataset tiny = io.lttricks.proto.v1.Dataset.newBuilder().setName("imagefolder")
+                .setSource("dataset://tiny").build();
+        io.lttricks.proto.v1.EvaluateRequest first = io.lttricks.proto.v1.EvaluateRequest.newBuilder()
+                .setCheckpointKey(CHECKPOINT).setDataset(tiny).setReportPrefix("runs/r/eval").build();
+        io.lttricks.proto.v1.Metrics made = evaluate(api, first);
+        assertEquals(6, made.getImages());
+        byte[] report = store.get("runs/r/eval/report.json");
+        assertEquals(made, evaluate(api, first), "the same evaluation again is answered from storage");
+
+        store.putFile("runs/other/01-train/final.ckpt", checkpoint, "application/zip");
+        Status other = status(() -> evaluate(api, first.toBuilder().setCheckpointKey("runs/other/01-train/final.ckpt").build()));
+        assertEquals(Status.Code.ALREADY_EXISTS, other.getCode(), other.getDescription());
+        assertTrue(other.getDescription().startsWith("report_prefix: runs/r/eval already holds the report of another"
+                + " evaluation"), other.getDescription());
+        assertArrayEquals(report, store.get("runs/r/eval/report.json"), "the stored report is left as it was");
+    }
+
+    static io.lttricks.proto.v1.Metrics evaluate(EvaluatorServer.Api api, io.lttricks.proto.v1.EvaluateRequest request) {
+        io.lttricks.platform.testing.Recorder<io.lttricks.proto.v1.Metrics> out = new io.lttricks.platform.testing.Recorder<>();
+        api.evaluate(request, out);
+        return out.only();
     }
 
     static Status status(org.junit.jupiter.api.function.Executable call) {

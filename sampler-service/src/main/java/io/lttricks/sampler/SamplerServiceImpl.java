@@ -49,15 +49,15 @@ final class SamplerServiceImpl extends SamplerServiceGrpc.SamplerServiceImplBase
                         + "; got " + ClientInputs.quote(d.getName()));
             }
             ClientInputs.dataset(spec, platform.store().bucket(), "dataset");
-            key = request.getManifestKey().isBlank()
-                    ? String.format(Locale.ROOT, "datasets/manifests/%s-if%s-seed%d.json", d.getName().toLowerCase(Locale.ROOT),
-                    d.hasImbalance() ? String.valueOf(d.getImbalance()) : "none", d.hasSeed() ? d.getSeed() : 0)
+            key = request.getManifestKey().isBlank() ? defaultManifestKey(d)
                     : ClientInputs.key(request.getManifestKey(), "manifest_key", ClientInputs.INPUT_PREFIXES);
         } catch (IllegalArgumentException e) {
             throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
         }
         try {
             response.onNext(builder.build(spec, key));
+        } catch (io.lttricks.platform.OutputExists e) {
+            throw Status.ALREADY_EXISTS.withDescription(e.getMessage()).asRuntimeException();
         } catch (IOException | RuntimeException e) {
             if (TransientFailure.in(e)) {
                 throw Status.UNAVAILABLE.withDescription("storage could not be reached; try again").asRuntimeException();
@@ -66,6 +66,25 @@ final class SamplerServiceImpl extends SamplerServiceGrpc.SamplerServiceImplBase
                     .asRuntimeException();
         }
         response.onCompleted();
+    }
+
+    /**
+     * Where a training set is stored when the request names no key: readable (data set, imbalance,
+     * seed) and unique to the whole selection (a hash of the data set message: its source, lists,
+     * profile), so that two different selections never share a key.
+     */
+    static String defaultManifestKey(io.lttricks.proto.v1.Dataset d) {
+        String hash = java.util.HexFormat.of().formatHex(java.util.Arrays.copyOf(sha256(d.toByteArray()), 4));
+        return String.format(Locale.ROOT, "datasets/manifests/%s-if%s-seed%d-%s.json", d.getName().toLowerCase(Locale.ROOT),
+                d.hasImbalance() ? String.valueOf(d.getImbalance()) : "none", d.hasSeed() ? d.getSeed() : 0, hash);
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override

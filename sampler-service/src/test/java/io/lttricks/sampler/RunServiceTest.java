@@ -1,5 +1,6 @@
 package io.lttricks.sampler;
 
+import io.lttricks.platform.testing.Recorder;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

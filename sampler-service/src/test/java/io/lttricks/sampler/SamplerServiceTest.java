@@ -1,5 +1,7 @@
 package io.lttricks.sampler;
 
+import io.lttricks.platform.testing.Recorder;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -20,6 +22,7 @@ import io.lttricks.proto.v1.SamplingPlanResponse;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,6 +65,41 @@ class SamplerServiceTest {
             assertEquals(Status.Code.INVALID_ARGUMENT, bad.getCode(), key);
             assertTrue(bad.getDescription().startsWith("manifest_key: "), bad.getDescription());
         }
+    }
+
+    /**
+     * Issue 25 item 5: BuildDataset onto a key that holds another training set used to answer with
+     * that set. Now the same request is answered from storage, another selection is refused
+     * (ALREADY_EXISTS naming manifest_key) and the stored manifest is left as it was; default keys
+     * of different selections differ.
+     */
+    @Test
+    void buildingOntoAKeyThatHoldsAnotherTrainingSetIsRefused() throws IOException {
+        Dataset if10 = Dataset.newBuilder().setName("cifar10").setSource("s3://lttricks/datasets/tiny-cifar.tar.gz")
+                .setImbalance(10).build();
+        BuildDatasetRequest request = BuildDatasetRequest.newBuilder().setDataset(if10)
+                .setManifestKey("datasets/manifests/mine.json").build();
+        Recorder<DatasetInfo> first = new Recorder<>();
+        service.buildDataset(request, first);
+        byte[] stored = store.get("datasets/manifests/mine.json");
+        assertTrue(new String(stored, java.nio.charset.StandardCharsets.UTF_8)
+                .contains("\"source\" : \"s3://lttricks/datasets/tiny-cifar.tar.gz\""), "the source as named");
+        Recorder<DatasetInfo> again = new Recorder<>();
+        service.buildDataset(request, again);
+        assertEquals(first.only(), again.only(), "the same selection is read back");
+
+        for (Dataset other : List.of(if10.toBuilder().setImbalance(5).build(), if10.toBuilder().setSeed(3).build(),
+                if10.toBuilder().setProfile("pareto").build(), if10.toBuilder().setName("cifar100").build())) {
+            Status s = refused(request.toBuilder().setDataset(other).build());
+            assertEquals(Status.Code.ALREADY_EXISTS, s.getCode(), other + ": " + s.getDescription());
+            assertTrue(s.getDescription().startsWith("manifest_key: datasets/manifests/mine.json already holds another"
+                    + " training set ("), s.getDescription());
+        }
+        assertArrayEquals(stored, store.get("datasets/manifests/mine.json"), "left as it was");
+        assertFalse(SamplerServiceImpl.defaultManifestKey(if10).equals(SamplerServiceImpl.defaultManifestKey(
+                if10.toBuilder().setProfile("pareto").build())), "a default key per selection");
+        assertTrue(SamplerServiceImpl.defaultManifestKey(if10).matches("datasets/manifests/cifar10-if10.0-seed0-[0-9a-f]{8}\\.json"),
+                SamplerServiceImpl.defaultManifestKey(if10));
     }
 
     /** A key that names a server file: today's code read /etc/passwd as a manifest and quoted it back. */

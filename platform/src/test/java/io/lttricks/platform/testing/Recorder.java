@@ -1,16 +1,17 @@
-package io.lttricks.sampler;
+package io.lttricks.platform.testing;
 
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** What a service method sent back: its messages, whether it completed, its error. */
-final class Recorder<T> extends ServerCallStreamObserver<T> {
-    final List<T> values = new CopyOnWriteArrayList<>();
-    volatile boolean completed;
-    volatile Throwable error;
+public final class Recorder<T> extends ServerCallStreamObserver<T> {
+    public final List<T> values = new CopyOnWriteArrayList<>();
+    public volatile boolean completed;
+    public volatile Throwable error;
 
-    T only() {
+    /** The one message sent, after completion. */
+    public T only() {
         if (values.size() != 1 || !completed) {
             throw new AssertionError("expected one message and completion, got " + values + " completed=" + completed);
         }
