@@ -3,6 +3,7 @@ package io.lttricks.augment;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.lttricks.platform.ClientInputs;
+import io.lttricks.platform.PlanMapper;
 import io.lttricks.platform.Config;
 import io.lttricks.platform.GrpcServer;
 import io.lttricks.platform.JobWorker;
@@ -130,7 +131,7 @@ public final class AugmentServer implements AutoCloseable {
             }
             String runId = request.getRunId().isBlank() ? "generate-" + UUID.randomUUID() : request.getRunId();
             CamJob job = CamJob.newBuilder().setRunId(runId).setRecipe(recipe)
-                    .setStageIndex(0).setPlanJson(RecipeMapper.toJson(plan)).setManifestKey(request.getManifestKey())
+                    .setStageIndex(0).setPlan(PlanMapper.toProto(plan)).setManifestKey(request.getManifestKey())
                     .setCheckpointKey(plan.needsModel() ? request.getCheckpointKey() : "")
                     .setOutputPrefix(request.getOutputPrefix()).setShards(request.getShards()).build();
             Augmenter.markStarted(platform, job);

@@ -12,6 +12,7 @@ import io.lttricks.core.model.Backbone;
 import io.lttricks.core.train.Checkpoint;
 import io.lttricks.core.util.Progress;
 import io.lttricks.platform.ClientInputs;
+import io.lttricks.platform.StoredPlans;
 import io.lttricks.platform.ClientMessages;
 import io.lttricks.platform.DataAccess;
 import io.lttricks.platform.GeneratedSets;
@@ -181,7 +182,7 @@ final class Augmenter implements AutoCloseable {
 
     /** The stage's plan as the job carries it (resolved once, at submission). */
     private static CamPlan stage(CamJob job) {
-        return RecipeMapper.plan(job.getPlanJson(), job.getRecipe(), job.getStageIndex(), CamPlan.class);
+        return StoredPlans.of(job);
     }
 
     private synchronized LabeledImages train(String manifestKey, io.lttricks.proto.v1.Recipe recipe) throws IOException {

@@ -80,7 +80,7 @@ class AugmenterTest {
         a = new Augmenter(pa);
         b = new Augmenter(TestPlatform.of(dir.resolve("b"), "b", store, bus, registered));
         job = CamJob.newBuilder().setRunId(RUN).setRecipe(recipe).setStageIndex(1)
-                .setPlanJson(RecipeMapper.toJson(RecipeMapper.resolve(recipe).stages().get(1)))
+                .setPlan(io.lttricks.platform.PlanMapper.toProto((io.lttricks.core.plan.CamPlan) RecipeMapper.resolve(recipe).stages().get(1)))
                 .setManifestKey(Keys.manifest(RUN)).setOutputPrefix(PREFIX).setShards(SHARDS).build();
     }
 

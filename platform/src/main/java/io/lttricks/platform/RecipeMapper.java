@@ -61,37 +61,4 @@ public final class RecipeMapper {
     public static Recipes.Resolved resolve(io.lttricks.proto.v1.Recipe recipe, CheckpointCheck check) {
         return Recipes.resolve(fromProto(recipe), check);
     }
-
-    /** A plan as its jobs carry it. */
-    public static String toJson(StagePlan plan) {
-        return Recipes.toJson(plan);
-    }
-
-    public static StagePlan plan(String json) {
-        return Recipes.fromJson(json, StagePlan.class);
-    }
-
-    /**
-     * A run's plans: those recorded at submission, or (runs submitted before plans were recorded)
-     * the recipe resolved again.
-     */
-    public static List<StagePlan> plans(RunStatus run) {
-        if (run.getStagePlansCount() > 0) {
-            return run.getStagePlansList().stream().map(RecipeMapper::plan).toList();
-        }
-        return resolve(run.getRecipe()).stages();
-    }
-
-    /**
-     * The plan a job carries (resolved at submission), or, for a job from before plans travelled,
-     * the recipe's stage {@code index} resolved again.
-     */
-    public static <T extends StagePlan> T plan(String json, io.lttricks.proto.v1.Recipe recipe, int index, Class<T> type) {
-        StagePlan p = json.isBlank() ? resolve(recipe).stages().get(index) : plan(json);
-        if (!type.isInstance(p)) {
-            throw new IllegalArgumentException("stage " + p.name() + " is not a " + (type == TrainPlan.class ? "training"
-                    : "cam") + " stage");
-        }
-        return type.cast(p);
-    }
 }

@@ -5,6 +5,8 @@ import io.lttricks.core.plan.StageInputs;
 import io.lttricks.core.plan.TrainPlan;
 import io.lttricks.core.plan.StagePlan;
 import io.lttricks.platform.EventBus;
+import io.lttricks.platform.StoredPlans;
+import io.lttricks.platform.PlanMapper;
 import io.lttricks.platform.Keys;
 import io.lttricks.platform.LogContext;
 import io.lttricks.platform.ObjectStore;
@@ -220,14 +222,14 @@ final class RunCoordinator {
             if (plan instanceof CamPlan cam) {
                 topic = Topics.AUGMENT_JOBS;
                 bus.publish(topic, run.getRunId(), CamJob.newBuilder().setRunId(run.getRunId())
-                        .setRecipe(run.getRecipe()).setStageIndex(i).setPlanJson(RecipeMapper.toJson(cam))
+                        .setRecipe(run.getRecipe()).setStageIndex(i).setPlan(PlanMapper.toProto(cam))
                         .setManifestKey(run.getManifestKey()).setCheckpointKey(orEmpty(inputs.weights(keys)))
                         .setOutputPrefix(Keys.generated(prefix)).build());
             } else {
                 TrainPlan train = (TrainPlan) plan;
                 topic = Topics.TRAIN_JOBS;
                 bus.publish(topic, run.getRunId(), TrainJob.newBuilder().setRunId(run.getRunId())
-                        .setRecipe(run.getRecipe()).setStageIndex(i).setPlanJson(RecipeMapper.toJson(train))
+                        .setRecipe(run.getRecipe()).setStageIndex(i).setPlan(PlanMapper.toProto(train))
                         .setManifestKey(run.getManifestKey()).setInitKey(orEmpty(inputs.weights(keys)))
                         .setGeneratedKey(orEmpty(inputs.generated(keys))).setOutputPrefix(prefix).build());
             }
@@ -321,7 +323,7 @@ final class RunCoordinator {
 
     /** The run's plans, parsed once per run (they were resolved at submission and never change). */
     private List<StagePlan> plans(RunStatus run) {
-        return plans.computeIfAbsent(run.getRunId(), id -> RecipeMapper.plans(run));
+        return plans.computeIfAbsent(run.getRunId(), id -> StoredPlans.of(run));
     }
 
     private static int indexOf(RunStatus run, String stage) {

@@ -8,6 +8,7 @@ import io.lttricks.core.recipe.Recipes;
 import io.lttricks.core.plan.StagePlan;
 import io.lttricks.core.plan.TrainPlan;
 import io.lttricks.platform.ClientInputs;
+import io.lttricks.platform.PlanMapper;
 import io.lttricks.platform.ClientMessages;
 import io.lttricks.platform.DataAccess;
 import io.lttricks.platform.Config;
@@ -284,7 +285,7 @@ final class RunServiceImpl extends RunServiceGrpc.RunServiceImplBase {
             status.addStages(StageStatus.newBuilder().setName(p.name())
                     .setType(p instanceof TrainPlan ? "train" : "cam").setPhase(StagePhase.STAGE_PENDING)
                     .setTotal(p instanceof TrainPlan t ? t.epochs() : 0));
-            status.addStagePlans(RecipeMapper.toJson(p));
+            status.addPlans(PlanMapper.toProto(p));
         }
         return status.build();
     }

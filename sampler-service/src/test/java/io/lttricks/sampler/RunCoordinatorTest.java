@@ -158,7 +158,7 @@ class RunCoordinatorTest {
         assertEquals(1, trainJobs().size());
         TrainJob job = trainJobs().get(0);
         assertEquals(0, job.getStageIndex());
-        assertEquals(submitted.getStagePlans(0), job.getPlanJson(), "the plan resolved at submission travels");
+        assertEquals(submitted.getPlans(0).getTrain(), job.getPlan(), "the plan resolved at submission travels");
         assertEquals(MANIFEST, job.getManifestKey());
         assertEquals("", job.getInitKey(), "the first stage starts from scratch");
         assertEquals("", job.getGeneratedKey());
@@ -185,7 +185,7 @@ class RunCoordinatorTest {
         assertEquals(1, camJobs().size());
         CamJob cam = camJobs().get(0);
         assertEquals(1, cam.getStageIndex());
-        assertEquals(submitted.getStagePlans(1), cam.getPlanJson());
+        assertEquals(submitted.getPlans(1).getCam(), cam.getPlan());
         assertEquals(finalKey(0, "first"), cam.getCheckpointKey(), "CAMs from the first stage's final model");
         assertEquals(Keys.generated(Keys.stage(RUN, 1, "cam")), cam.getOutputPrefix());
         assertEquals(StagePhase.STAGE_QUEUED, phase(1));
@@ -208,7 +208,7 @@ class RunCoordinatorTest {
         assertEquals(2, trainJobs().size());
         TrainJob deferred = trainJobs().get(1);
         assertEquals(2, deferred.getStageIndex());
-        assertEquals(submitted.getStagePlans(2), deferred.getPlanJson());
+        assertEquals(submitted.getPlans(2).getTrain(), deferred.getPlan());
         assertEquals(finalKey(0, "first"), deferred.getInitKey(), "init: previous = the last training stage's model");
         assertEquals(GENERATED, deferred.getGeneratedKey(), "the generated set of the stage it names");
         assertEquals(Keys.stage(RUN, 2, "deferred"), deferred.getOutputPrefix());
@@ -233,8 +233,7 @@ class RunCoordinatorTest {
                 "lttricks", ""));
         handle(event().setSubmitted(RunSubmitted.newBuilder().setRun(run)));
         datasetReady();
-        io.lttricks.core.plan.TrainPlan first = Recipes.fromJson(trainJobs().get(0).getPlanJson(),
-                io.lttricks.core.plan.TrainPlan.class);
+        io.lttricks.core.plan.TrainPlan first = io.lttricks.platform.PlanMapper.fromProto(trainJobs().get(0).getPlan());
         assertEquals(new io.lttricks.core.plan.EvalPlan(1, 0, true), first.eval());
         completed("first", finalKey(0, "first"));
         assertEquals(Keys.bestCheckpoint(Keys.stage(RUN, 0, "first")), camJobs().get(0).getCheckpointKey());

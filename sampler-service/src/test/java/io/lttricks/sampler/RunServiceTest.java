@@ -195,7 +195,7 @@ class RunServiceTest {
         RunStatus dry = submit(document);
         assertEquals("", dry.getRunId());
         assertTrue(dry.getMessage().startsWith("dry run: nothing recorded or started"), dry.getMessage());
-        assertEquals(1, dry.getStagePlansCount());
+        assertEquals(1, dry.getPlansCount());
         assertEquals(List.of(), runs.all(), "a dry run records no run");
         assertEquals(List.of(), store.list("runs/"), "and writes nothing");
 

@@ -11,6 +11,7 @@ import io.lttricks.core.train.StageStopped;
 import io.lttricks.core.train.ResidentMemory;
 import io.lttricks.core.train.TrainListener;
 import io.lttricks.platform.ClientInputs;
+import io.lttricks.platform.StoredPlans;
 import io.lttricks.platform.ClientMessages;
 import io.lttricks.platform.DataAccess;
 import io.lttricks.platform.GeneratedSets;
@@ -67,7 +68,7 @@ final class TrainWorker {
     void handle(TrainJob job) throws JobWorker.Retry, JobWorker.Stopped {
         String stage = "?";
         try {
-            TrainPlan plan = RecipeMapper.plan(job.getPlanJson(), job.getRecipe(), job.getStageIndex(), TrainPlan.class);
+            TrainPlan plan = StoredPlans.of(job);
             stage = plan.name();
             run(job, RecipeMapper.fromProto(job.getRecipe()), plan);
         } catch (StageStopped e) {
@@ -91,7 +92,7 @@ final class TrainWorker {
     void giveUp(TrainJob job, JobWorker.Retry last) {
         String stage = "?";
         try {
-            stage = RecipeMapper.plan(job.getPlanJson(), job.getRecipe(), job.getStageIndex(), TrainPlan.class).name();
+            stage = StoredPlans.of(job).name();
         } catch (RuntimeException e) {
             // The stage stays unnamed in the event.
         }

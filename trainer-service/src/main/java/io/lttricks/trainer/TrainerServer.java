@@ -3,6 +3,7 @@ package io.lttricks.trainer;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.lttricks.platform.ClientInputs;
+import io.lttricks.platform.PlanMapper;
 import io.lttricks.platform.Config;
 import io.lttricks.platform.GrpcServer;
 import io.lttricks.platform.JobWorker;
@@ -135,7 +136,7 @@ public final class TrainerServer implements AutoCloseable {
             }
             platform.bus().publish(Topics.TRAIN_JOBS, request.getRunId(), TrainJob.newBuilder()
                     .setRunId(request.getRunId()).setRecipe(request.getRecipe()).setStageIndex(request.getStageIndex())
-                    .setPlanJson(RecipeMapper.toJson(plan))
+                    .setPlan(PlanMapper.toProto(plan))
                     .setManifestKey(request.getManifestKey()).setInitKey(request.getInitKey())
                     .setGeneratedKey(request.getGeneratedKey()).setOutputPrefix(request.getOutputPrefix()).build());
             response.onNext(TrainStageStatus.newBuilder().setRunId(request.getRunId())

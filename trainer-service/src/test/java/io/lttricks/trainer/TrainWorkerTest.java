@@ -58,7 +58,7 @@ class TrainWorkerTest {
         new DataAccess(platform("setup")).load(RecipeMapper.fromProto(recipe).dataset(), null).manifest().write(manifest);
         store.putFile(Keys.manifest(RUN), manifest, "application/json");
         return TrainJob.newBuilder().setRunId(RUN).setRecipe(recipe).setStageIndex(0)
-                .setPlanJson(RecipeMapper.toJson(RecipeMapper.resolve(recipe).stages().get(0)))
+                .setPlan(io.lttricks.platform.PlanMapper.toProto((io.lttricks.core.plan.TrainPlan) RecipeMapper.resolve(recipe).stages().get(0)))
                 .setManifestKey(Keys.manifest(RUN)).setOutputPrefix(Keys.stage(RUN, 0, "main")).build();
     }
 
