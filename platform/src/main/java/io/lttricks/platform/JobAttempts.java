@@ -138,14 +138,7 @@ public final class JobAttempts<T> {
             } catch (JobWorker.Retry r) {
                 if (attempt >= policy.attempts()) {
                     LOG.error("job {} failed {} times, giving up: {}", key, attempt, r.getMessage());
-                    String reason = "failed " + attempt + " times, the last: " + r.getMessage();
-                    try {
-                        giveUp.giveUp(key, job, new JobWorker.Retry(reason, r.getCause()));
-                        return new Ended(Outcome.GAVE_UP, reason);
-                    } catch (Exception e) {
-                        LOG.error("job {}: could not report its failure: {}", key, e.toString());
-                        return new Ended(Outcome.UNREPORTED, reason);
-                    }
+                    return report(key, job, "failed " + attempt + " times, the last: " + r.getMessage(), r.getCause());
                 }
                 Duration p = policy.pause(attempt);
                 LOG.warn("job {}: attempt {} of {} failed, trying again in {} s: {}", key, attempt, policy.attempts(),
@@ -160,6 +153,27 @@ public final class JobAttempts<T> {
                 LOG.error("job {} failed: {}", key, e.toString(), e);
                 return new Ended(Outcome.FAILED, e.toString());
             }
+        }
+    }
+
+    /**
+     * Ends a job without running it, as one whose retries ran out: the give-up callback reports it
+     * failed with {@code reason} (a job whose worker died on each of its deliveries, {@link Deliveries}).
+     */
+    public Ended abandon(String key, T job, String reason) {
+        LOG.error("job {} is not run again: {}", key, reason);
+        Ended ended = report(key, job, reason, null);
+        observer.ended(ended.outcome(), Duration.ZERO);
+        return ended;
+    }
+
+    private Ended report(String key, T job, String reason, Throwable cause) {
+        try {
+            giveUp.giveUp(key, job, new JobWorker.Retry(reason, cause));
+            return new Ended(Outcome.GAVE_UP, reason);
+        } catch (Exception e) {
+            LOG.error("job {}: could not report its failure: {}", key, e.toString());
+            return new Ended(Outcome.UNREPORTED, reason);
         }
     }
 }

@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * job whose worker dies is delivered again (jobs are idempotent). Jobs waiting on the topic are the
  * queue. A job whose handler asks for a retry is tried again after a pause, a few times, and then
  * reported failed ({@link JobAttempts}). A job that did not succeed, and a record that is not a job,
- * goes to the dead-letter topic with why ({@link DeadLetters}) before its offset is committed.
+ * goes to the dead-letter topic with why ({@link DeadLetters}) before its offset is committed. Each
+ * delivery is counted in storage ({@link Deliveries}): a job whose worker died during each of its
+ * last deliveries is not run again but reported failed and dead-lettered.
  *
  * @param <T> the job message
  */
@@ -89,6 +91,8 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
     private final Parser<T> parser;
     private final JobAttempts<T> attempts;
     private final DeadLetters deadLetters;
+    private final String group;
+    private final Deliveries deliveries;
     private final JobMetrics jobMetrics;
     private final KafkaClientMetrics consumerMetrics;
     private final ExecutorService executor;
@@ -104,16 +108,20 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
     public JobWorker(Platform platform, String topic, String group, Parser<T> parser, Handler<T> handler,
                      GiveUp<T> giveUp) {
         this(platform.config(), platform.metrics(), topic, group, parser,
-                new JobAttempts<>(handler, giveUp, JobAttempts.RetryPolicy.DEFAULT), new DeadLetters(platform.bus(), group));
+                new JobAttempts<>(handler, giveUp, JobAttempts.RetryPolicy.DEFAULT), new DeadLetters(platform.bus(), group),
+                Deliveries.in(platform.store()));
     }
 
     /**
      * @param metrics     where jobs ({@link JobMetrics}) and the consumer's metrics (lag) are recorded
      * @param deadLetters where jobs that did not succeed go
+     * @param deliveries  where each job's deliveries are counted, across processes
      */
     public JobWorker(Config config, ServiceMetrics metrics, String topic, String group, Parser<T> parser,
-                     JobAttempts<T> attempts, DeadLetters deadLetters) {
+                     JobAttempts<T> attempts, DeadLetters deadLetters, Deliveries deliveries) {
         this.topic = topic;
+        this.group = group;
+        this.deliveries = deliveries;
         this.parser = parser;
         this.jobMetrics = new JobMetrics(metrics.registry(), topic);
         this.attempts = attempts.observedBy(jobMetrics);
@@ -197,6 +205,15 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
                     + " (" + e.getMessage() + ")"), DeadLetterCause.DEAD_LETTER_UNREADABLE);
             return;
         }
+        int delivery = deliveries.begin(group, record.topic(), record.partition(), record.offset());
+        if (delivery > Deliveries.MAX) {
+            // Every earlier delivery ended with its worker's process (nothing saw it end): not run again.
+            String reason = "taken up " + (delivery - 1) + " times and never finished: the worker's process died"
+                    + " during each (out of memory? an input that crashes it?); see the workers' logs for the job's"
+                    + " run and stage";
+            settle(record, tp, job, attempts.abandon(record.key(), job, reason), DeadLetterCause.DEAD_LETTER_CRASHED);
+            return;
+        }
         busy = true;
         consumer.pause(consumer.assignment());
         long start = System.nanoTime();
@@ -236,16 +253,21 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
     private void settle(ConsumerRecord<String, byte[]> record, TopicPartition tp, T job, JobAttempts.Ended ended,
                         DeadLetterCause cause) {
         switch (ended.outcome()) {
-            case DONE -> commit(tp, record.offset());
+            case DONE -> {
+                commit(tp, record.offset());
+                deliveries.end(group, record.topic(), record.partition(), record.offset());
+            }
             case STOPPED -> {
                 LOG.warn("job at {}@{} stopped for shutdown, left for redelivery: {}", tp, record.offset(), ended.reason());
                 consumer.seek(tp, record.offset());
+                deliveries.end(group, record.topic(), record.partition(), record.offset());
             }
             case UNREPORTED -> takeAgainLater(tp, record.offset());
             case GAVE_UP, FAILED -> {
                 if (deadLetters.send(record.topic(), record.partition(), record.offset(), record.key(), record.value(), job,
                         cause, ended.reason())) {
                     commit(tp, record.offset());
+                    deliveries.end(group, record.topic(), record.partition(), record.offset());
                 } else {
                     takeAgainLater(tp, record.offset());
                 }

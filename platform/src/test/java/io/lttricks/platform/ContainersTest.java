@@ -58,7 +58,8 @@ class ContainersTest {
              RunStateStore runs = new KafkaRunStateStore(config, bus);
              JobWorker<DatasetJob> worker = new JobWorker<>(config, ServiceMetrics.inMemory(), Topics.DATASET_JOBS,
                      "test-group", DatasetJob.parser(), new JobAttempts<>((key, job) -> seen.add(job.getRunId()),
-                     (key, job, last) -> { }, JobAttempts.RetryPolicy.DEFAULT), new DeadLetters(bus, "test-group")).start()) {
+                     (key, job, last) -> { }, JobAttempts.RetryPolicy.DEFAULT), new DeadLetters(bus, "test-group"),
+                     Deliveries.inMemory()).start()) {
             bus.publish(Topics.DATASET_JOBS, "r1", DatasetJob.newBuilder().setRunId("r1").build());
             runs.put(RunStatus.newBuilder().setRunId("r1").setName("n").build());
             long deadline = System.currentTimeMillis() + 60_000;
