@@ -122,8 +122,17 @@ public final class KafkaClients {
         return merge(AdminClientConfig.configNames(), own);
     }
 
+    /**
+     * Defaults under every client's settings (LT_KAFKA_* and the properties file win): reconnects to
+     * a broker that is away back off from 0.5 s up to 10 s (the clients' own jitter applies), not up
+     * to 1 s, so that a stopped broker costs a connection attempt per client every few seconds.
+     */
+    static final Map<String, Object> DEFAULTS = Map.of(
+            "reconnect.backoff.ms", 500,
+            "reconnect.backoff.max.ms", 10_000);
+
     private Map<String, Object> merge(Set<String> known, Map<String, Object> own) {
-        Map<String, Object> m = new HashMap<>();
+        Map<String, Object> m = new HashMap<>(DEFAULTS);
         settings.forEach((k, v) -> {
             // Config providers and their parameters (config.providers.*) are known to every client.
             if (known.contains(k) || k.startsWith("config.providers")) {

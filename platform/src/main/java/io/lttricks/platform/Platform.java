@@ -10,15 +10,18 @@ public record Platform(Config config, ObjectStore store, EventBus bus, ServiceMe
 
     /**
      * Connects to the configured storage and Kafka, creating the bucket and topics when missing, and
-     * serves the metrics on the configured port.
+     * serves the metrics on the configured port. A dependency that does not answer yet is waited for
+     * ({@link StartupWait}: health NOT_SERVING meanwhile, one log line per change).
      */
     public static Platform open(Config config, String service) throws IOException {
         ServiceMetrics metrics = ServiceMetrics.start(config);
         ObjectStore store = null;
-        try {
+        try (StartupWait wait = new StartupWait(config, service)) {
             store = ObjectStore.connect(config);
-            store.ensureBucket();
-            Topics.ensure(config);
+            ObjectStore connected = store;
+            wait.until("storage at " + config.s3Endpoint(), connected::ensureBucket);
+            wait.until("Kafka at " + config.kafkaBootstrap(), () -> Topics.ensure(config));
+            wait.close();   // the port is the service's from here
             return new Platform(config, store, EventBus.connect(config, service), metrics);
         } catch (IOException | RuntimeException e) {
             if (store != null) {

@@ -6,6 +6,8 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.CreateTopicsOptions;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -55,12 +57,13 @@ public final class Topics {
     public static void ensure(Config config) {
         try (Admin admin = Admin.create(config.kafkaClients().admin(
                 Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap())))) {
-            Set<String> existing = admin.listTopics().names().get();
+            // Bounded: an unreachable broker fails this in 15 s (StartupWait then waits for it).
+            Set<String> existing = admin.listTopics(new ListTopicsOptions().timeoutMs(15_000)).names().get();
             List<NewTopic> missing = ALL.stream().filter(t -> !existing.contains(t))
                     .map(t -> new NewTopic(t, config.topicPartitions(), config.topicReplication()).configs(configFor(t)))
                     .toList();
             if (!missing.isEmpty()) {
-                admin.createTopics(missing).all().get();
+                admin.createTopics(missing, new CreateTopicsOptions().timeoutMs(30_000)).all().get();
             }
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
