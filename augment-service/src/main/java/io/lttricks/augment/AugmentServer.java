@@ -3,6 +3,8 @@ package io.lttricks.augment;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.lttricks.platform.ClientInputs;
+import io.lttricks.platform.KafkaRunStateStore;
+import io.lttricks.platform.EndedRuns;
 import io.lttricks.platform.PlanMapper;
 import io.lttricks.platform.Config;
 import io.lttricks.platform.GrpcServer;
@@ -41,6 +43,7 @@ public final class AugmentServer implements AutoCloseable {
     private final Augmenter augmenter;
     private final JobWorker<CamJob> planner;
     private final JobWorker<ShardJob> shards;
+    private final KafkaRunStateStore runs;
     private final GrpcServer grpc;
     private final ServiceHealth health;
 
@@ -51,13 +54,17 @@ public final class AugmentServer implements AutoCloseable {
     /** @param withGrpc false for extra in-process workers (tests, scaling on one machine) */
     public AugmentServer(Platform platform, boolean withGrpc) throws IOException {
         this.augmenter = new Augmenter(platform);
+        this.runs = new KafkaRunStateStore(platform.config(), platform.bus());
         this.planner = new JobWorker<>(platform, Topics.AUGMENT_JOBS, Topics.GROUP_AUGMENT_PLANNER,
-                CamJob.parser(), (key, job) -> augmenter.plan(job), (key, job, last) -> augmenter.giveUp(job, last)).start();
+                CamJob.parser(), (key, job) -> augmenter.plan(job), (key, job, last) -> augmenter.giveUp(job, last))
+                .skipping(EndedRuns.guard(runs)).start();
         this.shards = new JobWorker<>(platform, Topics.SHARD_JOBS, Topics.GROUP_AUGMENT, ShardJob.parser(),
-                (key, job) -> augmenter.shard(job), (key, job, last) -> augmenter.giveUp(job.getStage(), last)).start();
+                (key, job) -> augmenter.shard(job), (key, job, last) -> augmenter.giveUp(job.getStage(), last))
+                .skipping(EndedRuns.guard(runs)).start();
         this.grpc = withGrpc ? new GrpcServer(platform, List.of(new Api(platform))) : null;
         this.health = withGrpc ? ServiceHealth.of(platform).part("the CAM stage planner", planner::alive)
-                .part("the shard worker", shards::alive).attach(grpc).start() : null;
+                .part("the shard worker", shards::alive).part("the run state follower", runs::alive)
+                .attach(grpc).start() : null;
     }
 
     public int port() {
@@ -74,6 +81,7 @@ public final class AugmentServer implements AutoCloseable {
         }
         planner.close();
         shards.close();
+        runs.close();
         augmenter.close();
     }
 

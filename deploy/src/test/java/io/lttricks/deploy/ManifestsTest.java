@@ -582,6 +582,19 @@ class ManifestsTest {
                 image + " is no longer published");
     }
 
+    /**
+     * Issue 26 item 4: the dev broker keeps an idle group's committed offsets for longer than any
+     * quiet spell (Kafka's default drops them after 7 days, and the groups would read every job
+     * topic again from its start, KEDA counting it all as lag).
+     */
+    @Test
+    void devBrokerKeepsCommittedOffsetsThroughIdleWeeks() {
+        JsonNode kafka = RENDERED.get("overlays/dev").one("StatefulSet", "kafka").path("spec").path("template")
+                .path("spec").path("containers").get(0);
+        String minutes = env(kafka, "KAFKA_OFFSETS_RETENTION_MINUTES");
+        assertTrue(minutes != null && Long.parseLong(minutes) >= 365L * 24 * 60, "offsets kept a year or more: " + minutes);
+    }
+
     /** The Secret an environment variable of {@code container} comes from, or null. */
     static String secretOf(JsonNode container, String name) {
         for (JsonNode e : container.path("env")) {

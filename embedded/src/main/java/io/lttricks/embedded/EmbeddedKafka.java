@@ -141,6 +141,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         props.put("metadata.log.dir", dir);
         props.put("offsets.topic.replication.factor", "1");
         props.put("offsets.topic.num.partitions", "4");
+        // lt up's state outlives idle weeks: committed offsets too (Kafka's default drops them after 7 days).
+        props.put("offsets.retention.minutes", "5256000");
         props.put("transaction.state.log.replication.factor", "1");
         props.put("transaction.state.log.min.isr", "1");
         props.put("share.coordinator.state.topic.replication.factor", "1");

@@ -4,6 +4,8 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.lttricks.core.data.DatasetSpec;
 import io.lttricks.platform.ClientInputs;
+import io.lttricks.platform.KafkaRunStateStore;
+import io.lttricks.platform.EndedRuns;
 import io.lttricks.platform.ClientMessages;
 import io.lttricks.platform.Config;
 import io.lttricks.platform.TransientFailure;
@@ -44,15 +46,19 @@ public final class EvaluatorServer implements AutoCloseable {
     private final GrpcServer grpc;
     private final ServiceHealth health;
     private final Predictions predictions;
+    private final KafkaRunStateStore runs;
 
     public EvaluatorServer(Platform platform) throws IOException {
         ReportMaker reports = new ReportMaker(platform);
         this.predictions = new Predictions(platform);
+        this.runs = new KafkaRunStateStore(platform.config(), platform.bus());
         this.worker = new JobWorker<>(platform, Topics.EVAL_JOBS, Topics.GROUP_EVALUATOR, EvalJob.parser(),
                 (key, job) -> evaluate(platform, reports, job),
-                (key, job, last) -> fail(platform, job, ClientMessages.of(last, platform))).start();
+                (key, job, last) -> fail(platform, job, ClientMessages.of(last, platform)))
+                .skipping(EndedRuns.guard(runs)).start();
         this.grpc = new GrpcServer(platform, List.of(new Api(platform, reports, predictions)), Predictions.MAX_REQUEST_BYTES);
-        this.health = ServiceHealth.of(platform).part("the evaluation worker", worker::alive).attach(grpc).start();
+        this.health = ServiceHealth.of(platform).part("the evaluation worker", worker::alive)
+                .part("the run state follower", runs::alive).attach(grpc).start();
     }
 
     /** Evaluates a finished stage; a transient failure asks for a retry, any other fails the stage. */
@@ -84,6 +90,7 @@ public final class EvaluatorServer implements AutoCloseable {
         health.close();
         grpc.close();
         worker.close();
+        runs.close();
         predictions.close();
     }
 

@@ -58,6 +58,12 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
         void giveUp(String key, T job, Retry last) throws Exception;
     }
 
+    /** Why a job has nothing left to do (it is committed without running), or null when it has. */
+    @FunctionalInterface
+    public interface Moot<T> {
+        String why(T job);
+    }
+
     /**
      * Asks for the job to be tried again after a pause: the failure may pass (storage or the broker
      * could not be reached; see {@link TransientFailure}). The job must be idempotent, as every job is.
@@ -98,6 +104,7 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
     private final ExecutorService executor;
     private final Thread loop;
     private final AtomicBoolean running = new AtomicBoolean(true);
+    private volatile Moot<T> moot = job -> null;
     private volatile boolean busy;
     private volatile boolean draining;
 
@@ -143,6 +150,16 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
         });
         this.loop = new Thread(this::run, "lt-poll-" + topic);
         this.loop.setDaemon(true);
+    }
+
+    /**
+     * Commits without running every job {@code m} says has nothing left to do (for example one of a
+     * run that has ended, {@link EndedRuns}: a topic read again from its start is then harmless).
+     * Before {@link #start}.
+     */
+    public JobWorker<T> skipping(Moot<T> m) {
+        this.moot = m;
+        return this;
     }
 
     public JobWorker<T> start() {
@@ -203,6 +220,17 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
             LOG.error("unreadable job at {}@{}: {}", tp, record.offset(), e.getMessage());
             settle(record, tp, null, new JobAttempts.Ended(JobAttempts.Outcome.FAILED, "not a job of topic " + topic
                     + " (" + e.getMessage() + ")"), DeadLetterCause.DEAD_LETTER_UNREADABLE);
+            return;
+        }
+        String nothingToDo;
+        try {
+            nothingToDo = moot.why(job);
+        } catch (RuntimeException e) {
+            nothingToDo = null;   // when in doubt, run it: jobs are idempotent
+        }
+        if (nothingToDo != null) {
+            LOG.info("job at {}@{} not run: {}", tp, record.offset(), nothingToDo);
+            commit(tp, record.offset());
             return;
         }
         int delivery = deliveries.begin(group, record.topic(), record.partition(), record.offset());

@@ -2,6 +2,7 @@ package io.lttricks.sampler;
 
 import io.lttricks.core.data.DatasetSpec;
 import io.lttricks.platform.ClientMessages;
+import io.lttricks.platform.EndedRuns;
 import io.lttricks.platform.Config;
 import io.lttricks.platform.GrpcServer;
 import io.lttricks.platform.JobWorker;
@@ -42,7 +43,8 @@ public final class SamplerServer implements AutoCloseable {
                 new RunCoordinator(platform.bus(), platform.store(), runs)).start();
         this.datasets = new JobWorker<>(platform, Topics.DATASET_JOBS, Topics.GROUP_DATASET, DatasetJob.parser(),
                 (key, job) -> buildDataset(platform, builder, job),
-                (key, job, last) -> failDataset(platform, job, ClientMessages.of(last, platform))).start();
+                (key, job, last) -> failDataset(platform, job, ClientMessages.of(last, platform)))
+                .skipping(EndedRuns.guard(runs)).start();
         this.grpc = new GrpcServer(platform,
                 List.of(new SamplerServiceImpl(platform, builder), new RunServiceImpl(platform, runs)));
         this.health = ServiceHealth.of(platform).part("the run coordinator", coordinator::alive)

@@ -3,6 +3,7 @@ package io.lttricks.trainer;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.lttricks.platform.ClientInputs;
+import io.lttricks.platform.EndedRuns;
 import io.lttricks.platform.PlanMapper;
 import io.lttricks.platform.Config;
 import io.lttricks.platform.GrpcServer;
@@ -58,7 +59,8 @@ public final class TrainerServer implements AutoCloseable {
         this.trainer = new TrainWorker(platform, runs);
         this.drain = drain;
         this.worker = new JobWorker<>(platform, Topics.TRAIN_JOBS, Topics.GROUP_TRAINER, TrainJob.parser(),
-                (key, job) -> trainer.handle(job), (key, job, last) -> trainer.giveUp(job, last)).start();
+                (key, job) -> trainer.handle(job), (key, job, last) -> trainer.giveUp(job, last))
+                .skipping(EndedRuns.guard(runs)).start();
         this.grpc = new GrpcServer(platform, List.of(new Api(platform)));
         this.health = ServiceHealth.of(platform).part("the training worker", worker::alive)
                 .part("the run state follower", runs::alive).attach(grpc).start();
