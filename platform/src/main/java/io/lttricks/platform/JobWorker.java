@@ -105,6 +105,9 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
     private final Thread loop;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private volatile Moot<T> moot = job -> null;
+    private volatile Runnable onRevoked = () -> { };
+    /** The partition of the job in hand, while there is one. */
+    private volatile TopicPartition current;
     private volatile boolean busy;
     private volatile boolean draining;
 
@@ -162,6 +165,17 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
         return this;
     }
 
+    /**
+     * What to do when the group takes the partition of the job in hand away from this worker (a
+     * rebalance, say when a replica is added): the job will be delivered to its new owner, so the
+     * handler should stop (a trainer stops at its next batch; see the trainer's lease). Before
+     * {@link #start}.
+     */
+    public JobWorker<T> whenRevoked(Runnable r) {
+        this.onRevoked = r;
+        return this;
+    }
+
     public JobWorker<T> start() {
         loop.start();
         return this;
@@ -181,6 +195,17 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
         consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
             @Override
             public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                TopicPartition inHand = current;
+                if (busy && inHand != null && partitions.contains(inHand)) {
+                    LOG.warn("the partition of the job in hand ({}) moved to another member of the group; the job is"
+                            + " theirs now, this worker stops it", inHand);
+                    onRevoked.run();
+                }
+            }
+
+            @Override
+            public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                onPartitionsRevoked(partitions);
             }
 
             @Override
@@ -242,6 +267,7 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
             settle(record, tp, job, attempts.abandon(record.key(), job, reason), DeadLetterCause.DEAD_LETTER_CRASHED);
             return;
         }
+        current = tp;
         busy = true;
         consumer.pause(consumer.assignment());
         long start = System.nanoTime();
@@ -267,6 +293,7 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
             return;
         } finally {
             busy = false;
+            current = null;
         }
         settle(record, tp, job, ended, ended.outcome() == JobAttempts.Outcome.GAVE_UP
                 ? DeadLetterCause.DEAD_LETTER_GAVE_UP : DeadLetterCause.DEAD_LETTER_FAILED);
@@ -286,8 +313,10 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
                 deliveries.end(group, record.topic(), record.partition(), record.offset());
             }
             case STOPPED -> {
-                LOG.warn("job at {}@{} stopped for shutdown, left for redelivery: {}", tp, record.offset(), ended.reason());
-                consumer.seek(tp, record.offset());
+                LOG.warn("job at {}@{} stopped, left for redelivery: {}", tp, record.offset(), ended.reason());
+                if (consumer.assignment().contains(tp)) {   // else it is another member's now
+                    consumer.seek(tp, record.offset());
+                }
                 deliveries.end(group, record.topic(), record.partition(), record.offset());
             }
             case UNREPORTED -> takeAgainLater(tp, record.offset());
@@ -304,6 +333,9 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
     }
 
     private void takeAgainLater(TopicPartition tp, long offset) {
+        if (!consumer.assignment().contains(tp)) {
+            return;   // another member's now: it takes the job up
+        }
         consumer.seek(tp, offset);
         sleep(30_000);
     }

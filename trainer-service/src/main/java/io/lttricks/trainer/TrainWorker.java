@@ -52,7 +52,10 @@ final class TrainWorker {
     private final RunStateStore runs;
     private final DataAccess data;
     private volatile boolean stopping;
+    /** Set when the job in training is no longer this trainer's (its partition moved): it stops at the next batch. */
+    private volatile boolean yielding;
     private final TrainMetrics metrics;
+    private static final long LEASE_CHECK_MS = 10_000;
 
     TrainWorker(Platform platform, RunStateStore runs) {
         this.platform = platform;
@@ -67,16 +70,26 @@ final class TrainWorker {
      */
     void handle(TrainJob job) throws JobWorker.Retry, JobWorker.Stopped {
         String stage = "?";
+        yielding = false;
         try {
             TrainPlan plan = StoredPlans.of(job);
             stage = plan.name();
             run(job, RecipeMapper.fromProto(job.getRecipe()), plan);
+        } catch (TakenOver e) {
+            LOG.warn("run {} stage {}: {}", job.getRunId(), stage, e.getMessage());
+            throw new JobWorker.Stopped(e.getMessage());
         } catch (StageStopped e) {
             LOG.warn("run {}: {}", job.getRunId(), e.getMessage());
             throw new JobWorker.Stopped(e.getMessage());
         } catch (CancellationException e) {
             LOG.warn("stage {} of run {} stopped: the run was cancelled", stage, job.getRunId());
         } catch (IOException | RuntimeException e) {
+            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof TakenOver taken) {   // wrapped by the training loop
+                    LOG.warn("run {} stage {}: {}", job.getRunId(), stage, taken.getMessage());
+                    throw new JobWorker.Stopped(taken.getMessage());
+                }
+            }
             JobWorker.Retry.throwIfTransient(e);
             boolean expected = e instanceof IOException || e instanceof UncheckedIOException
                     || e instanceof IllegalArgumentException || e instanceof IllegalStateException;
@@ -106,6 +119,15 @@ final class TrainWorker {
     }
 
     /**
+     * The job in training is no longer this trainer's (the group moved its partition to another
+     * trainer, which resumes it from the stored checkpoint): it stops at its next batch, storing
+     * nothing more, and its job is left to the new owner.
+     */
+    void yieldCurrent() {
+        yielding = true;
+    }
+
+    /**
      * Asks the stage in training, if any, to stop after its current epoch, storing that epoch's
      * checkpoint ({@link JobWorker#drain}); every later stage stops after its first epoch.
      */
@@ -131,6 +153,8 @@ final class TrainWorker {
         if (cancelled(runId)) {
             return;
         }
+        Lease lease = new Lease(prefix);
+        lease.take();
         RunLayout.Stage dir = new RunLayout.Stage(platform.config().workDir().resolve(prefix));
         Files.createDirectories(dir.checkpoints());
         List<String> stored = platform.store().list(Keys.checkpoints(prefix), Keys::isCheckpoint);
@@ -162,10 +186,60 @@ final class TrainWorker {
             StageRunner.train(new StageRunner.Inputs(plan, job.getStageIndex(), runId, recipe.backbone(),
                             recipe.seedOrDefault(), loaded.train(), loaded.test(), generated, weights, resumeFrom,
                             loaded.manifest().source()),
-                    dir, new Reporter(runId, plan, prefix, dir, metrics.begin(runId, plan.name(), plan.epochs())),
+                    dir, new Reporter(runId, plan, prefix, dir, metrics.begin(runId, plan.name(), plan.epochs()), lease),
                     StageRunner.Options.DEFAULTS, manager);
         }
+        lease.check();
         completed(runId, plan, finalKey);
+    }
+
+    /** The stage moved to another trainer while this one trained it. */
+    static final class TakenOver extends RuntimeException {
+        TakenOver(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Who trains a stage: the trainer that took its job up last. A job delivered again (its
+     * partition moved to another trainer after a rebalance, or its trainer looked dead) is taken
+     * over by the new trainer, which writes its own token under {@code <prefix>/owner}; the former
+     * one sees it before it stores anything more (each checkpoint, and every few seconds) and stops,
+     * so a stale trainer never overwrites a newer one's checkpoints or reports the stage twice.
+     */
+    private final class Lease {
+        private final String key;
+        private final String token;
+        private long lastCheck;
+
+        Lease(String prefix) {
+            this.key = prefix + "/owner";
+            this.token = platform.config().instance() + " " + java.util.UUID.randomUUID();
+        }
+
+        void take() throws IOException {
+            platform.store().put(key, token.getBytes(java.nio.charset.StandardCharsets.UTF_8), "text/plain");
+            lastCheck = System.currentTimeMillis();
+        }
+
+        /** Throws {@link TakenOver} when another trainer took the stage since. */
+        void check() throws IOException {
+            lastCheck = System.currentTimeMillis();
+            String holder = platform.store().exists(key)
+                    ? new String(platform.store().get(key), java.nio.charset.StandardCharsets.UTF_8) : "";
+            if (!holder.equals(token)) {
+                String other = holder.isEmpty() ? "nobody" : "trainer " + holder.substring(0, Math.max(0, holder.indexOf(' ')));
+                throw new TakenOver("the stage was taken over by " + other + " (its job was delivered again); this trainer"
+                        + " stops without storing anything more");
+            }
+        }
+
+        /** {@link #check} when the last one is older than {@value #LEASE_CHECK_MS} ms. */
+        void checkNowAndThen() throws IOException {
+            if (System.currentTimeMillis() - lastCheck >= LEASE_CHECK_MS) {
+                check();
+            }
+        }
     }
 
     private void completed(String runId, TrainPlan plan, String finalKey) {
@@ -180,18 +254,29 @@ final class TrainWorker {
         private final String prefix;
         private final RunLayout.Stage dir;
         private final TrainMetrics.Stage gauges;
+        private final Lease lease;
         private long lastProgress;
 
-        Reporter(String runId, TrainPlan plan, String prefix, RunLayout.Stage dir, TrainMetrics.Stage gauges) {
+        Reporter(String runId, TrainPlan plan, String prefix, RunLayout.Stage dir, TrainMetrics.Stage gauges, Lease lease) {
             this.runId = runId;
             this.plan = plan;
             this.prefix = prefix;
             this.dir = dir;
             this.gauges = gauges;
+            this.lease = lease;
         }
 
         @Override
         public void onBatch(BatchProgress p) {
+            if (yielding) {
+                throw new TakenOver("the job's partition moved to another trainer, which resumes the stage from its"
+                        + " last stored checkpoint; this trainer stops without storing anything more");
+            }
+            try {
+                lease.checkNowAndThen();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
             gauges.batch(p);
             long now = System.currentTimeMillis();
             if (now - lastProgress < PROGRESS_INTERVAL_MS) {
@@ -230,6 +315,7 @@ final class TrainWorker {
             String key = last ? Keys.finalCheckpoint(prefix) : best ? Keys.bestCheckpoint(prefix)
                     : Keys.checkpoints(prefix) + file.getFileName();
             try {
+                lease.check();   // a stale owner stores nothing
                 Path history = dir.history();
                 if (Files.exists(history)) {
                     platform.store().putFile(Keys.history(prefix), history, "application/x-ndjson");

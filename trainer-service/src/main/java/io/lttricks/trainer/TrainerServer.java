@@ -60,7 +60,7 @@ public final class TrainerServer implements AutoCloseable {
         this.drain = drain;
         this.worker = new JobWorker<>(platform, Topics.TRAIN_JOBS, Topics.GROUP_TRAINER, TrainJob.parser(),
                 (key, job) -> trainer.handle(job), (key, job, last) -> trainer.giveUp(job, last))
-                .skipping(EndedRuns.guard(runs)).start();
+                .skipping(EndedRuns.guard(runs)).whenRevoked(trainer::yieldCurrent).start();
         this.grpc = new GrpcServer(platform, List.of(new Api(platform)));
         this.health = ServiceHealth.of(platform).part("the training worker", worker::alive)
                 .part("the run state follower", runs::alive).attach(grpc).start();

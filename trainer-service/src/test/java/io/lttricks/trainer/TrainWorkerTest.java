@@ -142,4 +142,41 @@ class TrainWorkerTest {
         return bus.published().stream().map(InMemoryEventBus.Published::message).filter(m -> m instanceof RunEvent)
                 .map(m -> (RunEvent) m).filter(e -> e.getKindCase() == kind).toList();
     }
+
+    /**
+     * Issue 26 item 2: a stage whose job was delivered again to another trainer (the new owner
+     * writes its token) is stopped by the former owner before it stores anything more; a trainer
+     * whose job's partition moved stops at its next batch. Neither completes nor fails the stage.
+     */
+    @Test
+    void aStageTakenOverByAnotherTrainerIsStoppedWithoutStoringMore() throws Exception {
+        TrainJob job = job("  - {name: main, epochs: 3, batch_size: 16, lr: 0.05, checkpoint_every: 1}\n");
+        String prefix = job.getOutputPrefix();
+        TrainWorker a = new TrainWorker(platform("a"), runs);
+        bus.onPublish(p -> {
+            if (p.message() instanceof RunEvent e && e.getProgress().getEpochEnd() && e.getProgress().getEpoch() == 1) {
+                try {   // trainer b takes the job up
+                    store.put(prefix + "/owner", "b 0000".getBytes(java.nio.charset.StandardCharsets.UTF_8), "text/plain");
+                } catch (java.io.IOException x) {
+                    throw new java.io.UncheckedIOException(x);
+                }
+            }
+        });
+        JobWorker.Stopped stopped = assertThrows(JobWorker.Stopped.class, () -> a.handle(job));
+        assertTrue(stopped.getMessage().startsWith("the stage was taken over by trainer b"), stopped.getMessage());
+        assertFalse(store.exists(Keys.checkpoints(prefix) + "epoch-0002.ckpt"), "nothing stored after the takeover");
+        assertFalse(store.exists(Keys.finalCheckpoint(prefix)));
+        assertEquals(List.of(), events(bus, RunEvent.KindCase.FAILED));
+        assertEquals(List.of(), events(bus, RunEvent.KindCase.COMPLETED));
+
+        bus.onPublish(p -> {
+            if (p.message() instanceof RunEvent e && e.hasStarted()) {
+                a.yieldCurrent();   // the partition moves as soon as the stage starts
+            }
+        });
+        JobWorker.Stopped moved = assertThrows(JobWorker.Stopped.class, () -> a.handle(job));
+        assertTrue(moved.getMessage().startsWith("the job's partition moved to another trainer"), moved.getMessage());
+        assertFalse(store.exists(Keys.checkpoints(prefix) + "epoch-0002.ckpt"));
+        assertEquals(List.of(), events(bus, RunEvent.KindCase.COMPLETED));
+    }
 }
