@@ -284,6 +284,17 @@ final class ServicesFixture implements ExtensionContext.Store.CloseableResource 
     /** Publishes again the first job on {@code topic} that {@code which} accepts, as a redelivery after a crash would. */
     <T extends com.google.protobuf.Message> T redeliver(String topic, com.google.protobuf.Parser<T> parser, Predicate<T> which)
             throws com.google.protobuf.InvalidProtocolBufferException {
+        return redeliver(topic, parser, which, j -> j);
+    }
+
+    /**
+     * {@link #redeliver(String, com.google.protobuf.Parser, Predicate)} of the job as {@code as} makes it;
+     * e.g. under another run id, which the workers do not know as ended, so that it runs as a redelivered
+     * job of a live run would (the workers commit jobs of ended runs without running them).
+     */
+    <T extends com.google.protobuf.Message> T redeliver(String topic, com.google.protobuf.Parser<T> parser, Predicate<T> which,
+                                                        java.util.function.UnaryOperator<T> as)
+            throws com.google.protobuf.InvalidProtocolBufferException {
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, all.config().kafkaBootstrap(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
@@ -296,8 +307,9 @@ final class ServicesFixture implements ExtensionContext.Store.CloseableResource 
                 for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
                     T job = parser.parseFrom(r.value());
                     if (which.test(job)) {
-                        bus.publish(topic, r.key(), job);
-                        return job;
+                        T again = as.apply(job);
+                        bus.publish(topic, r.key(), again);
+                        return again;
                     }
                 }
             }
