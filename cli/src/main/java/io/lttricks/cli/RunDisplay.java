@@ -79,6 +79,10 @@ final class RunDisplay {
     }
 
     private void progress(String stage, TrainProgress p) {
+        if (p.getWaitingForEpoch() > 0) {
+            console.note(stage + "waiting for the sampler's order of epoch " + p.getWaitingForEpoch());
+            return;
+        }
         if (p.getEpochEnd()) {
             console.note(String.format(Locale.ROOT, "%sepoch %d/%d  loss %.4f  train-acc %5.1f%%  lr %.5g  %.0f img/s  rss %s",
                     stage, p.getEpoch(), p.getEpochs(), p.getLoss(), 100 * p.getAccuracy(), p.getLr(),

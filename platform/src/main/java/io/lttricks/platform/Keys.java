@@ -96,6 +96,11 @@ public final class Keys {
         return generatedPrefix + "/shards/";
     }
 
+    /** The chunk of epoch orders starting at {@code firstEpoch}, as the sampler service writes it for a training stage. */
+    public static String orders(String stagePrefix, int firstEpoch) {
+        return stagePrefix + "/orders/epochs-" + String.format(java.util.Locale.ROOT, "%04d", firstEpoch) + ".bin";
+    }
+
     public static String report(String stagePrefix) {
         return stagePrefix + "/report";
     }

@@ -4,6 +4,7 @@ import io.lttricks.core.plan.CamPlan;
 import io.lttricks.core.plan.StageInputs;
 import io.lttricks.core.plan.TrainPlan;
 import io.lttricks.core.plan.StagePlan;
+import io.lttricks.core.train.EpochOrders;
 import io.lttricks.platform.EventBus;
 import io.lttricks.platform.StoredPlans;
 import io.lttricks.platform.PlanMapper;
@@ -12,6 +13,7 @@ import io.lttricks.platform.LogContext;
 import io.lttricks.platform.ObjectStore;
 import io.lttricks.platform.RecipeMapper;
 import io.lttricks.platform.RunStateStore;
+import io.lttricks.platform.SampledOrders;
 import io.lttricks.platform.Topics;
 import io.lttricks.proto.v1.CamJob;
 import io.lttricks.proto.v1.DatasetJob;
@@ -26,6 +28,8 @@ import io.lttricks.proto.v1.StageQueued;
 import io.lttricks.proto.v1.StageStatus;
 import io.lttricks.proto.v1.TrainJob;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.Map;
 
 /**
@@ -45,9 +49,12 @@ final class RunCoordinator {
     /** A run's status keeps this many of its dead letters (the newest); the topic keeps them all. */
     static final int MAX_DEAD_LETTERS = 20;
 
+    private static final Logger LOG = LoggerFactory.getLogger(RunCoordinator.class);
     private final EventBus bus;
     private final ObjectStore store;
     private final RunStateStore runs;
+    /** Each training stage's orders as drawn, by stage prefix, while the stage may still ask for more. */
+    private final Map<String, EpochOrders> orders = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, Long> lastProgressWrite = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, List<StagePlan>> plans = new java.util.concurrent.ConcurrentHashMap<>();
     /** The runs whose end this coordinator has announced, the most recent {@value #ANNOUNCED_KEPT}. */
@@ -106,10 +113,25 @@ final class RunCoordinator {
             case DATASET -> dispatchNext(runs.put(run.toBuilder().setManifestKey(e.getDataset().getManifestKey())
                     .setPhase(RunPhase.RUN_RUNNING).setMessage("training set ready: " + e.getDataset().getCountsList())
                     .build()));
-            case STARTED -> runs.put(updateStage(run, e.getStage(), s -> s.setPhase(StagePhase.STAGE_RUNNING)
+            case STARTED -> {
+                keepOrdersAhead(run, e.getStage(), e.getStarted().getResumedAfterEpoch());
+                runs.put(updateStage(run, e.getStage(), s -> s.setPhase(StagePhase.STAGE_RUNNING)
                     .setWorker(e.getStarted().getWorker()).setStartedMs(e.getTimeMs())
                     .setTotal(e.getStarted().getTotal() > 0 ? e.getStarted().getTotal() : s.getTotal())));
-            case PROGRESS -> progress(run, e);
+            }
+            case PROGRESS -> {
+                var p = e.getProgress();
+                if (p.getWaitingForEpoch() > 0) {
+                    keepOrdersAhead(run, e.getStage(), p.getWaitingForEpoch() - 1);
+                    runs.put(updateStage(run, e.getStage(), s -> s.setMessage("waiting for the sampler's order of epoch "
+                            + p.getWaitingForEpoch())));
+                    return;
+                }
+                if (p.getEpochEnd()) {
+                    keepOrdersAhead(run, e.getStage(), p.getEpoch());
+                }
+                progress(run, e);
+            }
             case SHARD -> runs.put(updateStage(run, e.getStage(), s -> s.setDone(Math.min(s.getTotal(), s.getDone() + 1))
                     .setMessage(s.getDone() + 1 + " of " + e.getShard().getShards() + " shards")));
             case COMPLETED -> completed(run, e);
@@ -164,6 +186,37 @@ final class RunCoordinator {
         bus.publish(Topics.DATASET_JOBS, run.getRunId(), DatasetJob.newBuilder().setRunId(run.getRunId())
                 .setRecipe(run.getRecipe()).setManifestKey(Keys.manifest(run.getRunId())).build());
         runs.put(run.toBuilder().setMessage("building the long-tailed training set").build());
+    }
+
+    /**
+     * Sampling is this service's work: the training stage's epoch orders stay stored
+     * {@link SampledOrders#AHEAD_EPOCHS} epochs ahead of {@code doneEpochs} (the trainer's last
+     * finished epoch), drawn from the stored manifests with the run's seed.
+     */
+    private void keepOrdersAhead(RunStatus run, String stage, int doneEpochs) {
+        int index = indexOf(run, stage);
+        if (index < 0 || !(plans(run).get(index) instanceof TrainPlan train)) {
+            return;
+        }
+        keepOrdersAhead(run, index, train, doneEpochs, StageInputs.of(plans(run), index).generated(keys(run)));
+    }
+
+    private void keepOrdersAhead(RunStatus run, int index, TrainPlan train, int doneEpochs, String generatedKey) {
+        String prefix = Keys.stage(run.getRunId(), index, train.name());
+        try {
+            EpochOrders drawn = orders.get(prefix);
+            if (drawn == null) {
+                drawn = SampledOrders.drawn(store, train, run.getManifestKey(), generatedKey, run.getRecipe().getSeed(), index);
+                orders.put(prefix, drawn);
+            }
+            int written = SampledOrders.ensure(store, prefix, drawn, train.epochs(), doneEpochs + SampledOrders.AHEAD_EPOCHS);
+            if (written > 0) {
+                LOG.info("run {} stage {}: epoch orders stored through epoch {}", run.getRunId(), train.name(),
+                        Math.min(train.epochs(), doneEpochs + SampledOrders.AHEAD_EPOCHS));
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private void progress(RunStatus run, RunEvent e) {
@@ -228,8 +281,9 @@ final class RunCoordinator {
             } else {
                 TrainPlan train = (TrainPlan) plan;
                 topic = Topics.TRAIN_JOBS;
+                keepOrdersAhead(run, i, train, 0, inputs.generated(keys));
                 bus.publish(topic, run.getRunId(), TrainJob.newBuilder().setRunId(run.getRunId())
-                        .setRecipe(run.getRecipe()).setStageIndex(i).setPlan(PlanMapper.toProto(train))
+                        .setRecipe(run.getRecipe()).setStageIndex(i).setPlan(PlanMapper.toProto(train)).setSampled(true)
                         .setManifestKey(run.getManifestKey()).setInitKey(orEmpty(inputs.weights(keys)))
                         .setGeneratedKey(orEmpty(inputs.generated(keys))).setOutputPrefix(prefix).build());
             }
@@ -296,6 +350,7 @@ final class RunCoordinator {
      * ({@link #announceEnd}), so a watcher never waits for an end that was only recorded.
      */
     private void finish(RunStatus run, RunPhase phase, String message) {
+        orders.keySet().removeIf(prefix -> prefix.startsWith(Keys.run(run.getRunId())));
         plans.remove(run.getRunId());
         lastProgressWrite.remove(run.getRunId());
         announceEnd(runs.put(run.toBuilder().setPhase(phase).setMessage(message).build()));

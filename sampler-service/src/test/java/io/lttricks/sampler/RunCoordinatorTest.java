@@ -2,6 +2,7 @@ package io.lttricks.sampler;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lttricks.core.recipe.Recipes;
@@ -30,6 +31,7 @@ import io.lttricks.proto.v1.StageFailed;
 import io.lttricks.proto.v1.StagePhase;
 import io.lttricks.proto.v1.StageStarted;
 import io.lttricks.proto.v1.TrainJob;
+import io.lttricks.proto.v1.TrainProgress;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -58,12 +60,36 @@ class RunCoordinatorTest {
     RunCoordinator coordinator;
     RunStatus submitted;
 
+    InMemoryObjectStore store;
+
     @BeforeEach
-    void setUp() {
+    void setUp() throws java.io.IOException {
         bus = new InMemoryEventBus();
         runs = new InMemoryRunStateStore(bus);
-        coordinator = new RunCoordinator(bus, new InMemoryObjectStore(), runs);
+        store = new InMemoryObjectStore();
+        storeManifests(store);
+        coordinator = new RunCoordinator(bus, store, runs);
         submitted = submit(PIPELINE);
+    }
+
+    /** The training set's manifest (8 images, 6 + 2) and the cam stage's generated set (4 images of class 1). */
+    static void storeManifests(InMemoryObjectStore store) throws java.io.IOException {
+        List<io.lttricks.core.data.LongTailManifest.Entry> entries = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            entries.add(new io.lttricks.core.data.LongTailManifest.Entry(null, i, i < 6 ? 0 : 1));
+        }
+        java.nio.file.Path tmp = java.nio.file.Files.createTempFile("manifest", ".json");
+        new io.lttricks.core.data.LongTailManifest(io.lttricks.core.data.LongTailManifest.FORMAT, "cifar10", null,
+                "exponential", 3.0, 0L, List.of("a", "b"), new int[] {6, 2}, entries).write(tmp);
+        store.putFile(MANIFEST, tmp, "application/json");
+        java.nio.file.Files.delete(tmp);
+        List<io.lttricks.core.cam.GeneratedSet.Entry> generated = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            generated.add(new io.lttricks.core.cam.GeneratedSet.Entry(i, "b/" + i + ".png", 1, "6", null, 10));
+        }
+        store.put(GENERATED, new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(
+                new io.lttricks.core.cam.GeneratedSet.Manifest("1", "cam", "paper", 1.0, "over", 0, "x",
+                        List.of("a", "b"), new int[] {0, 4}, generated)), "application/json");
     }
 
     /** The run as the run service records it, and its submission event handled. */
@@ -241,7 +267,7 @@ class RunCoordinatorTest {
     }
 
     @Test
-    void aCheckpointInitIsTheKeyOfItsObject() {
+    void aCheckpointInitIsTheKeyOfItsObject() throws java.io.IOException {
         setUp();
         bus.clear();
         RunStatus run = runs.put(RunServiceImpl.newRun(RUN, RecipeMapper.resolve(RecipeMapper.toProto(Recipes.parseYaml("""
@@ -473,5 +499,59 @@ class RunCoordinatorTest {
                 .setCompleted(StageCompleted.newBuilder().setOutputKey("k")).build());
         assertTrue(runs.get("other").isEmpty());
         assertEquals(List.of(1, 0, 0, 0, 0, 0), jobCounts());
+    }
+
+    /**
+     * Issue 26 item 1: sampling is the sampler's work. Each training stage's epoch orders are drawn
+     * here, from the stored manifests (the originals, then the generated images a stage adds) with
+     * the function lt train draws them with, and stored before its job goes out.
+     */
+    @Test
+    void eachTrainingStagesOrdersAreDrawnFromTheStoredManifestsBeforeItsJob() throws Exception {
+        datasetReady();
+        TrainJob first = trainJobs().get(0);
+        assertTrue(first.getSampled(), "the trainer trains on the sampler's orders");
+        long seed = state().getRecipe().getSeed();
+        io.lttricks.core.train.EpochOrders drawn = io.lttricks.core.train.EpochOrders.drawn(
+                io.lttricks.platform.PlanMapper.fromProto(first.getPlan()), new int[] {0, 0, 0, 0, 0, 0, 1, 1}, 2, null, seed, 0);
+        io.lttricks.core.train.EpochOrderChunk c = io.lttricks.core.train.EpochOrderChunk.decode(
+                store.get(Keys.orders(first.getOutputPrefix(), 1)));
+        assertEquals(8, c.images());
+        for (int e = 1; e <= 2; e++) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(drawn.order(e), c.order(e), "epoch " + e);
+        }
+        completed("first", finalKey(0, "first"));
+        completed("cam", GENERATED);
+        TrainJob deferred = trainJobs().get(1);
+        io.lttricks.core.train.EpochOrders joined = io.lttricks.core.train.EpochOrders.drawn(
+                io.lttricks.platform.PlanMapper.fromProto(deferred.getPlan()),
+                new int[] {0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1}, 2, new int[] {6, 2}, seed, 2);
+        io.lttricks.core.train.EpochOrderChunk d = io.lttricks.core.train.EpochOrderChunk.decode(
+                store.get(Keys.orders(deferred.getOutputPrefix(), 1)));
+        assertEquals(12, d.images(), "8 originals and 4 generated images");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(joined.order(1), d.order(1));
+        assertEquals("class_balanced", d.sampler(1));
+    }
+
+    /** The orders stay 20 epochs ahead of the trainer's progress; a trainer that waits is heard and served. */
+    @Test
+    void theOrdersStayAheadOfTheTrainerAndAWaitingTrainerIsServed() throws Exception {
+        runs = new InMemoryRunStateStore(bus);
+        coordinator = new RunCoordinator(bus, store, runs);
+        bus.clear();
+        submit("name: long\ndataset: {name: cifar10, imbalance: 3}\nprofile: quick\nstages: [{name: main, epochs: 45}]\n");
+        datasetReady();
+        String prefix = trainJobs().get(0).getOutputPrefix();
+        assertTrue(store.exists(Keys.orders(prefix, 1)) && store.exists(Keys.orders(prefix, 11)));
+        assertFalse(store.exists(Keys.orders(prefix, 21)), "20 epochs ahead, no more");
+        handle(event().setStage("main").setProgress(TrainProgress.newBuilder().setEpoch(5).setEpochs(45).setEpochEnd(true)));
+        assertTrue(store.exists(Keys.orders(prefix, 21)));
+        assertFalse(store.exists(Keys.orders(prefix, 31)));
+        handle(event().setStage("main").setProgress(TrainProgress.newBuilder().setEpoch(41).setEpochs(45)
+                .setWaitingForEpoch(41)));
+        assertTrue(store.exists(Keys.orders(prefix, 31)) && store.exists(Keys.orders(prefix, 41)));
+        assertEquals("waiting for the sampler's order of epoch 41", state().getStages(0).getMessage());
+        assertEquals(5, io.lttricks.core.train.EpochOrderChunk.decode(store.get(Keys.orders(prefix, 41))).orders().size(),
+                "the last chunk ends with the stage");
     }
 }

@@ -11,6 +11,7 @@ import io.lttricks.core.train.StageStopped;
 import io.lttricks.core.train.ResidentMemory;
 import io.lttricks.core.train.TrainListener;
 import io.lttricks.platform.ClientInputs;
+import io.lttricks.platform.SampledOrders;
 import io.lttricks.platform.StoredPlans;
 import io.lttricks.platform.ClientMessages;
 import io.lttricks.platform.DataAccess;
@@ -182,15 +183,42 @@ final class TrainWorker {
                 .setWorker(TrainerServer.SERVICE + "/" + platform.config().instance()).setTotal(plan.epochs())
                 .setResumedAfterEpoch(resumedAfter).addAllSkippedCheckpoints(skipped.stream()
                         .map(s -> ClientMessages.scrub(s, platform.config(), platform.store().bucket())).toList())));
+        io.lttricks.core.train.EpochOrders orders = null;
+        if (job.getSampled()) {
+            // The sampler service's orders, stored ahead: trained on exactly, waited for, never drawn here.
+            int images = loaded.train().size()
+                    + (generated == null ? 0 : io.lttricks.core.cam.GeneratedSet.read(generated).images().size());
+            orders = SampledOrders.stored(platform.store(), prefix, images, plan.sampler().recipeName(),
+                    (epoch, waited) -> waitingForOrders(runId, plan, epoch, waited));
+        }
         try (NDManager manager = NDManager.newBaseManager(Engine.getInstance().defaultDevice())) {
             StageRunner.train(new StageRunner.Inputs(plan, job.getStageIndex(), runId, recipe.backbone(),
                             recipe.seedOrDefault(), loaded.train(), loaded.test(), generated, weights, resumeFrom,
                             loaded.manifest().source()),
                     dir, new Reporter(runId, plan, prefix, dir, metrics.begin(runId, plan.name(), plan.epochs()), lease),
-                    StageRunner.Options.DEFAULTS, manager);
+                    StageRunner.Options.DEFAULTS, manager, orders);
         }
         lease.check();
         completed(runId, plan, finalKey);
+    }
+
+    /**
+     * Says in the run's status that the stage waits for the sampler's order of {@code epoch} (the
+     * coordinator then stores it), and stops waiting when the run is cancelled or the stage moved.
+     */
+    private void waitingForOrders(String runId, TrainPlan plan, int epoch, java.time.Duration waited) {
+        if (yielding) {
+            throw new TakenOver("the job's partition moved to another trainer while it waited for the sampler");
+        }
+        if (cancelled(runId)) {
+            throw new CancellationException("run " + runId + " was cancelled");
+        }
+        if (waited.toSeconds() >= 30 && waited.toSeconds() % 60 < 10) {
+            LOG.warn("run {} stage {}: waiting {} s for the sampler's order of epoch {}", runId, plan.name(),
+                    waited.toSeconds(), epoch);
+        }
+        platform.bus().event(RunEvent.newBuilder().setRunId(runId).setStage(plan.name())
+                .setProgress(TrainProgress.newBuilder().setEpoch(epoch).setEpochs(plan.epochs()).setWaitingForEpoch(epoch)));
     }
 
     /** The stage moved to another trainer while this one trained it. */

@@ -179,4 +179,41 @@ class TrainWorkerTest {
         assertFalse(store.exists(Keys.checkpoints(prefix) + "epoch-0002.ckpt"));
         assertEquals(List.of(), events(bus, RunEvent.KindCase.COMPLETED));
     }
+
+    /**
+     * Issue 26 item 1: a stage trained on the sampler service's stored orders gives the same bits as
+     * the same stage drawing its orders itself (lt train's way); a trainer whose orders are not
+     * stored yet waits, says so, and goes on when they come.
+     */
+    @Test
+    void aStageOnTheSamplersOrdersGivesTheSameBitsAsOneDrawingThemItself() throws Exception {
+        TrainJob drawing = job("  - {name: main, epochs: 2, batch_size: 16, lr: 0.05, sampler: class_balanced,"
+                + " drs: {sampler: square_root, start_epoch: 1}}\n");
+        new TrainWorker(platform("a"), runs).handle(drawing);
+        String sampledPrefix = Keys.stage("sampled-1", 0, "main");
+        TrainJob sampled = drawing.toBuilder().setRunId("sampled-1").setOutputPrefix(sampledPrefix).setSampled(true).build();
+        io.lttricks.core.plan.TrainPlan plan = io.lttricks.platform.PlanMapper.fromProto(sampled.getPlan());
+        List<Integer> waitedFor = new java.util.concurrent.CopyOnWriteArrayList<>();
+        bus.onPublish(p -> {
+            if (p.message() instanceof RunEvent e && e.getProgress().getWaitingForEpoch() > 0) {
+                waitedFor.add(e.getProgress().getWaitingForEpoch());
+                try {   // the sampler hears it and stores the orders
+                    io.lttricks.platform.SampledOrders.ensure(store, sampledPrefix, io.lttricks.platform.SampledOrders.drawn(
+                            store, plan, sampled.getManifestKey(), null, 3, 0), plan.epochs(), 20);
+                } catch (java.io.IOException x) {
+                    throw new java.io.UncheckedIOException(x);
+                }
+            }
+        });
+        new TrainWorker(platform("b"), runs).handle(sampled);
+        assertEquals(List.of(1), waitedFor, "waited once, for epoch 1, and was served");
+        assertEquals(modelDigest(Keys.finalCheckpoint(drawing.getOutputPrefix())), modelDigest(Keys.finalCheckpoint(sampledPrefix)),
+                "the same bits");
+    }
+
+    String modelDigest(String key) throws java.io.IOException {
+        Path file = Files.createTempFile(dir, "final", ".ckpt");
+        store.getFile(key, file);
+        return io.lttricks.core.train.Checkpoint.readMeta(file).sha256().get("model.params");
+    }
 }

@@ -61,6 +61,15 @@ public final class StageRunner {
     /** Trains the stage into {@code dir}; returns its final checkpoint. */
     public static Path train(Inputs in, RunLayout.Stage dir, TrainListener listener, Options options, NDManager manager)
             throws IOException {
+        return train(in, dir, listener, options, manager, null);
+    }
+
+    /**
+     * As {@link #train(Inputs, RunLayout.Stage, TrainListener, Options, NDManager)}, with the epochs'
+     * orders from {@code orders} (the sampler service's) instead of drawn here; null: drawn here.
+     */
+    public static Path train(Inputs in, RunLayout.Stage dir, TrainListener listener, Options options, NDManager manager,
+                             io.lttricks.core.train.EpochOrders orders) throws IOException {
         LabeledImages stageTrain = in.train();
         int[] reference = null;
         if (in.generated() != null) {
@@ -83,6 +92,7 @@ public final class StageRunner {
                 .setSeed(in.seed(), in.stageIndex())
                 .setOutput(in.runName(), dir)
                 .optReferenceCounts(reference)
+                .optOrders(orders)
                 .optListener(listener)
                 .optLoaderThreads(loaderThreads(stageTrain, options.loaderThreads()))
                 .optMaxBatchesPerEpoch(options.maxBatchesPerEpoch());

@@ -16,9 +16,6 @@ import io.lttricks.core.mixup.MixLocation;
 import io.lttricks.core.mixup.Mixup;
 import io.lttricks.core.model.Backbone;
 import io.lttricks.core.model.ManifoldMix;
-import io.lttricks.core.sampling.DeferredSampler;
-import io.lttricks.core.sampling.Sampler;
-import io.lttricks.core.util.Seeds;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +27,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import io.lttricks.core.transform.ImageTransform;
-import io.lttricks.core.sampling.SamplerKind;
 import io.lttricks.core.plan.TrainPlan;
 import io.lttricks.core.plan.LrSchedule;
 import io.lttricks.core.loss.ClassWeightSchedule;
@@ -52,6 +48,7 @@ public final class StageTrainer {
     private final LabeledImages train;
     private final ImageTransform transform;
     private final int[] referenceCounts;
+    private final EpochOrders orders;
     private final long seed;
     private final int stageIndex;
     private final String runName;
@@ -68,6 +65,7 @@ public final class StageTrainer {
         this.train = b.train;
         this.transform = b.transform;
         this.referenceCounts = b.referenceCounts;
+        this.orders = b.orders;
         this.seed = b.seed;
         this.stageIndex = b.stageIndex;
         this.runName = b.runName;
@@ -95,6 +93,7 @@ public final class StageTrainer {
         private LabeledImages train;
         private ImageTransform transform;
         private int[] referenceCounts;
+        private EpochOrders orders;
         private Long seed;
         private int stageIndex;
         private String runName;
@@ -137,6 +136,12 @@ public final class StageTrainer {
          */
         public Builder optReferenceCounts(int[] counts) {
             this.referenceCounts = counts;
+            return this;
+        }
+
+        /** Epoch orders drawn elsewhere (the sampler service's); default: drawn here from the seed. */
+        public Builder optOrders(EpochOrders orders) {
+            this.orders = orders;
             return this;
         }
 
@@ -204,17 +209,6 @@ public final class StageTrainer {
         return Checkpoint.newestValid(dir.periodicCheckpoints(), notes);
     }
 
-    /** The stage's sampler: its own, switched after the DRS start epoch when it has DRS. */
-    static Sampler sampler(TrainPlan plan, LabeledImages train, int[] referenceCounts) {
-        var context = new SamplerKind.Context(train.labels(), train.numClasses(), plan.epochs(), referenceCounts);
-        Sampler own = plan.sampler().create(context);
-        if (plan.drs() == null) {
-            return own;
-        }
-        Sampler after = plan.drs().sampler().create(context);
-        return new DeferredSampler(own, after, plan.drs().startEpoch());
-    }
-
     /**
      * Trains from the epoch after {@code resumeFrom}'s (or from epoch 1 when null) to the end.
      *
@@ -223,7 +217,12 @@ public final class StageTrainer {
     public Path run(Path resumeFrom) throws IOException {
         GradMode.disableOnThisThread();
         int[] counts = referenceCounts != null ? referenceCounts : train.classCounts();
-        Sampler sampler = sampler(plan, train, referenceCounts);
+        EpochOrders epochOrders = orders != null ? orders
+                : EpochOrders.drawn(plan, train.labels(), train.numClasses(), referenceCounts, seed, stageIndex);
+        if (epochOrders.images() != train.size()) {
+            throw new IOException("the epoch orders index " + epochOrders.images() + " images, the stage's training set has "
+                    + train.size() + ": they were drawn for another training set");
+        }
         ClassificationLoss loss = plan.loss().create();
         ClassWeightSchedule classWeights = ClassWeightSchedule.of(loss, plan.drw(), counts);
         Mixup mixup = plan.mixup();
@@ -251,11 +250,11 @@ public final class StageTrainer {
             long stageStart = System.nanoTime();
             long stageBatchesDone = 0;
             for (int epoch = startEpoch + 1; epoch <= plan.epochs(); epoch++) {
-                int[] order = sampler.epoch(epoch, Seeds.stream(seed, "sampler", stageIndex, epoch));
+                int[] order = epochOrders.order(epoch);
                 float[] w = classWeights.at(epoch);
                 NDArray weights = w == null ? null : weightArrays.computeIfAbsent(w, weightsManager::create);
                 double lr = schedule.at(epoch);
-                String samplerName = sampler instanceof DeferredSampler d ? d.active(epoch).name() : sampler.name();
+                String samplerName = epochOrders.samplerName(epoch);
                 long epochStart = System.nanoTime();
                 double lossSum = 0;
                 long correct = 0;
