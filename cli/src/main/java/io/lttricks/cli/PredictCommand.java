@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import io.lttricks.core.eval.Predictor;
-import io.lttricks.evaluator.Predictions;
+import io.lttricks.api.ApiLimits;
 import io.lttricks.proto.v1.EvaluatorServiceGrpc;
 import io.lttricks.proto.v1.ImagePrediction;
 import io.lttricks.proto.v1.PredictImage;
@@ -36,7 +36,7 @@ import picocli.CommandLine.Parameters;
             "",
             "With --server (or --state-dir), the evaluator service predicts instead, with a checkpoint in the",
             "services' storage (the final checkpoints lt results shows, as s3:// addresses or keys runs/...).",
-            "The image files are sent, " + Predictions.MAX_IMAGES + " and at most " + Predictions.MAX_REQUEST_BYTES / (1024 * 1024)
+            "The image files are sent, " + ApiLimits.PREDICT_MAX_IMAGES + " and at most " + ApiLimits.PREDICT_MAX_REQUEST_BYTES / (1024 * 1024)
                     + " MiB a request (more go in several);",
             "the output is the same.",
             ""
@@ -114,9 +114,9 @@ final class PredictCommand implements Callable<Integer> {
     /** Room in a request for its key, names and framing: the rest is for image bytes. */
     private static final int REQUEST_OVERHEAD = 64 * 1024;
 
-    /** The images grouped into requests of at most {@link Predictions#MAX_IMAGES} and the evaluator's size limit. */
+    /** The images grouped into requests of at most {@link ApiLimits#PREDICT_MAX_IMAGES} and the evaluator's size limit. */
     static List<List<Path>> requests(List<Path> images) throws IOException {
-        long room = Predictions.MAX_REQUEST_BYTES - REQUEST_OVERHEAD;
+        long room = ApiLimits.PREDICT_MAX_REQUEST_BYTES - REQUEST_OVERHEAD;
         List<List<Path>> out = new ArrayList<>();
         List<Path> current = new ArrayList<>();
         long bytes = 0;
@@ -126,7 +126,7 @@ final class PredictCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(image + " is " + Files.size(image) + " bytes; the evaluator takes"
                         + " images of at most " + room + " bytes (a request is at most 16 MiB)");
             }
-            if (current.size() == Predictions.MAX_IMAGES || bytes + size > room) {
+            if (current.size() == ApiLimits.PREDICT_MAX_IMAGES || bytes + size > room) {
                 out.add(current);
                 current = new ArrayList<>();
                 bytes = 0;

@@ -35,11 +35,11 @@ public final class Predictions implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Predictions.class);
 
     /** Most images in one request: a batch of the model's forward pass. */
-    public static final int MAX_IMAGES = 64;
+    public static final int MAX_IMAGES = io.lttricks.api.ApiLimits.PREDICT_MAX_IMAGES;
     /** Largest request the evaluator accepts (gRPC answers RESOURCE_EXHAUSTED above it). */
-    public static final int MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+    public static final int MAX_REQUEST_BYTES = io.lttricks.api.ApiLimits.PREDICT_MAX_REQUEST_BYTES;
     /** Longest image name a client may give. */
-    public static final int MAX_NAME_CHARS = 1024;
+    public static final int MAX_NAME_CHARS = io.lttricks.api.ApiLimits.PREDICT_MAX_NAME_CHARS;
     /** Classes per image when a request leaves top_k at 0, as lt predict's default. */
     public static final int DEFAULT_TOP_K = 5;
     /** Models kept loaded: a ResNet-32 is 2 MB, a ResNet-50 100 MB. */

@@ -105,4 +105,10 @@ class PlanMapperTest {
                 () -> StoredPlans.of(train.clone().setStageIndex(1).build()));
         assertEquals("stage cam is not a training stage", e.getMessage());
     }
+
+    /** The API's limit on a recipe document is the recipe reader's (core does not see the API's constants). */
+    @Test
+    void theDocumentLimitIsTheRecipeReaders() {
+        assertEquals(io.lttricks.api.ApiLimits.SUBMIT_MAX_DOCUMENT_BYTES, Recipes.MAX_TEXT_BYTES);
+    }
 }

@@ -58,9 +58,9 @@ import org.slf4j.LoggerFactory;
 /** Runs over gRPC: submit, look up, list, watch, results (and their files), cancel. */
 final class RunServiceImpl extends RunServiceGrpc.RunServiceImplBase {
     private static final Logger LOG = LoggerFactory.getLogger(RunServiceImpl.class);
-    static final int MAX_REQUEST_ID = 256;
-    static final int MAX_RECIPE_BYTES = 64 * 1024;
-    static final int MAX_STAGES = 64;
+    static final int MAX_REQUEST_ID = io.lttricks.api.ApiLimits.SUBMIT_MAX_REQUEST_ID;
+    static final int MAX_RECIPE_BYTES = io.lttricks.api.ApiLimits.SUBMIT_MAX_RECIPE_BYTES;
+    static final int MAX_STAGES = io.lttricks.api.ApiLimits.SUBMIT_MAX_STAGES;
     /** Largest message of GetResultFile's stream. */
     static final int FILE_CHUNK_BYTES = 1024 * 1024;
 
