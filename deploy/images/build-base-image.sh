@@ -26,7 +26,7 @@ else
   out="${1:-$here/target/lttricks-jre-base.tar}"
   tag="lttricks/jre-base:17"
 fi
-mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+mirror="$("$(dirname "$(readlink -f "$0")")/../tools/apt-mirror.sh")"   # apt's configured archive (DEBIAN_MIRROR overrides)
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 root="$work/rootfs"

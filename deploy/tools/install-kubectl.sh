@@ -12,7 +12,7 @@
 set -euo pipefail
 bin="${1:-/usr/local/bin}"
 suite="${KUBECTL_SUITE:-trixie}"
-mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+mirror="$("$(dirname "$(readlink -f "$0")")/apt-mirror.sh")"   # apt's configured archive (DEBIAN_MIRROR overrides)
 keyring="${DEBIAN_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

