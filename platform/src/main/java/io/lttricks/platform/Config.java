@@ -45,6 +45,10 @@ import java.util.Map;
  *                       source, after storage's {@code datasets/} and the data directory): {@value #DOWNLOADS}
  *                       {@code on} (the default) or {@code off}, for a cluster without internet access, where a
  *                       run naming a missing CIFAR is then refused at submission instead of failing later
+ * @param drainSeconds   trainer service only: seconds a trainer told to stop (SIGTERM) lets its stage finish the
+ *                       epoch and store that checkpoint before it stops ({@value #DRAIN_SECONDS}, default 50,
+ *                       within Kubernetes' default grace period of 60 s; 0 stops at once; keep it below the pod's
+ *                       terminationGracePeriodSeconds, as deploy/ does)
  *
  * <p>{@link #toString()} shows no credential.
  */
@@ -52,7 +56,7 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
                      String s3SecretKey, String s3Region, int grpcPort, Path workDir, Path dataDir, String instance,
                      int augmentShards, int topicPartitions, short topicReplication, List<Path> datasetDirs,
                      GrpcSecurity grpc, KafkaClients kafkaClients, Path s3CaFile, int healthGraceSeconds,
-                     int metricsPort, boolean downloads) {
+                     int metricsPort, boolean downloads, int drainSeconds) {
 
     public static final String KAFKA_BOOTSTRAP = "LT_KAFKA_BOOTSTRAP";
     public static final String S3_ENDPOINT = "LT_S3_ENDPOINT";
@@ -71,10 +75,6 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
     public static final String HEALTH_GRACE_SECONDS = "LT_HEALTH_GRACE_SECONDS";
     public static final String DATASET_DIRS = "LT_DATASET_DIRS";
     public static final String METRICS_PORT = "LT_METRICS_PORT";
-    /**
-     * Trainer service only (read by its main): seconds a trainer told to stop (SIGTERM) lets its
-     * stage finish the epoch and store that checkpoint before it stops; default 50, 0 stops at once.
-     */
     public static final String DRAIN_SECONDS = "LT_DRAIN_SECONDS";
     /** The services' log format: text (default) or json, one object a line (read by logback.xml; checked at start). */
     public static final String LOG_FORMAT = "LT_LOG_FORMAT";
@@ -108,6 +108,9 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
         }
         if (augmentShards < 1) {
             throw new IllegalArgumentException(AUGMENT_SHARDS + " must be >= 1, got " + augmentShards);
+        }
+        if (drainSeconds < 0) {
+            throw new IllegalArgumentException(DRAIN_SECONDS + " must be a whole number of seconds >= 0, got " + drainSeconds);
         }
         if (healthGraceSeconds < 1) {
             throw new IllegalArgumentException(HEALTH_GRACE_SECONDS + " must be >= 1, got " + healthGraceSeconds);
@@ -157,40 +160,41 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
                 GrpcSecurity.from(env), KafkaClients.from(env), path(env, S3_CA_FILE),
                 integer(env, HEALTH_GRACE_SECONDS, 60),
                 integer(env, METRICS_PORT, defaultMetricsPort),
-                onOff(env, DOWNLOADS, true));
+                onOff(env, DOWNLOADS, true),
+                integer(env, DRAIN_SECONDS, 50));
     }
 
     public Config withGrpcPort(int port) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, port, workDir, dataDir,
                 instance, augmentShards, topicPartitions, topicReplication, datasetDirs, grpc, kafkaClients, s3CaFile,
-                healthGraceSeconds, metricsPort, downloads);
+                healthGraceSeconds, metricsPort, downloads, drainSeconds);
     }
 
     public Config withInstance(String name) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, grpcPort, workDir,
                 dataDir, name, augmentShards, topicPartitions, topicReplication, datasetDirs, grpc, kafkaClients, s3CaFile,
-                healthGraceSeconds, metricsPort, downloads);
+                healthGraceSeconds, metricsPort, downloads, drainSeconds);
     }
 
     /** The same, with the gRPC server's address, TLS and tokens {@code security}. */
     public Config withGrpc(GrpcSecurity security) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, grpcPort, workDir, dataDir,
                 instance, augmentShards, topicPartitions, topicReplication, datasetDirs, security, kafkaClients, s3CaFile,
-                healthGraceSeconds, metricsPort, downloads);
+                healthGraceSeconds, metricsPort, downloads, drainSeconds);
     }
 
     /** The same, with storage credentials (which {@code lt up} makes for its embedded server). */
     public Config withS3Credentials(String accessKey, String secretKey) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, accessKey, secretKey, s3Region, grpcPort, workDir, dataDir,
                 instance, augmentShards, topicPartitions, topicReplication, datasetDirs, grpc, kafkaClients, s3CaFile,
-                healthGraceSeconds, metricsPort, downloads);
+                healthGraceSeconds, metricsPort, downloads, drainSeconds);
     }
 
     /** The same, with Kafka client settings {@code clients}. */
     public Config withKafkaClients(KafkaClients clients) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, grpcPort, workDir, dataDir,
                 instance, augmentShards, topicPartitions, topicReplication, datasetDirs, grpc, clients, s3CaFile,
-                healthGraceSeconds, metricsPort, downloads);
+                healthGraceSeconds, metricsPort, downloads, drainSeconds);
     }
 
     /**

@@ -32,6 +32,20 @@ class ClientSettingsTest {
         assertTrue(given.toString().contains("s3SecretKey=(set)"), given.toString());
     }
 
+    /** Every setting is read in {@link Config}, the trainer's drain time too (issue 25 item 3). */
+    @Test
+    void theDrainTimeIsASettingWithItsDefaultAndItsBounds() {
+        assertEquals(50, Config.from(Map.of(), 50053).drainSeconds());
+        assertEquals(0, Config.from(Map.of(Config.DRAIN_SECONDS, "0"), 50053).drainSeconds());
+        IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
+                () -> Config.from(Map.of(Config.DRAIN_SECONDS, "-5"), 50053));
+        assertTrue(negative.getMessage().contains(Config.DRAIN_SECONDS) && negative.getMessage().contains(">= 0"),
+                negative.getMessage());
+        IllegalArgumentException words = assertThrows(IllegalArgumentException.class,
+                () -> Config.from(Map.of(Config.DRAIN_SECONDS, "a minute"), 50053));
+        assertTrue(words.getMessage().contains(Config.DRAIN_SECONDS), words.getMessage());
+    }
+
     @Test
     void kafkaSecuritySettingsComeFromAFileAndTheEnvironmentAndReachEveryKindOfClient() throws Exception {
         Path file = Files.writeString(dir.resolve("kafka.properties"), "security.protocol=SSL\n"

@@ -1,5 +1,8 @@
 package io.lttricks.sampler;
 
+import io.lttricks.coordinator.CoordinatorLoop;
+import io.lttricks.coordinator.RunCoordinator;
+import io.lttricks.coordinator.RunServiceImpl;
 import io.lttricks.core.data.DatasetSpec;
 import io.lttricks.platform.ClientMessages;
 import io.lttricks.platform.EndedRuns;
@@ -23,8 +26,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The sampler service: long-tailed data sets and sampling plans, the run service, the run
- * coordinator, and the worker that builds each run's training set.
+ * The sampler service: long-tailed data sets (the worker that builds each run's training set, and
+ * the SamplerService API) and sampling ({@link StoredEpochOrders}: every training stage's epoch
+ * orders). Its process also hosts the run service and the run coordinator (module
+ * {@code coordinator}), which asks it for the orders.
  */
 public final class SamplerServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SamplerServer.class);
@@ -40,7 +45,7 @@ public final class SamplerServer implements AutoCloseable {
         DatasetBuilder builder = new DatasetBuilder(platform);
         this.runs = new KafkaRunStateStore(platform.config(), platform.bus());
         this.coordinator = new CoordinatorLoop(platform.config(), platform.metrics(),
-                new RunCoordinator(platform.bus(), platform.store(), runs)).start();
+                new RunCoordinator(platform.bus(), platform.store(), runs, new StoredEpochOrders(platform.store()))).start();
         this.datasets = new JobWorker<>(platform, Topics.DATASET_JOBS, Topics.GROUP_DATASET, DatasetJob.parser(),
                 (key, job) -> buildDataset(platform, builder, job),
                 (key, job, last) -> failDataset(platform, job, ClientMessages.of(last, platform)))

@@ -176,34 +176,10 @@ public final class TrainerServer implements AutoCloseable {
         }
     }
 
-    /**
-     * {@link Config#DRAIN_SECONDS} from the environment: default 50, within Kubernetes' default grace
-     * period of 60 s; set it below the pod's terminationGracePeriodSeconds (deploy/ does).
-     */
-    static int drainSeconds(java.util.Map<String, String> env) {
-        String v = env.getOrDefault(Config.DRAIN_SECONDS, "50").trim();
-        try {
-            int n = Integer.parseInt(v);
-            if (n >= 0) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // said below
-        }
-        throw new IllegalArgumentException(Config.DRAIN_SECONDS + " must be a whole number of seconds >= 0, got '" + v + "'");
-    }
-
     /** Runs the service alone, configured by environment variables (see {@link Config}). */
     public static void main(String[] args) throws Exception {
         Config config = ServiceMain.config(SERVICE, Config.TRAINER_PORT, Config.TRAINER_METRICS_PORT);
-        Duration drain;
-        try {
-            drain = Duration.ofSeconds(drainSeconds(System.getenv()));
-        } catch (IllegalArgumentException e) {
-            System.err.println(SERVICE + " service cannot start: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
+        Duration drain = Duration.ofSeconds(config.drainSeconds());
         try (Platform platform = Platform.open(config, SERVICE); TrainerServer server = new TrainerServer(platform, drain)) {
             LOG.info("trainer service on {}; metrics {}; device {}; Kafka {}, storage {}/{}",
                     ServiceMain.describe(config.grpc(), server.port()), ServiceMain.describeMetrics(platform),

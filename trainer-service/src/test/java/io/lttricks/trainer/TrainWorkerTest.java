@@ -198,8 +198,8 @@ class TrainWorkerTest {
             if (p.message() instanceof RunEvent e && e.getProgress().getWaitingForEpoch() > 0) {
                 waitedFor.add(e.getProgress().getWaitingForEpoch());
                 try {   // the sampler hears it and stores the orders
-                    io.lttricks.platform.SampledOrders.ensure(store, sampledPrefix, io.lttricks.platform.SampledOrders.drawn(
-                            store, plan, sampled.getManifestKey(), null, 3, 0), plan.epochs(), 20);
+                    new io.lttricks.sampler.StoredEpochOrders(store).storeThrough(new io.lttricks.coordinator.EpochSampler.Stage(
+                            sampledPrefix, plan, sampled.getManifestKey(), null, 3, 0), 20);
                 } catch (java.io.IOException x) {
                     throw new java.io.UncheckedIOException(x);
                 }

@@ -1,4 +1,4 @@
-package io.lttricks.sampler;
+package io.lttricks.coordinator;
 
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -56,7 +56,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Runs over gRPC: submit, look up, list, watch, results (and their files), cancel. */
-final class RunServiceImpl extends RunServiceGrpc.RunServiceImplBase {
+public final class RunServiceImpl extends RunServiceGrpc.RunServiceImplBase {
     private static final Logger LOG = LoggerFactory.getLogger(RunServiceImpl.class);
     static final int MAX_REQUEST_ID = io.lttricks.api.ApiLimits.SUBMIT_MAX_REQUEST_ID;
     static final int MAX_RECIPE_BYTES = io.lttricks.api.ApiLimits.SUBMIT_MAX_RECIPE_BYTES;
@@ -69,7 +69,7 @@ final class RunServiceImpl extends RunServiceGrpc.RunServiceImplBase {
     /** Submissions under way in this process, by request id. */
     private final Map<String, CompletableFuture<RunStatus>> inFlight = new ConcurrentHashMap<>();
 
-    RunServiceImpl(Platform platform, RunStateStore runs) {
+    public RunServiceImpl(Platform platform, RunStateStore runs) {
         this.platform = platform;
         this.runs = runs;
     }

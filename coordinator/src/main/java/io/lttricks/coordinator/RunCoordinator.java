@@ -1,10 +1,9 @@
-package io.lttricks.sampler;
+package io.lttricks.coordinator;
 
 import io.lttricks.core.plan.CamPlan;
 import io.lttricks.core.plan.StageInputs;
 import io.lttricks.core.plan.TrainPlan;
 import io.lttricks.core.plan.StagePlan;
-import io.lttricks.core.train.EpochOrders;
 import io.lttricks.platform.EventBus;
 import io.lttricks.platform.StoredPlans;
 import io.lttricks.platform.PlanMapper;
@@ -13,7 +12,6 @@ import io.lttricks.platform.LogContext;
 import io.lttricks.platform.ObjectStore;
 import io.lttricks.platform.RecipeMapper;
 import io.lttricks.platform.RunStateStore;
-import io.lttricks.platform.SampledOrders;
 import io.lttricks.platform.Topics;
 import io.lttricks.proto.v1.CamJob;
 import io.lttricks.proto.v1.DatasetJob;
@@ -43,7 +41,7 @@ import java.util.Map;
  * to queued; a stage's completion is recorded after its evaluation job is published, and a
  * completion seen again still dispatches whatever is pending. Jobs are idempotent besides.
  */
-final class RunCoordinator {
+public final class RunCoordinator {
     /** Progress is written to the run state at most this often; watchers read events directly. */
     private static final long PROGRESS_STATE_INTERVAL_MS = 5_000;
     /** A run's status keeps this many of its dead letters (the newest); the topic keeps them all. */
@@ -53,8 +51,9 @@ final class RunCoordinator {
     private final EventBus bus;
     private final ObjectStore store;
     private final RunStateStore runs;
-    /** Each training stage's orders as drawn, by stage prefix, while the stage may still ask for more. */
-    private final Map<String, EpochOrders> orders = new java.util.concurrent.ConcurrentHashMap<>();
+    /** How far ahead of the trainer's last finished epoch a training stage's orders are kept stored. */
+    public static final int ORDERS_AHEAD_EPOCHS = 20;
+    private final EpochSampler sampler;
     private final Map<String, Long> lastProgressWrite = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, List<StagePlan>> plans = new java.util.concurrent.ConcurrentHashMap<>();
     /** The runs whose end this coordinator has announced, the most recent {@value #ANNOUNCED_KEPT}. */
@@ -66,11 +65,15 @@ final class RunCoordinator {
     };
     private static final int ANNOUNCED_KEPT = 10_000;
 
-    /** @param store only to name its bucket (checkpoint references are keys of it) */
-    RunCoordinator(EventBus bus, ObjectStore store, RunStateStore runs) {
+    /**
+     * @param store   only to name its bucket (checkpoint references are keys of it)
+     * @param sampler draws and stores the training stages' epoch orders
+     */
+    public RunCoordinator(EventBus bus, ObjectStore store, RunStateStore runs, EpochSampler sampler) {
         this.bus = bus;
         this.store = store;
         this.runs = runs;
+        this.sampler = sampler;
     }
 
     /**
@@ -189,9 +192,9 @@ final class RunCoordinator {
     }
 
     /**
-     * Sampling is this service's work: the training stage's epoch orders stay stored
-     * {@link SampledOrders#AHEAD_EPOCHS} epochs ahead of {@code doneEpochs} (the trainer's last
-     * finished epoch), drawn from the stored manifests with the run's seed.
+     * Sampling is the sampler's work ({@link EpochSampler}); this keeps a training stage's epoch
+     * orders stored {@value #ORDERS_AHEAD_EPOCHS} epochs ahead of {@code doneEpochs} (the trainer's
+     * last finished epoch).
      */
     private void keepOrdersAhead(RunStatus run, String stage, int doneEpochs) {
         int index = indexOf(run, stage);
@@ -202,17 +205,12 @@ final class RunCoordinator {
     }
 
     private void keepOrdersAhead(RunStatus run, int index, TrainPlan train, int doneEpochs, String generatedKey) {
-        String prefix = Keys.stage(run.getRunId(), index, train.name());
+        EpochSampler.Stage stage = new EpochSampler.Stage(Keys.stage(run.getRunId(), index, train.name()), train,
+                run.getManifestKey(), generatedKey, run.getRecipe().getSeed(), index);
+        int through = Math.min(train.epochs(), doneEpochs + ORDERS_AHEAD_EPOCHS);
         try {
-            EpochOrders drawn = orders.get(prefix);
-            if (drawn == null) {
-                drawn = SampledOrders.drawn(store, train, run.getManifestKey(), generatedKey, run.getRecipe().getSeed(), index);
-                orders.put(prefix, drawn);
-            }
-            int written = SampledOrders.ensure(store, prefix, drawn, train.epochs(), doneEpochs + SampledOrders.AHEAD_EPOCHS);
-            if (written > 0) {
-                LOG.info("run {} stage {}: epoch orders stored through epoch {}", run.getRunId(), train.name(),
-                        Math.min(train.epochs(), doneEpochs + SampledOrders.AHEAD_EPOCHS));
+            if (sampler.storeThrough(stage, through) > 0) {
+                LOG.info("run {} stage {}: epoch orders stored through epoch {}", run.getRunId(), train.name(), through);
             }
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
@@ -350,7 +348,7 @@ final class RunCoordinator {
      * ({@link #announceEnd}), so a watcher never waits for an end that was only recorded.
      */
     private void finish(RunStatus run, RunPhase phase, String message) {
-        orders.keySet().removeIf(prefix -> prefix.startsWith(Keys.run(run.getRunId())));
+        sampler.forget(Keys.run(run.getRunId()));
         plans.remove(run.getRunId());
         lastProgressWrite.remove(run.getRunId());
         announceEnd(runs.put(run.toBuilder().setPhase(phase).setMessage(message).build()));

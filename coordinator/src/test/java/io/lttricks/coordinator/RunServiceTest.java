@@ -1,4 +1,4 @@
-package io.lttricks.sampler;
+package io.lttricks.coordinator;
 
 import io.lttricks.platform.testing.Recorder;
 import static org.junit.jupiter.api.Assertions.assertEquals;

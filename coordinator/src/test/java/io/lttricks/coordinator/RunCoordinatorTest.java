@@ -1,4 +1,4 @@
-package io.lttricks.sampler;
+package io.lttricks.coordinator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -61,35 +61,37 @@ class RunCoordinatorTest {
     RunStatus submitted;
 
     InMemoryObjectStore store;
+    RecordingSampler sampler;
+
+    /** One request for a stage's orders, and how many train jobs had gone out when it came. */
+    record Asked(EpochSampler.Stage stage, int through, int trainJobsBefore) {
+    }
+
+    /** The sampler as the coordinator sees it (the sampler service's own is tested in its module). */
+    final class RecordingSampler implements EpochSampler {
+        final List<Asked> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<String> forgotten = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public int storeThrough(Stage stage, int through) {
+            asked.add(new Asked(stage, through, trainJobs().size()));
+            return 1;
+        }
+
+        @Override
+        public void forget(String runPrefix) {
+            forgotten.add(runPrefix);
+        }
+    }
 
     @BeforeEach
     void setUp() throws java.io.IOException {
         bus = new InMemoryEventBus();
         runs = new InMemoryRunStateStore(bus);
         store = new InMemoryObjectStore();
-        storeManifests(store);
-        coordinator = new RunCoordinator(bus, store, runs);
+        sampler = new RecordingSampler();
+        coordinator = new RunCoordinator(bus, store, runs, sampler);
         submitted = submit(PIPELINE);
-    }
-
-    /** The training set's manifest (8 images, 6 + 2) and the cam stage's generated set (4 images of class 1). */
-    static void storeManifests(InMemoryObjectStore store) throws java.io.IOException {
-        List<io.lttricks.core.data.LongTailManifest.Entry> entries = new java.util.ArrayList<>();
-        for (int i = 0; i < 8; i++) {
-            entries.add(new io.lttricks.core.data.LongTailManifest.Entry(null, i, i < 6 ? 0 : 1));
-        }
-        java.nio.file.Path tmp = java.nio.file.Files.createTempFile("manifest", ".json");
-        new io.lttricks.core.data.LongTailManifest(io.lttricks.core.data.LongTailManifest.FORMAT, "cifar10", null,
-                "exponential", 3.0, 0L, List.of("a", "b"), new int[] {6, 2}, entries).write(tmp);
-        store.putFile(MANIFEST, tmp, "application/json");
-        java.nio.file.Files.delete(tmp);
-        List<io.lttricks.core.cam.GeneratedSet.Entry> generated = new java.util.ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            generated.add(new io.lttricks.core.cam.GeneratedSet.Entry(i, "b/" + i + ".png", 1, "6", null, 10));
-        }
-        store.put(GENERATED, new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(
-                new io.lttricks.core.cam.GeneratedSet.Manifest("1", "cam", "paper", 1.0, "over", 0, "x",
-                        List.of("a", "b"), new int[] {0, 4}, generated)), "application/json");
     }
 
     /** The run as the run service records it, and its submission event handled. */
@@ -406,7 +408,7 @@ class RunCoordinatorTest {
         assertEquals(RunPhase.RUN_SUCCEEDED, finished.get(0).getFinished().getPhase());
 
         // A coordinator started afresh (it does not know what the last one announced) says it once more.
-        RunCoordinator restarted = new RunCoordinator(bus, new InMemoryObjectStore(), runs);
+        RunCoordinator restarted = new RunCoordinator(bus, new InMemoryObjectStore(), runs, new RecordingSampler());
         restarted.handle(event().setStage("deferred").setEvaluation(EvaluationCompleted.newBuilder()
                 .setMetrics(Metrics.newBuilder().setTop1Error(0.5).setImages(100))).build());
         assertEquals(2, bus.events(RunEvent.KindCase.FINISHED).size());
@@ -502,56 +504,48 @@ class RunCoordinatorTest {
     }
 
     /**
-     * Issue 26 item 1: sampling is the sampler's work. Each training stage's epoch orders are drawn
-     * here, from the stored manifests (the originals, then the generated images a stage adds) with
-     * the function lt train draws them with, and stored before its job goes out.
+     * Issue 26 item 1: sampling is the sampler's work. Each training stage's orders are asked for
+     * before its job goes out, over its own training set: the long-tailed set, then for the
+     * deferred stage the generated images the CAM stage added.
      */
     @Test
-    void eachTrainingStagesOrdersAreDrawnFromTheStoredManifestsBeforeItsJob() throws Exception {
+    void eachTrainingStageIsSampledBeforeItsJobGoesOut() {
         datasetReady();
         TrainJob first = trainJobs().get(0);
         assertTrue(first.getSampled(), "the trainer trains on the sampler's orders");
-        long seed = state().getRecipe().getSeed();
-        io.lttricks.core.train.EpochOrders drawn = io.lttricks.core.train.EpochOrders.drawn(
-                io.lttricks.platform.PlanMapper.fromProto(first.getPlan()), new int[] {0, 0, 0, 0, 0, 0, 1, 1}, 2, null, seed, 0);
-        io.lttricks.core.train.EpochOrderChunk c = io.lttricks.core.train.EpochOrderChunk.decode(
-                store.get(Keys.orders(first.getOutputPrefix(), 1)));
-        assertEquals(8, c.images());
-        for (int e = 1; e <= 2; e++) {
-            org.junit.jupiter.api.Assertions.assertArrayEquals(drawn.order(e), c.order(e), "epoch " + e);
-        }
+        Asked asked = sampler.asked.get(0);
+        assertEquals(new EpochSampler.Stage(first.getOutputPrefix(), io.lttricks.platform.PlanMapper.fromProto(first.getPlan()),
+                MANIFEST, null, state().getRecipe().getSeed(), 0), asked.stage());
+        assertEquals(2, asked.through(), "a 2-epoch stage: all of it");
+        assertEquals(0, asked.trainJobsBefore(), "asked before the job went out");
         completed("first", finalKey(0, "first"));
         completed("cam", GENERATED);
         TrainJob deferred = trainJobs().get(1);
-        io.lttricks.core.train.EpochOrders joined = io.lttricks.core.train.EpochOrders.drawn(
-                io.lttricks.platform.PlanMapper.fromProto(deferred.getPlan()),
-                new int[] {0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1}, 2, new int[] {6, 2}, seed, 2);
-        io.lttricks.core.train.EpochOrderChunk d = io.lttricks.core.train.EpochOrderChunk.decode(
-                store.get(Keys.orders(deferred.getOutputPrefix(), 1)));
-        assertEquals(12, d.images(), "8 originals and 4 generated images");
-        org.junit.jupiter.api.Assertions.assertArrayEquals(joined.order(1), d.order(1));
-        assertEquals("class_balanced", d.sampler(1));
+        Asked second = sampler.asked.get(sampler.asked.size() - 1);
+        assertEquals(new EpochSampler.Stage(deferred.getOutputPrefix(),
+                io.lttricks.platform.PlanMapper.fromProto(deferred.getPlan()), MANIFEST, GENERATED,
+                state().getRecipe().getSeed(), 2), second.stage());
+        assertEquals(1, second.trainJobsBefore());
     }
 
-    /** The orders stay 20 epochs ahead of the trainer's progress; a trainer that waits is heard and served. */
+    /**
+     * The orders stay 20 epochs ahead of the trainer's progress (never past the stage's end); a
+     * trainer that waits is heard and served; the run's end lets the sampler forget the run.
+     */
     @Test
-    void theOrdersStayAheadOfTheTrainerAndAWaitingTrainerIsServed() throws Exception {
+    void theOrdersStayAheadOfTheTrainerAndAWaitingTrainerIsServed() {
         runs = new InMemoryRunStateStore(bus);
-        coordinator = new RunCoordinator(bus, store, runs);
+        coordinator = new RunCoordinator(bus, store, runs, sampler);
         bus.clear();
         submit("name: long\ndataset: {name: cifar10, imbalance: 3}\nprofile: quick\nstages: [{name: main, epochs: 45}]\n");
         datasetReady();
-        String prefix = trainJobs().get(0).getOutputPrefix();
-        assertTrue(store.exists(Keys.orders(prefix, 1)) && store.exists(Keys.orders(prefix, 11)));
-        assertFalse(store.exists(Keys.orders(prefix, 21)), "20 epochs ahead, no more");
         handle(event().setStage("main").setProgress(TrainProgress.newBuilder().setEpoch(5).setEpochs(45).setEpochEnd(true)));
-        assertTrue(store.exists(Keys.orders(prefix, 21)));
-        assertFalse(store.exists(Keys.orders(prefix, 31)));
         handle(event().setStage("main").setProgress(TrainProgress.newBuilder().setEpoch(41).setEpochs(45)
                 .setWaitingForEpoch(41)));
-        assertTrue(store.exists(Keys.orders(prefix, 31)) && store.exists(Keys.orders(prefix, 41)));
+        assertEquals(List.of(20, 25, 45), sampler.asked.stream().map(Asked::through).toList());
         assertEquals("waiting for the sampler's order of epoch 41", state().getStages(0).getMessage());
-        assertEquals(5, io.lttricks.core.train.EpochOrderChunk.decode(store.get(Keys.orders(prefix, 41))).orders().size(),
-                "the last chunk ends with the stage");
+        assertTrue(sampler.forgotten.isEmpty());
+        handle(event().setStage("main").setFailed(StageFailed.newBuilder().setReason("out of memory").setPermanent(true)));
+        assertEquals(List.of(Keys.run(RUN)), sampler.forgotten, "the ended run is forgotten");
     }
 }

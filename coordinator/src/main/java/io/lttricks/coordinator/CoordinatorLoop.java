@@ -1,4 +1,4 @@
-package io.lttricks.sampler;
+package io.lttricks.coordinator;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.lttricks.platform.Config;
@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * events after it wait: skipping one would strand its run. Other failures are the event's own:
  * logged and skipped.
  */
-final class CoordinatorLoop implements AutoCloseable {
+public final class CoordinatorLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CoordinatorLoop.class);
     private static final long FIRST_PAUSE_MS = 1_000;
     private static final long MAX_PAUSE_MS = 30_000;
@@ -44,7 +44,7 @@ final class CoordinatorLoop implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
 
     /** @param metrics where the consumer's metrics (its lag on the events topic) are recorded */
-    CoordinatorLoop(Config config, ServiceMetrics metrics, RunCoordinator coordinator) {
+    public CoordinatorLoop(Config config, ServiceMetrics metrics, RunCoordinator coordinator) {
         this.coordinator = coordinator;
         this.consumer = new KafkaConsumer<>(config.kafkaClients().consumer(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap(),
@@ -58,13 +58,13 @@ final class CoordinatorLoop implements AutoCloseable {
         this.loop.setDaemon(true);
     }
 
-    CoordinatorLoop start() {
+    public CoordinatorLoop start() {
         loop.start();
         return this;
     }
 
     /** False once the loop has stopped on its own (an error it could not handle); for the health service. */
-    boolean alive() {
+    public boolean alive() {
         return !running.get() || loop.getState() == Thread.State.NEW || loop.isAlive();
     }
 
