@@ -1,5 +1,6 @@
 package io.lttricks.cli;
 
+import io.lttricks.system.AllInOne;
 import io.grpc.ManagedChannel;
 import io.lttricks.platform.RecipeMapper;
 import io.lttricks.proto.v1.GetRunRequest;

@@ -1,5 +1,6 @@
 package io.lttricks.cli;
 
+import io.lttricks.system.AllInOne;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.CallOptions;

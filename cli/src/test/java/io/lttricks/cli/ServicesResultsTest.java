@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lttricks.platform.Keys;
+import io.lttricks.system.ServicesFixture;
 import io.lttricks.platform.ObjectStore;
 import io.lttricks.proto.v1.GetRunRequest;
 import io.lttricks.proto.v1.RunResults;

@@ -1,4 +1,4 @@
-package io.lttricks.cli;
+package io.lttricks.system;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -61,7 +61,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * <p>The pipeline run ({@link #pipeline()}: first stage, CAM generation, deferred stage on original
  * + generated images) is made once too, by whichever test asks first.
  */
-final class ServicesFixture implements ExtensionContext.Store.CloseableResource {
+public final class ServicesFixture implements ExtensionContext.Store.CloseableResource {
     static final String[] CLASSES = {"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"};
     /** Downloads off: a test never reaches for the network, and a missing CIFAR is refused at submission. */
     static final Map<String, String> ENV = Map.of(Config.AUGMENT_SHARDS, "16", Config.TOPIC_PARTITIONS, "8",
@@ -84,8 +84,8 @@ final class ServicesFixture implements ExtensionContext.Store.CloseableResource 
      * A finished run, what its watcher saw, and what {@code /metrics} said: the training series
      * ({@code lt_train_*} lines) of each scrape made while it ran, and a whole scrape after its end.
      */
-    record Finished(RunStatus submitted, List<RunEvent> events, List<String> trainingScrapes, String finalScrape) {
-        String runId() {
+    public record Finished(RunStatus submitted, List<RunEvent> events, List<String> trainingScrapes, String finalScrape) {
+        public String runId() {
             return submitted.getRunId();
         }
     }
@@ -103,7 +103,7 @@ final class ServicesFixture implements ExtensionContext.Store.CloseableResource 
     }
 
     /** Gives test classes the one fixture of this JVM. */
-    static final class Resolver implements ParameterResolver {
+    public static final class Resolver implements ParameterResolver {
         @Override
         public boolean supportsParameter(ParameterContext p, ExtensionContext context) {
             return p.getParameter().getType() == ServicesFixture.class;
@@ -164,11 +164,11 @@ final class ServicesFixture implements ExtensionContext.Store.CloseableResource 
         return channel;
     }
 
-    RunServiceGrpc.RunServiceBlockingStub runs() {
+    public RunServiceGrpc.RunServiceBlockingStub runs() {
         return RunServiceGrpc.newBlockingStub(channel);
     }
 
-    ObjectStore store() {
+    public ObjectStore store() {
         return store;
     }
 
@@ -176,7 +176,7 @@ final class ServicesFixture implements ExtensionContext.Store.CloseableResource 
         return all.config();
     }
 
-    String endpoint(String service) {
+    public String endpoint(String service) {
         return (String) all.endpoints().get(service);
     }
 
@@ -191,7 +191,7 @@ final class ServicesFixture implements ExtensionContext.Store.CloseableResource 
     }
 
     /** The pipeline run, finished (run once per JVM). */
-    synchronized Finished pipeline() {
+    public synchronized Finished pipeline() {
         if (pipeline == null) {
             List<String> scrapes = new java.util.concurrent.CopyOnWriteArrayList<>();
             Thread scraper = new Thread(() -> scrapeTraining(scrapes), "it-metrics-scraper");

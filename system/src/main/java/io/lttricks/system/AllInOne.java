@@ -1,4 +1,4 @@
-package io.lttricks.cli;
+package io.lttricks.system;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lttricks.augment.AugmentServer;
@@ -44,9 +44,9 @@ import java.util.stream.Stream;
  * {@link #STOP_LIMIT}.
  */
 public final class AllInOne implements AutoCloseable {
-    static final String ENDPOINTS = "endpoints.json";
+    public static final String ENDPOINTS = "endpoints.json";
     /** Storage credentials of the running system (JSON: s3, access_key, secret_key, bucket). */
-    static final String CREDENTIALS = "credentials.json";
+    public static final String CREDENTIALS = "credentials.json";
     /** How long stopping at exit may take before the process halts. */
     static final java.time.Duration STOP_LIMIT = java.time.Duration.ofSeconds(45);
     private static final java.time.Duration KAFKA_STOP_LIMIT = java.time.Duration.ofSeconds(25);

@@ -1,4 +1,4 @@
-package io.lttricks.cli;
+package io.lttricks.system;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -164,27 +164,5 @@ class ServicesPythonClientTest {
         assertEquals("INVALID_REQUEST", n.get("reason").asText());
         assertEquals("stages[0].lr", n.get("fields").get(0).get("field").asText(), n.toString());
         assertTrue(n.get("message").asText().contains("lr: must lie in (0, 10]"), n.toString());
-    }
-
-    /** lt submit --dry-run: the stages the run would have and what would stop it; no run recorded. */
-    @Test
-    void ltSubmitDryRunPrintsTheStagesAndRecordsNothing() throws Exception {
-        int before = system.runs().list(io.lttricks.proto.v1.ListRunsRequest.getDefaultInstance()).getRunsCount();
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream out = System.out;
-        int code;
-        try {
-            System.setOut(new java.io.PrintStream(bytes, true, StandardCharsets.UTF_8));
-            code = new picocli.CommandLine(new Lt()).execute("submit", REPO.resolve("recipes/input_mixup_finetune.yaml").toString(),
-                    "--profile", "quick", "--server", system.endpoint("sampler"), "--dry-run");
-        } finally {
-            System.setOut(out);
-        }
-        String printed = bytes.toString(StandardCharsets.UTF_8);
-        String[] lines = printed.strip().split("\n");
-        assertTrue(lines[0].startsWith("dry run: nothing recorded or started"), printed);
-        assertEquals(lines[0].contains("it would stop at") ? 1 : 0, code, printed);
-        assertEquals(3, lines.length, "the message and the two stages: " + printed);
-        assertEquals(before, system.runs().list(io.lttricks.proto.v1.ListRunsRequest.getDefaultInstance()).getRunsCount());
     }
 }

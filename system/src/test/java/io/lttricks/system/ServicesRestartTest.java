@@ -1,4 +1,4 @@
-package io.lttricks.cli;
+package io.lttricks.system;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package io.lttricks.cli;
+package io.lttricks.system;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -84,20 +84,6 @@ class ServicesBadInputTest {
         for (String server : new String[] {system.config().workDir().toString(), "no-data", System.getProperty("user.home")}) {
             assertFalse(s.getDescription().contains(server), s.getDescription());
         }
-    }
-
-    /** lt reproduce --server: a row whose data set the services refuse at submission is skipped, saying why, not failed. */
-    @Test
-    void reproduceThroughTheServicesSkipsARowWhoseDataSetTheyDoNotHave(@TempDir Path tmp) throws Exception {
-        Files.writeString(tmp.resolve("one.yaml"), "name: one\ndataset: {name: cifar10, imbalance: 100}\n"
-                + "backbone: resnet20\nstages: [{name: train, epochs: 1, batch_size: 16}]\n");
-        Path tables = Files.writeString(tmp.resolve("tables.yaml"), "tables:\n  - id: t1\n    title: \"One row\"\n"
-                + "    rows:\n      - {id: plain, label: plain, recipe: one.yaml, paper: [30.0, 20.0, 60.0, 50.0]}\n");
-        LtTest.Run r = LtTest.lt("reproduce", "t1", "--tables", tables.toString(), "--dataset", "cifar100", "--profile",
-                "quick", "--out", tmp.resolve("out").toString(), "--server", system.endpoint("sampler"));
-        assertEquals(0, r.code(), r.err() + r.out());
-        String md = Files.readString(tmp.resolve("out/table-t1.md"));
-        assertTrue(md.contains("| plain | 60.00 | skipped: dataset: CIFAR-100 is not in storage"), md);
     }
 
     /** Issue 13 item 1's reproduction, end to end: the request is refused; nothing of /etc/passwd comes back. */

@@ -1,4 +1,4 @@
-package io.lttricks.cli;
+package io.lttricks.system;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
