@@ -10,13 +10,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lttricks.core.recipe.Recipes;
 import io.lttricks.platform.Config;
-import io.lttricks.platform.DataAccess;
-import io.lttricks.platform.JobAttempts;
-import io.lttricks.platform.JobWorker;
-import io.lttricks.platform.Keys;
+import io.lttricks.platform.store.DataAccess;
+import io.lttricks.platform.bus.JobAttempts;
+import io.lttricks.platform.bus.JobWorker;
+import io.lttricks.platform.store.Keys;
 import io.lttricks.platform.Platform;
-import io.lttricks.platform.RecipeMapper;
-import io.lttricks.platform.Topics;
+import io.lttricks.platform.plan.RecipeMapper;
+import io.lttricks.platform.bus.Topics;
 import io.lttricks.platform.testing.InMemoryEventBus;
 import io.lttricks.platform.testing.InMemoryObjectStore;
 import io.lttricks.platform.testing.TestPlatform;
@@ -80,7 +80,7 @@ class AugmenterTest {
         a = new Augmenter(pa);
         b = new Augmenter(TestPlatform.of(dir.resolve("b"), "b", store, bus, registered));
         job = CamJob.newBuilder().setRunId(RUN).setRecipe(recipe).setStageIndex(1)
-                .setPlan(io.lttricks.platform.PlanMapper.toProto((io.lttricks.core.plan.CamPlan) RecipeMapper.resolve(recipe).stages().get(1)))
+                .setPlan(io.lttricks.platform.plan.PlanMapper.toProto((io.lttricks.core.plan.CamPlan) RecipeMapper.resolve(recipe).stages().get(1)))
                 .setManifestKey(Keys.manifest(RUN)).setOutputPrefix(PREFIX).setShards(SHARDS).build();
     }
 

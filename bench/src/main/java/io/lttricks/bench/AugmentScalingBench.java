@@ -11,9 +11,9 @@ import io.lttricks.core.util.Progress;
 import io.lttricks.embedded.EmbeddedKafka;
 import io.lttricks.embedded.EmbeddedS3;
 import io.lttricks.platform.Config;
-import io.lttricks.platform.ObjectStore;
-import io.lttricks.platform.RecipeMapper;
-import io.lttricks.platform.Topics;
+import io.lttricks.platform.store.ObjectStore;
+import io.lttricks.platform.plan.RecipeMapper;
+import io.lttricks.platform.bus.Topics;
 import io.lttricks.proto.v1.AugmentServiceGrpc;
 import io.lttricks.proto.v1.GenerateRequest;
 import io.lttricks.proto.v1.GenerationStatus;
@@ -94,7 +94,7 @@ final class AugmentScalingBench implements Callable<Integer> {
                     Config.S3_SECRET_KEY, SECRET_KEY,
                     Config.DATA_DIR, data.dataDir().toAbsolutePath().toString(),
                     Config.TOPIC_PARTITIONS, String.valueOf(Math.max(shards, 1))));
-            env.put(io.lttricks.platform.GrpcSecurity.BIND, "127.0.0.1");   // replicas on this machine only: no tokens needed
+            env.put(io.lttricks.platform.grpc.GrpcSecurity.BIND, "127.0.0.1");   // replicas on this machine only: no tokens needed
             Config config = Config.from(env, 0);
             try (ObjectStore store = ObjectStore.connect(config)) {
                 store.ensureBucket();
@@ -233,7 +233,7 @@ final class AugmentScalingBench implements Callable<Integer> {
         Map<String, List<String>> byWorker = new java.util.TreeMap<>();
         int[] seen = {0};
         long until = System.currentTimeMillis() + 10_000;
-        try (io.lttricks.platform.EventTail tail = new io.lttricks.platform.EventTail(Config.from(env, 0), runId, false)) {
+        try (io.lttricks.platform.bus.EventTail tail = new io.lttricks.platform.bus.EventTail(Config.from(env, 0), runId, false)) {
             tail.follow(e -> {
                 if (e.hasShard()) {
                     byWorker.computeIfAbsent(e.getShard().getWorker(), k -> new ArrayList<>()).add(String.format(Locale.ROOT,

@@ -2,7 +2,7 @@ package io.lttricks.cli;
 
 import io.lttricks.core.data.DatasetSpec;
 import io.lttricks.core.recipe.Recipe;
-import io.lttricks.platform.ClientInputs;
+import io.lttricks.platform.grpc.ClientInputs;
 import io.lttricks.platform.Config;
 import java.io.File;
 import java.nio.file.Files;

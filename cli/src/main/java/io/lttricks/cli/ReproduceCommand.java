@@ -19,7 +19,7 @@ import io.lttricks.core.train.StageStopped;
 import io.lttricks.core.sampling.SamplerKind;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.lttricks.platform.RecipeMapper;
+import io.lttricks.platform.plan.RecipeMapper;
 import io.lttricks.proto.v1.GetRunRequest;
 import io.lttricks.proto.v1.RunPhase;
 import io.lttricks.proto.v1.RunResults;

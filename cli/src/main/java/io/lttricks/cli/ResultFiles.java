@@ -2,7 +2,7 @@ package io.lttricks.cli;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.lttricks.platform.Keys;
+import io.lttricks.platform.store.Keys;
 import io.lttricks.proto.v1.FileChunk;
 import io.lttricks.proto.v1.GetResultFileRequest;
 import io.lttricks.proto.v1.RunResults;
@@ -96,7 +96,7 @@ record ResultFiles(Path dir, boolean force, boolean checkpoints, PrintStream out
     static Path target(Path root, String prefix, String key) throws IOException {
         String name = key.startsWith(prefix) ? key.substring(prefix.length()) : null;
         if (name == null || Keys.problem(name) != null) {
-            throw new IOException("the server listed " + io.lttricks.platform.ClientInputs.quote(key) + ", not a file"
+            throw new IOException("the server listed " + io.lttricks.platform.grpc.ClientInputs.quote(key) + ", not a file"
                     + " name under the run's " + prefix + "; nothing of it is written");
         }
         // Each directory on the way made here or a real directory: none is a link that leads elsewhere.

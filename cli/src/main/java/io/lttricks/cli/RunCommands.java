@@ -2,7 +2,7 @@ package io.lttricks.cli;
 
 import io.lttricks.system.AllInOne;
 import io.grpc.ManagedChannel;
-import io.lttricks.platform.RecipeMapper;
+import io.lttricks.platform.plan.RecipeMapper;
 import io.lttricks.proto.v1.GetRunRequest;
 import io.lttricks.proto.v1.ListRunsRequest;
 import io.lttricks.proto.v1.RunEvent;

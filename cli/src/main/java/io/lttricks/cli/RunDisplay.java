@@ -1,6 +1,6 @@
 package io.lttricks.cli;
 
-import io.lttricks.platform.Topics;
+import io.lttricks.platform.bus.Topics;
 import io.lttricks.proto.v1.JobDeadLettered;
 import io.lttricks.proto.v1.Metrics;
 import io.lttricks.proto.v1.DatasetProgress;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lttricks.embedded.EmbeddedS3;
 import io.lttricks.platform.Config;
-import io.lttricks.platform.ObjectStore;
+import io.lttricks.platform.store.ObjectStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lttricks.platform.Keys;
+import io.lttricks.platform.store.Keys;
 import io.lttricks.system.ServicesFixture;
-import io.lttricks.platform.ObjectStore;
+import io.lttricks.platform.store.ObjectStore;
 import io.lttricks.proto.v1.GetRunRequest;
 import io.lttricks.proto.v1.RunResults;
 import io.lttricks.proto.v1.StageResult;

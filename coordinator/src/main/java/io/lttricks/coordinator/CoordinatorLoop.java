@@ -2,9 +2,9 @@ package io.lttricks.coordinator;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.lttricks.platform.Config;
-import io.lttricks.platform.ServiceMetrics;
+import io.lttricks.platform.ops.ServiceMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
-import io.lttricks.platform.Topics;
+import io.lttricks.platform.bus.Topics;
 import io.lttricks.platform.TransientFailure;
 import io.lttricks.proto.v1.RunEvent;
 import java.time.Duration;

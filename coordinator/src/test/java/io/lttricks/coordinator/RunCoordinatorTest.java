@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lttricks.core.recipe.Recipes;
-import io.lttricks.platform.EventBus;
-import io.lttricks.platform.InMemoryRunStateStore;
-import io.lttricks.platform.Keys;
-import io.lttricks.platform.RecipeMapper;
-import io.lttricks.platform.Topics;
+import io.lttricks.platform.bus.EventBus;
+import io.lttricks.platform.state.InMemoryRunStateStore;
+import io.lttricks.platform.store.Keys;
+import io.lttricks.platform.plan.RecipeMapper;
+import io.lttricks.platform.bus.Topics;
 import io.lttricks.platform.testing.InMemoryEventBus;
 import io.lttricks.platform.testing.InMemoryObjectStore;
 import io.lttricks.proto.v1.CamJob;
@@ -261,7 +261,7 @@ class RunCoordinatorTest {
                 "lttricks", ""));
         handle(event().setSubmitted(RunSubmitted.newBuilder().setRun(run)));
         datasetReady();
-        io.lttricks.core.plan.TrainPlan first = io.lttricks.platform.PlanMapper.fromProto(trainJobs().get(0).getPlan());
+        io.lttricks.core.plan.TrainPlan first = io.lttricks.platform.plan.PlanMapper.fromProto(trainJobs().get(0).getPlan());
         assertEquals(new io.lttricks.core.plan.EvalPlan(1, 0, true), first.eval());
         completed("first", finalKey(0, "first"));
         assertEquals(Keys.bestCheckpoint(Keys.stage(RUN, 0, "first")), camJobs().get(0).getCheckpointKey());
@@ -514,7 +514,7 @@ class RunCoordinatorTest {
         TrainJob first = trainJobs().get(0);
         assertTrue(first.getSampled(), "the trainer trains on the sampler's orders");
         Asked asked = sampler.asked.get(0);
-        assertEquals(new EpochSampler.Stage(first.getOutputPrefix(), io.lttricks.platform.PlanMapper.fromProto(first.getPlan()),
+        assertEquals(new EpochSampler.Stage(first.getOutputPrefix(), io.lttricks.platform.plan.PlanMapper.fromProto(first.getPlan()),
                 MANIFEST, null, state().getRecipe().getSeed(), 0), asked.stage());
         assertEquals(2, asked.through(), "a 2-epoch stage: all of it");
         assertEquals(0, asked.trainJobsBefore(), "asked before the job went out");
@@ -523,7 +523,7 @@ class RunCoordinatorTest {
         TrainJob deferred = trainJobs().get(1);
         Asked second = sampler.asked.get(sampler.asked.size() - 1);
         assertEquals(new EpochSampler.Stage(deferred.getOutputPrefix(),
-                io.lttricks.platform.PlanMapper.fromProto(deferred.getPlan()), MANIFEST, GENERATED,
+                io.lttricks.platform.plan.PlanMapper.fromProto(deferred.getPlan()), MANIFEST, GENERATED,
                 state().getRecipe().getSeed(), 2), second.stage());
         assertEquals(1, second.trainJobsBefore());
     }

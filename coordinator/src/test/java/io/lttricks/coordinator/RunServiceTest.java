@@ -10,10 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.lttricks.core.recipe.Recipes;
-import io.lttricks.platform.ClientInputs;
-import io.lttricks.platform.InMemoryRunStateStore;
-import io.lttricks.platform.ObjectStore;
-import io.lttricks.platform.RecipeMapper;
+import io.lttricks.platform.grpc.ClientInputs;
+import io.lttricks.platform.state.InMemoryRunStateStore;
+import io.lttricks.platform.store.ObjectStore;
+import io.lttricks.platform.plan.RecipeMapper;
 import io.lttricks.platform.testing.InMemoryEventBus;
 import io.lttricks.platform.testing.InMemoryObjectStore;
 import io.lttricks.platform.testing.TestPlatform;
@@ -362,8 +362,8 @@ class RunServiceTest {
     @Test
     void aRunsResultFilesAndNothingElseCanBeFetched() throws IOException {
         RunStatus run = submit(request(OK, ""));
-        String stage = io.lttricks.platform.Keys.stage(run.getRunId(), 0, "train");
-        String report = io.lttricks.platform.Keys.report(stage);
+        String stage = io.lttricks.platform.store.Keys.stage(run.getRunId(), 0, "train");
+        String report = io.lttricks.platform.store.Keys.report(stage);
         runs.put(run.toBuilder().setPhase(RunPhase.RUN_SUCCEEDED).setStages(0, run.getStages(0).toBuilder()
                 .setMetrics(Metrics.newBuilder().setReportKey(report + "/report.json").setTableKey(report + "/report.txt")
                         .addPlotKeys(report + "/per-class.png").addPlotKeys(report + "/curves.png"))).build());
@@ -371,7 +371,7 @@ class RunServiceTest {
         new java.util.Random(1).nextBytes(plot);
         store.put(report + "/per-class.png", plot, "image/png");
         store.put(report + "/report.txt", "Top-1 error".getBytes(), "text/plain");
-        store.put(io.lttricks.platform.Keys.finalCheckpoint(stage), new byte[10], "application/zip");
+        store.put(io.lttricks.platform.store.Keys.finalCheckpoint(stage), new byte[10], "application/zip");
 
         Recorder<RunResults> results = new Recorder<>();
         service.results(GetRunRequest.newBuilder().setRunId(run.getRunId()).build(), results);
@@ -390,7 +390,7 @@ class RunServiceTest {
 
         assertEquals(Status.Code.NOT_FOUND, fetchRefused(run.getRunId(), report + "/report.json").getCode(), "listed, not stored");
         assertEquals(Status.Code.NOT_FOUND, fetchRefused("no-such-run", report + "/report.txt").getCode());
-        for (String key : List.of(io.lttricks.platform.Keys.finalCheckpoint(stage) + ".part", io.lttricks.platform.Keys.recipe(run.getRunId()),
+        for (String key : List.of(io.lttricks.platform.store.Keys.finalCheckpoint(stage) + ".part", io.lttricks.platform.store.Keys.recipe(run.getRunId()),
                 report + "/../final.ckpt", "/etc/passwd", "datasets/cifar-10-binary.tar.gz", "")) {
             Status s = fetchRefused(run.getRunId(), key);
             assertNamesField(s, Status.Code.INVALID_ARGUMENT, "key");
@@ -404,30 +404,30 @@ class RunServiceTest {
     @Test
     void theFinalCheckpointIsServedToATokenOfRoleAll() throws Exception {
         RunStatus run = submit(request(OK, ""));
-        String stage = io.lttricks.platform.Keys.stage(run.getRunId(), 0, "train");
-        String report = io.lttricks.platform.Keys.report(stage);
+        String stage = io.lttricks.platform.store.Keys.stage(run.getRunId(), 0, "train");
+        String report = io.lttricks.platform.store.Keys.report(stage);
         runs.put(run.toBuilder().setPhase(RunPhase.RUN_SUCCEEDED).setStages(0, run.getStages(0).toBuilder()
                 .setMetrics(Metrics.newBuilder().setReportKey(report + "/report.json"))).build());
         byte[] weights = new byte[RunServiceImpl.FILE_CHUNK_BYTES + 17];
         new java.util.Random(2).nextBytes(weights);
-        String ckpt = io.lttricks.platform.Keys.finalCheckpoint(stage);
+        String ckpt = io.lttricks.platform.store.Keys.finalCheckpoint(stage);
         store.put(ckpt, weights, "application/zip");
         Recorder<RunResults> results = new Recorder<>();
         service.results(GetRunRequest.newBuilder().setRunId(run.getRunId()).build(), results);
         assertEquals(ckpt, results.only().getStages(0).getCheckpointKey());
         assertFalse(results.only().getStages(0).getFileKeysList().contains(ckpt), "a report file it is not");
-        for (io.lttricks.platform.GrpcSecurity.Role role : new io.lttricks.platform.GrpcSecurity.Role[] {null,
-                io.lttricks.platform.GrpcSecurity.Role.ALL}) {
+        for (io.lttricks.platform.grpc.GrpcSecurity.Role role : new io.lttricks.platform.grpc.GrpcSecurity.Role[] {null,
+                io.lttricks.platform.grpc.GrpcSecurity.Role.ALL}) {
             Recorder<FileChunk> chunks = io.grpc.Context.current()
-                    .withValue(io.lttricks.platform.GrpcSecurity.CALLER_ROLE, role).call(() -> fetch(run.getRunId(), ckpt));
+                    .withValue(io.lttricks.platform.grpc.GrpcSecurity.CALLER_ROLE, role).call(() -> fetch(run.getRunId(), ckpt));
             java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
             for (FileChunk c : chunks.values) {
                 got.write(c.getData().toByteArray());
             }
             org.junit.jupiter.api.Assertions.assertArrayEquals(weights, got.toByteArray(), "role " + role);
         }
-        Status denied = io.grpc.Context.current().withValue(io.lttricks.platform.GrpcSecurity.CALLER_ROLE,
-                io.lttricks.platform.GrpcSecurity.Role.READ).call(() -> fetchRefused(run.getRunId(), ckpt));
+        Status denied = io.grpc.Context.current().withValue(io.lttricks.platform.grpc.GrpcSecurity.CALLER_ROLE,
+                io.lttricks.platform.grpc.GrpcSecurity.Role.READ).call(() -> fetchRefused(run.getRunId(), ckpt));
         assertEquals(Status.Code.PERMISSION_DENIED, denied.getCode());
         assertTrue(denied.getDescription().contains("role 'all'"), denied.getDescription());
     }

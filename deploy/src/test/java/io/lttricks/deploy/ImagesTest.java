@@ -159,7 +159,7 @@ class ImagesTest {
                 Config.S3_ACCESS_KEY, "ak", Config.S3_SECRET_KEY, "sk-secret", Config.GRPC_PORT, String.valueOf(port),
                 Config.WORK_DIR, tmp.resolve("work").toString(), Config.INSTANCE, name));
         // As in the manifests: on every interface, with a token; the health check below carries none.
-        pb.environment().put(io.lttricks.platform.GrpcSecurity.TOKENS, "images-test-token-0123456789");
+        pb.environment().put(io.lttricks.platform.grpc.GrpcSecurity.TOKENS, "images-test-token-0123456789");
         Process p = pb.start();
         ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
         try {

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lttricks.platform.Config;
-import io.lttricks.platform.Topics;
+import io.lttricks.platform.bus.Topics;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
@@ -112,10 +112,10 @@ class ManifestsTest {
             assertEquals(port, c.path("readinessProbe").path("grpc").path("port").asInt());
             assertEquals(port, c.path("livenessProbe").path("grpc").path("port").asInt());
             assertTrue(c.path("readinessProbe").path("grpc").path("service").asText().startsWith("lttricks.v1."));
-            assertEquals(io.lttricks.platform.GrpcServer.LIVENESS, c.path("livenessProbe").path("grpc").path("service").asText(),
+            assertEquals(io.lttricks.platform.grpc.GrpcServer.LIVENESS, c.path("livenessProbe").path("grpc").path("service").asText(),
                     e.getKey() + ": liveness asks whether the process works, not whether Kafka answers");
             assertEquals(String.valueOf(port), env(c, Config.GRPC_PORT));
-            assertEquals("lttricks-grpc", secretOf(c, io.lttricks.platform.GrpcSecurity.TOKENS),
+            assertEquals("lttricks-grpc", secretOf(c, io.lttricks.platform.grpc.GrpcSecurity.TOKENS),
                     e.getKey() + " listens on every interface: it needs its tokens, from the Secret lttricks-grpc");
             assertEquals(port, base.one("Service", e.getKey()).path("spec").path("ports").get(0).path("port").asInt());
             assertTrue(c.path("securityContext").path("readOnlyRootFilesystem").asBoolean(), e.getKey());
@@ -184,7 +184,7 @@ class ManifestsTest {
             assertEquals(1, spec.path("endpoints").size(), d);
             JsonNode endpoint = spec.path("endpoints").get(0);
             assertEquals("metrics", endpoint.path("port").asText(), d);
-            assertEquals(io.lttricks.platform.ServiceMetrics.PATH, endpoint.path("path").asText(), d);
+            assertEquals(io.lttricks.platform.ops.ServiceMetrics.PATH, endpoint.path("path").asText(), d);
         }
         for (String d : List.of("base", "overlays/dev", "overlays/gpu")) {
             assertTrue(RENDERED.get(d).ofKind("ServiceMonitor").isEmpty(), d + ": no Prometheus Operator assumed");
@@ -258,8 +258,8 @@ class ManifestsTest {
     @Test
     void configMapKeysAreSettingsTheServicesRead() throws Exception {
         Set<String> known = new HashSet<>();
-        for (Class<?> settings : List.of(Config.class, io.lttricks.platform.GrpcSecurity.class,
-                io.lttricks.platform.KafkaClients.class)) {
+        for (Class<?> settings : List.of(Config.class, io.lttricks.platform.grpc.GrpcSecurity.class,
+                io.lttricks.platform.bus.KafkaClients.class)) {
             for (Field f : settings.getFields()) {
                 if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class) {
                     known.add((String) f.get(null));

@@ -10,7 +10,7 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.lttricks.platform.Config;
-import io.lttricks.platform.GrpcSecurity;
+import io.lttricks.platform.grpc.GrpcSecurity;
 import io.lttricks.platform.Platform;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -64,7 +64,7 @@ class BrokerLaterTest {
                     }
                 }
                 assertEquals(ServingStatus.NOT_SERVING, ready, "readiness while the broker is away");
-                assertEquals(ServingStatus.SERVING, health(channel, io.lttricks.platform.GrpcServer.LIVENESS), "alive: a restart would not help");
+                assertEquals(ServingStatus.SERVING, health(channel, io.lttricks.platform.grpc.GrpcServer.LIVENESS), "alive: a restart would not help");
                 assertFalse(opening.isDone(), "still waiting");
                 try (EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), kafkaPort);
                      Platform platform = opening.get(120, TimeUnit.SECONDS)) {

@@ -3,20 +3,20 @@ package io.lttricks.evaluator;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.lttricks.core.data.DatasetSpec;
-import io.lttricks.platform.ClientInputs;
-import io.lttricks.platform.KafkaRunStateStore;
-import io.lttricks.platform.EndedRuns;
-import io.lttricks.platform.ClientMessages;
+import io.lttricks.platform.grpc.ClientInputs;
+import io.lttricks.platform.state.KafkaRunStateStore;
+import io.lttricks.platform.bus.EndedRuns;
+import io.lttricks.platform.grpc.ClientMessages;
 import io.lttricks.platform.Config;
 import io.lttricks.platform.TransientFailure;
-import io.lttricks.platform.GrpcServer;
-import io.lttricks.platform.JobWorker;
-import io.lttricks.platform.ObjectStore;
+import io.lttricks.platform.grpc.GrpcServer;
+import io.lttricks.platform.bus.JobWorker;
+import io.lttricks.platform.store.ObjectStore;
 import io.lttricks.platform.Platform;
-import io.lttricks.platform.RecipeMapper;
-import io.lttricks.platform.ServiceHealth;
+import io.lttricks.platform.plan.RecipeMapper;
+import io.lttricks.platform.ops.ServiceHealth;
 import io.lttricks.platform.ServiceMain;
-import io.lttricks.platform.Topics;
+import io.lttricks.platform.bus.Topics;
 import io.lttricks.proto.v1.EvalJob;
 import io.lttricks.proto.v1.EvaluateRequest;
 import io.lttricks.proto.v1.EvaluationCompleted;
@@ -134,7 +134,7 @@ public final class EvaluatorServer implements AutoCloseable {
                 response.onNext(reports.evaluate(spec, request.getManifestKey(), request.getCheckpointKey(),
                         request.getReportPrefix()));
                 response.onCompleted();
-            } catch (io.lttricks.platform.OutputExists e) {
+            } catch (io.lttricks.platform.grpc.OutputExists e) {
                 throw Status.ALREADY_EXISTS.withDescription(e.getMessage()).asRuntimeException();
             } catch (IOException | RuntimeException e) {
                 if (e instanceof io.grpc.StatusRuntimeException sre) {

@@ -13,7 +13,7 @@ import io.lttricks.core.train.Checkpoint;
 import io.lttricks.core.eval.StageEvaluation;
 import io.lttricks.core.eval.TrainingCurves;
 import io.lttricks.core.util.Progress;
-import io.lttricks.platform.DataAccess;
+import io.lttricks.platform.store.DataAccess;
 import io.lttricks.platform.Platform;
 import io.lttricks.proto.v1.Metrics;
 import java.io.IOException;
@@ -49,7 +49,7 @@ final class ReportMaker {
             // Answered from storage only where it is this evaluation (a redelivered job, a retried call).
             if (platform.store().exists(inputsKey(reportPrefix))
                     && !java.util.Arrays.equals(platform.store().get(inputsKey(reportPrefix)), inputs)) {
-                throw new io.lttricks.platform.OutputExists("report_prefix: " + reportPrefix + " already holds the report"
+                throw new io.lttricks.platform.grpc.OutputExists("report_prefix: " + reportPrefix + " already holds the report"
                         + " of another evaluation (another checkpoint, data set or manifest); choose another report_prefix");
             }
             EvaluationReport stored = JSON.readValue(platform.store().get(jsonKey(reportPrefix)), EvaluationReport.class);
@@ -93,7 +93,7 @@ final class ReportMaker {
     private List<String> historyBeside(String checkpointKey) throws IOException {
         String suffix = "/" + io.lttricks.core.train.RunLayout.FINAL_CHECKPOINT;
         if (checkpointKey.endsWith(suffix)) {
-            String history = io.lttricks.platform.Keys.history(checkpointKey.substring(0, checkpointKey.length() - suffix.length()));
+            String history = io.lttricks.platform.store.Keys.history(checkpointKey.substring(0, checkpointKey.length() - suffix.length()));
             if (platform.store().exists(history)) {
                 return new String(platform.store().get(history), StandardCharsets.UTF_8).lines().toList();
             }

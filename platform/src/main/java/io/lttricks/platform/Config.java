@@ -1,5 +1,10 @@
 package io.lttricks.platform;
 
+import io.lttricks.platform.grpc.ClientInputs;
+import io.lttricks.platform.grpc.GrpcSecurity;
+import io.lttricks.platform.bus.KafkaClients;
+import io.lttricks.platform.ops.ServiceHealth;
+import io.lttricks.platform.ops.ServiceMetrics;
 import java.net.InetAddress;
 import java.io.File;
 import java.nio.file.Path;

@@ -1,5 +1,10 @@
 package io.lttricks.platform;
 
+import io.lttricks.platform.bus.EventBus;
+import io.lttricks.platform.store.ObjectStore;
+import io.lttricks.platform.ops.ServiceMetrics;
+import io.lttricks.platform.ops.StartupWait;
+import io.lttricks.platform.bus.Topics;
 import java.io.IOException;
 
 /**

@@ -1,5 +1,7 @@
 package io.lttricks.platform;
 
+import io.lttricks.platform.grpc.GrpcSecurity;
+import io.lttricks.platform.ops.ServiceMetrics;
 import java.io.UncheckedIOException;
 
 /**
@@ -30,7 +32,7 @@ public final class ServiceMain {
     }
 
     /** {@link Config#LOG_FORMAT}: unset, text or json. */
-    static void checkLogFormat(String format) {
+    public static void checkLogFormat(String format) {
         if (format != null && !format.equals("text") && !format.equals("json")) {
             throw new IllegalArgumentException(Config.LOG_FORMAT + " must be text or json, got '" + format + "'");
         }

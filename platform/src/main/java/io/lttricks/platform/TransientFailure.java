@@ -1,5 +1,7 @@
 package io.lttricks.platform;
 
+import io.lttricks.platform.bus.JobWorker;
+
 /**
  * Marks an exception whose cause may pass: storage or the broker could not be reached, timed out or
  * answered with a server error. A job that fails with one is tried again ({@link JobWorker.Retry});

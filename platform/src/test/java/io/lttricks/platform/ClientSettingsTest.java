@@ -1,5 +1,8 @@
 package io.lttricks.platform;
 
+import io.lttricks.platform.bus.KafkaClients;
+import io.lttricks.platform.store.ObjectStore;
+import io.lttricks.platform.store.S3ObjectStore;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,5 +1,17 @@
 package io.lttricks.platform;
 
+import io.lttricks.platform.bus.DeadLetters;
+import io.lttricks.platform.bus.Deliveries;
+import io.lttricks.platform.bus.EventBus;
+import io.lttricks.platform.bus.JobAttempts;
+import io.lttricks.platform.bus.JobWorker;
+import io.lttricks.platform.bus.KafkaEventBus;
+import io.lttricks.platform.state.KafkaRunStateStore;
+import io.lttricks.platform.store.ObjectStore;
+import io.lttricks.platform.state.RunStateStore;
+import io.lttricks.platform.store.S3ObjectStore;
+import io.lttricks.platform.ops.ServiceMetrics;
+import io.lttricks.platform.bus.Topics;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

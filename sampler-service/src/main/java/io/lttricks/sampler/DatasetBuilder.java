@@ -3,7 +3,7 @@ package io.lttricks.sampler;
 import io.lttricks.core.data.DatasetSpec;
 import io.lttricks.core.data.Datasets;
 import io.lttricks.core.data.LongTailManifest;
-import io.lttricks.platform.DataAccess;
+import io.lttricks.platform.store.DataAccess;
 import io.lttricks.platform.Platform;
 import io.lttricks.core.util.Progress;
 import io.lttricks.proto.v1.DatasetInfo;
@@ -34,7 +34,7 @@ final class DatasetBuilder {
             m = LongTailManifest.read(data.fetch(manifestKey));
             String other = otherSelection(m, spec);
             if (other != null) {
-                throw new io.lttricks.platform.OutputExists("manifest_key: " + manifestKey + " already holds another"
+                throw new io.lttricks.platform.grpc.OutputExists("manifest_key: " + manifestKey + " already holds another"
                         + " training set (" + other + "); leave manifest_key out or choose another key");
             }
         } else {
@@ -73,7 +73,7 @@ final class DatasetBuilder {
             return d.isEmpty() ? null : String.join("; ", d); // the selection is the given manifest's
         }
         boolean location = m.source() == null || m.source().startsWith("s3://")
-                || m.source().startsWith(io.lttricks.platform.ClientInputs.REGISTERED);
+                || m.source().startsWith(io.lttricks.platform.grpc.ClientInputs.REGISTERED);
         if (location && !java.util.Objects.equals(m.source(), spec.source())) {
             d.add("another source");
         }

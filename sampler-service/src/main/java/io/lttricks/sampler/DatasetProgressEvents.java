@@ -1,7 +1,7 @@
 package io.lttricks.sampler;
 
 import io.lttricks.core.util.Progress;
-import io.lttricks.platform.ClientMessages;
+import io.lttricks.platform.grpc.ClientMessages;
 import io.lttricks.platform.Platform;
 import io.lttricks.proto.v1.DatasetProgress;
 import io.lttricks.proto.v1.RunEvent;

@@ -4,16 +4,16 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.lttricks.core.data.DatasetSpec;
 import io.lttricks.core.data.LongTailManifest;
-import io.lttricks.platform.RecipeMapper;
+import io.lttricks.platform.plan.RecipeMapper;
 import io.lttricks.core.sampling.Sampler;
 import io.lttricks.core.sampling.SamplerKind;
 import io.lttricks.core.util.Seeds;
 import io.lttricks.core.recipe.Recipes;
-import io.lttricks.platform.ClientInputs;
-import io.lttricks.platform.ClientMessages;
-import io.lttricks.platform.DataAccess;
+import io.lttricks.platform.grpc.ClientInputs;
+import io.lttricks.platform.grpc.ClientMessages;
+import io.lttricks.platform.store.DataAccess;
 import io.lttricks.platform.TransientFailure;
-import io.lttricks.platform.ObjectStore;
+import io.lttricks.platform.store.ObjectStore;
 import io.lttricks.platform.Platform;
 import io.lttricks.proto.v1.BuildDatasetRequest;
 import io.lttricks.proto.v1.DatasetInfo;
@@ -56,7 +56,7 @@ final class SamplerServiceImpl extends SamplerServiceGrpc.SamplerServiceImplBase
         }
         try {
             response.onNext(builder.build(spec, key));
-        } catch (io.lttricks.platform.OutputExists e) {
+        } catch (io.lttricks.platform.grpc.OutputExists e) {
             throw Status.ALREADY_EXISTS.withDescription(e.getMessage()).asRuntimeException();
         } catch (IOException | RuntimeException e) {
             if (TransientFailure.in(e)) {

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.lttricks.platform.Keys;
+import io.lttricks.platform.store.Keys;
 import io.lttricks.proto.v1.GetRunRequest;
 import io.lttricks.proto.v1.RunEvent;
 import io.lttricks.proto.v1.RunPhase;

@@ -10,7 +10,7 @@ import io.lttricks.proto.v1.RunStatus;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lttricks.platform.Config;
-import io.lttricks.platform.Topics;
+import io.lttricks.platform.bus.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -88,7 +88,7 @@ class ServicesFaultTest {
         env.put(Config.METRICS_PORT, "0");
         env.put(Config.INSTANCE, "doomed");
         env.put(Config.WORK_DIR, work.resolve("work").toString());
-        env.put(io.lttricks.platform.GrpcSecurity.BIND, "127.0.0.1");
+        env.put(io.lttricks.platform.grpc.GrpcSecurity.BIND, "127.0.0.1");
         pb.redirectErrorStream(true).redirectOutput(work.resolve("augment.log").toFile());
         Process doomed = pb.start();
         try {

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lttricks.platform.Keys;
-import io.lttricks.platform.ObjectStore;
-import io.lttricks.platform.Topics;
+import io.lttricks.platform.store.Keys;
+import io.lttricks.platform.store.ObjectStore;
+import io.lttricks.platform.bus.Topics;
 import io.lttricks.proto.v1.ListRunsRequest;
 import io.lttricks.proto.v1.RunEvent;
 import io.lttricks.proto.v1.RunPhase;

@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lttricks.core.recipe.Recipes;
 import io.lttricks.platform.Config;
-import io.lttricks.platform.DataAccess;
-import io.lttricks.platform.InMemoryRunStateStore;
-import io.lttricks.platform.JobWorker;
-import io.lttricks.platform.Keys;
+import io.lttricks.platform.store.DataAccess;
+import io.lttricks.platform.state.InMemoryRunStateStore;
+import io.lttricks.platform.bus.JobWorker;
+import io.lttricks.platform.store.Keys;
 import io.lttricks.platform.Platform;
-import io.lttricks.platform.RecipeMapper;
+import io.lttricks.platform.plan.RecipeMapper;
 import io.lttricks.platform.testing.InMemoryEventBus;
 import io.lttricks.platform.testing.InMemoryObjectStore;
 import io.lttricks.platform.testing.TestData;
@@ -58,7 +58,7 @@ class TrainWorkerTest {
         new DataAccess(platform("setup")).load(RecipeMapper.fromProto(recipe).dataset(), null).manifest().write(manifest);
         store.putFile(Keys.manifest(RUN), manifest, "application/json");
         return TrainJob.newBuilder().setRunId(RUN).setRecipe(recipe).setStageIndex(0)
-                .setPlan(io.lttricks.platform.PlanMapper.toProto((io.lttricks.core.plan.TrainPlan) RecipeMapper.resolve(recipe).stages().get(0)))
+                .setPlan(io.lttricks.platform.plan.PlanMapper.toProto((io.lttricks.core.plan.TrainPlan) RecipeMapper.resolve(recipe).stages().get(0)))
                 .setManifestKey(Keys.manifest(RUN)).setOutputPrefix(Keys.stage(RUN, 0, "main")).build();
     }
 
@@ -192,7 +192,7 @@ class TrainWorkerTest {
         new TrainWorker(platform("a"), runs).handle(drawing);
         String sampledPrefix = Keys.stage("sampled-1", 0, "main");
         TrainJob sampled = drawing.toBuilder().setRunId("sampled-1").setOutputPrefix(sampledPrefix).setSampled(true).build();
-        io.lttricks.core.plan.TrainPlan plan = io.lttricks.platform.PlanMapper.fromProto(sampled.getPlan());
+        io.lttricks.core.plan.TrainPlan plan = io.lttricks.platform.plan.PlanMapper.fromProto(sampled.getPlan());
         List<Integer> waitedFor = new java.util.concurrent.CopyOnWriteArrayList<>();
         bus.onPublish(p -> {
             if (p.message() instanceof RunEvent e && e.getProgress().getWaitingForEpoch() > 0) {

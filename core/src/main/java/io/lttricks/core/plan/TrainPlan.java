@@ -6,8 +6,6 @@ import io.lttricks.core.loss.LossPlan;
 import io.lttricks.core.mixup.Mixup;
 import io.lttricks.core.sampling.Drs;
 import io.lttricks.core.sampling.SamplerKind;
-import io.lttricks.core.plan.LrSchedule;
-import io.lttricks.core.plan.Sgd;
 
 /**
  * A training stage, resolved: the schedule, the optimiser, and each trick as a typed part.

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.lttricks.core.cam.CamMethod;
-import io.lttricks.core.run.CamStage;
 import io.lttricks.core.cam.GeneratedSet;
 import io.lttricks.core.data.DatasetSpec;
 import io.lttricks.core.data.Datasets;

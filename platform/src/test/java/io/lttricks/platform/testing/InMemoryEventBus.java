@@ -1,8 +1,8 @@
 package io.lttricks.platform.testing;
 
 import com.google.protobuf.MessageLite;
-import io.lttricks.platform.EventBus;
-import io.lttricks.platform.Topics;
+import io.lttricks.platform.bus.EventBus;
+import io.lttricks.platform.bus.Topics;
 import io.lttricks.proto.v1.RunEvent;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.lttricks.platform.testing;
 
-import io.lttricks.platform.ObjectStore;
+import io.lttricks.platform.store.ObjectStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lttricks.platform.EventBus;
-import io.lttricks.platform.InMemoryRunStateStore;
-import io.lttricks.platform.Keys;
-import io.lttricks.platform.ObjectStore;
-import io.lttricks.platform.Topics;
+import io.lttricks.platform.bus.EventBus;
+import io.lttricks.platform.state.InMemoryRunStateStore;
+import io.lttricks.platform.store.Keys;
+import io.lttricks.platform.store.ObjectStore;
+import io.lttricks.platform.bus.Topics;
 import io.lttricks.proto.v1.DatasetJob;
 import io.lttricks.proto.v1.RunEvent;
 import io.lttricks.proto.v1.RunStatus;

@@ -1,10 +1,10 @@
 package io.lttricks.platform.testing;
 
 import io.lttricks.platform.Config;
-import io.lttricks.platform.EventBus;
-import io.lttricks.platform.ObjectStore;
+import io.lttricks.platform.bus.EventBus;
+import io.lttricks.platform.store.ObjectStore;
 import io.lttricks.platform.Platform;
-import io.lttricks.platform.ServiceMetrics;
+import io.lttricks.platform.ops.ServiceMetrics;
 import java.nio.file.Path;
 import java.util.Map;
 

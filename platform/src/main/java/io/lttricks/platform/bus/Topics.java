@@ -1,0 +1,86 @@
+package io.lttricks.platform.bus;
+
+import io.lttricks.platform.Config;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.CreateTopicsOptions;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * The Kafka topics of the system. Keys are run ids on every topic except the shard jobs (keyed by
+ * shard, so that the augment replicas share one stage's shards).
+ */
+public final class Topics {
+    /** Everything that happens to runs ({@code RunEvent}), in order per run. */
+    public static final String EVENTS = "lt.events";
+    /** The latest {@code RunStatus} of every run: compacted, the durable run state. */
+    public static final String RUN_STATE = "lt.run-state";
+    /** {@code DatasetJob}: build a run's long-tailed training set (sampler service). */
+    public static final String DATASET_JOBS = "lt.jobs.dataset";
+    /** {@code TrainJob}: a training stage (trainer service). */
+    public static final String TRAIN_JOBS = "lt.jobs.train";
+    /** {@code CamJob}: a CAM generation stage, split into shards by the augment service. */
+    public static final String AUGMENT_JOBS = "lt.jobs.augment";
+    /** {@code ShardJob}: a range of generated images (augment replicas, one consumer group). */
+    public static final String SHARD_JOBS = "lt.jobs.augment.shards";
+    /** {@code EvalJob}: evaluate a checkpoint (evaluator service). */
+    public static final String EVAL_JOBS = "lt.jobs.eval";
+    /**
+     * {@code DeadLetter}: a job a worker stopped trying (retries spent, failed for good, or
+     * unreadable), kept whole with why ({@link DeadLetters}). Key: run id.
+     */
+    public static final String DEAD_LETTERS = "lt.jobs.dead-letters";
+
+    public static final List<String> ALL = List.of(EVENTS, RUN_STATE, DATASET_JOBS, TRAIN_JOBS, AUGMENT_JOBS,
+            SHARD_JOBS, EVAL_JOBS, DEAD_LETTERS);
+
+    /** Consumer groups: one per kind of worker; replicas of a service share their group's work. */
+    public static final String GROUP_COORDINATOR = "lt-coordinator";
+    public static final String GROUP_DATASET = "lt-sampler";
+    public static final String GROUP_TRAINER = "lt-trainer";
+    public static final String GROUP_AUGMENT_PLANNER = "lt-augment-planner";
+    public static final String GROUP_AUGMENT = "lt-augment";
+    public static final String GROUP_EVALUATOR = "lt-evaluator";
+    /** The trainers' view of cancellations (each trainer reads all events, no shared offsets). */
+    public static final String GROUP_TRAINER_EVENTS_PREFIX = "lt-trainer-events-";
+
+    private Topics() {
+    }
+
+    /** Creates the topics that do not exist yet (retention: forever; run state compacted). */
+    public static void ensure(Config config) {
+        try (Admin admin = Admin.create(config.kafkaClients().admin(
+                Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap())))) {
+            // Bounded: an unreachable broker fails this in 15 s (StartupWait then waits for it).
+            Set<String> existing = admin.listTopics(new ListTopicsOptions().timeoutMs(15_000)).names().get();
+            List<NewTopic> missing = ALL.stream().filter(t -> !existing.contains(t))
+                    .map(t -> new NewTopic(t, config.topicPartitions(), config.topicReplication()).configs(configFor(t)))
+                    .toList();
+            if (!missing.isEmpty()) {
+                admin.createTopics(missing, new CreateTopicsOptions().timeoutMs(30_000)).all().get();
+            }
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new IllegalStateException("cannot create Kafka topics at " + config.kafkaBootstrap() + ": "
+                        + e.getCause().getMessage(), e.getCause());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        }
+    }
+
+    static Map<String, String> configFor(String topic) {
+        if (topic.equals(RUN_STATE)) {
+            return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+        }
+        return Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1");
+    }
+}

@@ -1,0 +1,114 @@
+package io.lttricks.platform.plan;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lttricks.core.data.DatasetSpec;
+import io.lttricks.core.plan.StagePlan;
+import io.lttricks.core.recipe.Recipe;
+import io.lttricks.core.recipe.Recipes;
+import io.lttricks.proto.v1.CamJob;
+import io.lttricks.proto.v1.RunStatus;
+import io.lttricks.proto.v1.TrainJob;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Plans as their typed proto messages (issue 25 item 1): every plan of every recipe file, under
+ * both profiles and on every kind of data set, reads back equal to the plan written; and runs and
+ * jobs recorded before (JSON plans, or none) still load through {@link StoredPlans}, to the same plans.
+ */
+class PlanMapperTest {
+    static final Path RECIPES = Path.of("").toAbsolutePath().getParent().resolve("recipes");
+
+    /** Every resolved plan of every recipe file, paper and quick, on CIFAR-10, CIFAR-100 and ImageNet-LT. */
+    static List<StagePlan> everyPlan() throws IOException {
+        List<StagePlan> plans = new ArrayList<>();
+        try (Stream<Path> files = Files.list(RECIPES)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
+                Recipe r = Recipes.read(f);
+                for (String profile : List.of("paper", "quick")) {
+                    for (DatasetSpec d : List.of(DatasetSpec.cifar10(100), DatasetSpec.cifar10(100).withName("cifar100"),
+                            new DatasetSpec("imagenet_lt", "dataset://imagenet", null, null, null, null, null,
+                                    "dataset://imagenet/train.txt", "dataset://imagenet/test.txt", null))) {
+                        plans.addAll(Recipes.resolve(r.withProfile(profile).withDataset(d)).stages());
+                    }
+                }
+            }
+        }
+        return plans;
+    }
+
+    @Test
+    void everyPlanOfEveryRecipeReadsBackEqual() throws IOException {
+        List<StagePlan> plans = everyPlan();
+        assertTrue(plans.size() > 150, "plans: " + plans.size());
+        boolean cam = false;
+        for (StagePlan p : plans) {
+            io.lttricks.proto.v1.StagePlan proto = PlanMapper.toProto(p);
+            assertEquals(p, PlanMapper.fromProto(proto), p.describe());
+            assertEquals(p, PlanMapper.fromProto(io.lttricks.proto.v1.StagePlan.parseFrom(proto.toByteArray())),
+                    "through the wire: " + p.describe());
+            cam |= proto.hasCam();
+        }
+        assertTrue(cam, "cam plans are among them");
+    }
+
+    @Test
+    void aPlanInTheRecipesVocabulary() {
+        Recipe r = Recipes.parseYaml("dataset: {name: cifar10, imbalance: 100}\nstages:\n"
+                + "  - {name: first, role: first_stage, sampler: class_balanced, loss: {name: CB_Focal}, mixup: {at: input}}\n");
+        io.lttricks.proto.v1.TrainPlan t = PlanMapper.toProto(Recipes.resolve(r).stages().get(0)).getTrain();
+        assertEquals("first_stage", t.getRole());
+        assertEquals("class_balanced", t.getSampler());
+        assertEquals("CB_Focal", t.getLoss().getName());
+        assertEquals(0.9999, t.getLoss().getParamsOrThrow("beta"), "CIFAR-10's beta, filled in");
+        assertEquals("input", t.getMixup().getAt());
+        assertEquals("scratch", t.getInit());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PlanMapper.fromProto(
+                io.lttricks.proto.v1.StagePlan.newBuilder().setTrain(t.toBuilder().setSampler("CLASS_BALANCED")).build()));
+        assertTrue(e.getMessage().startsWith("plan field sampler: unknown word 'CLASS_BALANCED'"), e.getMessage());
+    }
+
+    /** A run and its jobs as versions before typed plans recorded them: JSON plans, or none at all. */
+    @Test
+    @SuppressWarnings("deprecation")
+    void runsAndJobsRecordedBeforeStillLoad() {
+        Recipe r = Recipes.parseYaml("dataset: {name: cifar10, imbalance: 100}\nprofile: quick\nstages:\n"
+                + "  - {name: first, role: first_stage}\n  - {name: cam, type: cam}\n"
+                + "  - {name: deferred, role: deferred, init: previous, generated: cam}\n");
+        List<StagePlan> plans = Recipes.resolve(r).stages();
+        io.lttricks.proto.v1.Recipe recipe = RecipeMapper.toProto(r);
+        RunStatus typed = RunStatus.newBuilder().setRecipe(recipe)
+                .addAllPlans(plans.stream().map(PlanMapper::toProto).toList()).build();
+        RunStatus json = RunStatus.newBuilder().setRecipe(recipe)
+                .addAllStagePlans(plans.stream().map(Recipes::toJson).toList()).build();
+        RunStatus none = RunStatus.newBuilder().setRecipe(recipe).build();
+        for (RunStatus run : List.of(typed, json, none)) {
+            assertEquals(plans, StoredPlans.of(run));
+        }
+        TrainJob.Builder train = TrainJob.newBuilder().setRecipe(recipe).setStageIndex(2);
+        CamJob.Builder cam = CamJob.newBuilder().setRecipe(recipe).setStageIndex(1);
+        assertEquals(plans.get(2), StoredPlans.of(train.build()), "a job from before plans travelled");
+        assertEquals(plans.get(2), StoredPlans.of(train.clone().setPlanJson(Recipes.toJson(plans.get(2))).build()));
+        assertEquals(plans.get(2), StoredPlans.of(train.clone().setPlan(PlanMapper.toProto(
+                (io.lttricks.core.plan.TrainPlan) plans.get(2))).build()));
+        assertEquals(plans.get(1), StoredPlans.of(cam.build()));
+        assertEquals(plans.get(1), StoredPlans.of(cam.clone().setPlanJson(Recipes.toJson(plans.get(1))).build()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> StoredPlans.of(train.clone().setStageIndex(1).build()));
+        assertEquals("stage cam is not a training stage", e.getMessage());
+    }
+
+    /** The API's limit on a recipe document is the recipe reader's (core does not see the API's constants). */
+    @Test
+    void theDocumentLimitIsTheRecipeReaders() {
+        assertEquals(io.lttricks.api.ApiLimits.SUBMIT_MAX_DOCUMENT_BYTES, Recipes.MAX_TEXT_BYTES);
+    }
+}
