@@ -13,8 +13,13 @@ settings that lt uses (tools/allocator-env.sh: MALLOC_MMAP_THRESHOLD_, MALLOC_TR
 MALLOC_TOP_PAD_, GLIBC_TUNABLES=glibc.malloc.hugetlb=1) are read by glibc at process start, so the
 calling script (bench/train-throughput) sets them in this process's environment for the tuned run
 and leaves them unset for the plain one.
+
+--bf16 runs every forward pass (and the loss, as a user writes it) under
+torch.autocast("cpu", dtype=torch.bfloat16): PyTorch's one-line mixed precision, the reference for
+lt's precision bf16. Use it with --tuned for the best-tuned peer.
 """
 import argparse
+import contextlib
 import io
 import json
 import tarfile
@@ -205,6 +210,11 @@ def layout(args):
     return torch.channels_last if args.tuned else torch.contiguous_format
 
 
+def precision(args):
+    """The region every forward pass runs in: bf16 autocast with --bf16, else nothing."""
+    return torch.autocast("cpu", dtype=torch.bfloat16) if args.bf16 else contextlib.nullcontext()
+
+
 def train(args):
     x, y = load(args.data, "train", 100)
     torch.manual_seed(0)
@@ -232,10 +242,12 @@ def train(args):
             lam = float(rng.beta(1.0, 1.0))
             perm = torch.randperm(args.batch, generator=gen)
             inputs = (lam * inputs + (1 - lam) * inputs[perm]).contiguous(memory_format=fmt)
-            out = net(inputs)
-            loss = lam * F.cross_entropy(out, targets) + (1 - lam) * F.cross_entropy(out, targets[perm])
+            with precision(args):
+                out = net(inputs)
+                loss = lam * F.cross_entropy(out, targets) + (1 - lam) * F.cross_entropy(out, targets[perm])
         else:
-            loss = F.cross_entropy(net(inputs), targets)
+            with precision(args):
+                loss = F.cross_entropy(net(inputs), targets)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -243,7 +255,7 @@ def train(args):
     seconds = time.perf_counter() - start
     return {"config": args.config, "steps": args.steps, "batch": args.batch, "seconds": round(seconds, 3),
             "images_per_second": round(args.steps * args.batch / seconds, 1), "threads": torch.get_num_threads(),
-            "tuned": args.tuned}
+            "tuned": args.tuned, "bf16": args.bf16}
 
 
 def evaluate(args):
@@ -251,14 +263,15 @@ def evaluate(args):
     torch.manual_seed(0)
     fmt = layout(args)
     net = ResNet32().to(memory_format=fmt).eval()
-    with torch.no_grad():
+    with torch.no_grad(), precision(args):
         net((((x[:args.batch].float() / 255) - MEAN) / STD).contiguous(memory_format=fmt))
         start = time.perf_counter()
         for i in range(0, len(x), args.batch):
             net((((x[i:i + args.batch].float() / 255) - MEAN) / STD).contiguous(memory_format=fmt)).argmax(1)
         seconds = time.perf_counter() - start
     return {"config": "eval", "images": len(x), "seconds": round(seconds, 3),
-            "images_per_second": round(len(x) / seconds, 1), "threads": torch.get_num_threads(), "tuned": args.tuned}
+            "images_per_second": round(len(x) / seconds, 1), "threads": torch.get_num_threads(), "tuned": args.tuned,
+            "bf16": args.bf16}
 
 
 def phases(args):
@@ -278,7 +291,8 @@ def phases(args):
                 prof = torch.autograd.profiler.profile(record_shapes=True)
                 prof.__enter__()
         t0 = time.perf_counter()
-        loss = F.cross_entropy(net(x), y)
+        with precision(args):
+            loss = F.cross_entropy(net(x), y)
         t1 = time.perf_counter()
         opt.zero_grad()
         loss.backward()
@@ -294,7 +308,7 @@ def phases(args):
         prof.export_chrome_trace(args.profile)
     ms = [round(v * 1000 / args.steps, 1) for v in t]
     return {"config": "phases", "forward_ms": ms[0], "backward_ms": ms[1], "optimizer_ms": ms[2],
-            "images_per_second": round(args.steps * args.batch / sum(t), 1), "tuned": args.tuned}
+            "images_per_second": round(args.steps * args.batch / sum(t), 1), "tuned": args.tuned, "bf16": args.bf16}
 
 
 def main():
@@ -309,6 +323,8 @@ def main():
     p.add_argument("--image-size", type=int, default=32, help="phases only: side of the square input")
     p.add_argument("--classes", type=int, default=10, help="phases only: classes of the classifier")
     p.add_argument("--profile", help="phases only: write the operator profile of the timed steps (Chrome trace) here")
+    p.add_argument("--bf16", action="store_true",
+                   help="forward passes and loss under torch.autocast('cpu', dtype=torch.bfloat16)")
     p.add_argument("--tuned", action="store_true",
                    help="best-tuned reference: channels-last model and inputs (the caller sets lt's MALLOC_* variables)")
     args = p.parse_args()

@@ -81,6 +81,10 @@ final class TrainThroughputBench implements Callable<Integer> {
             + " ImageNet-LT, 8142 for iNaturalist 2018).")
     int classes;
 
+    @Option(names = "--precision", defaultValue = "fp32", description = "fp32 or bf16 (mixed precision, lt's"
+            + " precision: bf16); every config.")
+    String precision;
+
     @Mixin
     DataOptions data;
 
@@ -109,7 +113,7 @@ final class TrainThroughputBench implements Callable<Integer> {
         int perEpoch = warmup + steps;
         TrainPlan plan = (TrainPlan) Recipes.resolve(Recipes.parseYaml("dataset: {name: cifar10, imbalance: 100}\nprofile: paper\n"
                 + "stages: [{name: bench, " + tricks + ", epochs: " + epochs + ", batch_size: " + batchSize
-                + ", checkpoint_every: 1000000}]")).stages().get(0);
+                + ", checkpoint_every: 1000000, precision: " + precision().recipeName() + "}]")).stages().get(0);
         Path dir = Files.createTempDirectory("lt-bench");
         long[] marks = new long[2];
         StringBuilder rss = new StringBuilder();
@@ -153,6 +157,7 @@ final class TrainThroughputBench implements Callable<Integer> {
             Backbone model = Backbones.create("resnet32", loaded.train().numClasses());
             Engine.getInstance().setRandomSeed(0);
             model.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 32, 32));
+            model.setPrecision(precision());
             Evaluator ev = new Evaluator(batchSize, 1);
             ImageTransform t = Transforms.test(model, loaded.test());
             ev.predict(model, manager, loaded.test().subset(range(batchSize * Math.max(1, warmup))), t, false, Progress.SILENT);
@@ -172,6 +177,7 @@ final class TrainThroughputBench implements Callable<Integer> {
             Engine.getInstance().setRandomSeed(0);
             Backbone model = Backbones.create(backbone, classes);
             model.initialize(manager, DataType.FLOAT32, new Shape(batchSize, 3, imageSize, imageSize));
+            model.setPrecision(precision());
             List<Parameter> trainable = new ArrayList<>();
             model.getParameters().forEach(p -> {
                 if (p.getValue().requiresGradient()) {
@@ -220,6 +226,16 @@ final class TrainThroughputBench implements Callable<Integer> {
                     t[1] / 1e6 / steps, t[2] / 1e6 / steps, steps * batchSize / total);
         }
         return 0;
+    }
+
+    /** The precision asked, where it runs natively (else the bench stops: it would time fp32 under bf16's name). */
+    private io.lttricks.core.model.Precision precision() {
+        io.lttricks.core.model.Precision asked = io.lttricks.core.model.Precision.VOCABULARY.parse(precision);
+        if (io.lttricks.core.model.Autocast.effective(asked, ai.djl.Device.cpu()) != asked) {
+            throw new IllegalArgumentException("--precision " + precision + ": "
+                    + io.lttricks.core.model.Autocast.support(ai.djl.Device.cpu()));
+        }
+        return asked;
     }
 
     private static int[] range(int n) {

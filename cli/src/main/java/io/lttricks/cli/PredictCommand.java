@@ -55,6 +55,11 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON document instead of the table.")
     boolean json;
 
+    @Option(names = "--precision", paramLabel = "fp32|bf16", description = "Arithmetic of the forward passes (local"
+            + " only): fp32 or bf16; a CPU without native bf16 runs fp32. Default: the precision the checkpoint's stage"
+            + " trained in.")
+    String precision;
+
     @Mixin
     ServerOptions server;
 
@@ -67,6 +72,10 @@ final class PredictCommand implements Callable<Integer> {
             if (!Files.isRegularFile(image)) {
                 throw new IllegalArgumentException("no image file " + image);
             }
+        }
+        if (precision != null && server.given()) {
+            throw new IllegalArgumentException("--precision: the evaluator predicts in the precision the checkpoint's"
+                    + " stage trained in; leave --precision out with --server, or predict here without --server");
         }
         List<Predictor.Prediction> out = server.given() ? remote() : local();
         if (json) {
@@ -86,6 +95,9 @@ final class PredictCommand implements Callable<Integer> {
         Path checkpoint = ModelSource.checkpoint(Path.of(model));
         try (NDManager manager = NDManager.newBaseManager(Engine.getInstance().defaultDevice());
              Predictor predictor = new Predictor(checkpoint, manager)) {
+            if (precision != null) {
+                predictor.usePrecision(io.lttricks.core.model.Precision.VOCABULARY.parse(precision));
+            }
             return predictor.predict(images, Math.min(top, predictor.classes().size()));
         }
     }

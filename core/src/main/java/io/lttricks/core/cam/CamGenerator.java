@@ -1,5 +1,6 @@
 package io.lttricks.core.cam;
 
+import io.lttricks.core.model.Precision;
 import ai.djl.ndarray.NDManager;
 import io.lttricks.core.data.LabeledImages;
 import io.lttricks.core.data.RgbImage;
@@ -45,13 +46,16 @@ public final class CamGenerator {
      *                        jitter of the data set's training augmentation (ImageNet-LT's config)
      */
     public record Options(CamMethod method, double thresholdFactor, long seed, int batchSize,
-                          CamPaste paste, CamPreset preset, boolean viewJitter) {
+                          CamPaste paste, CamPreset preset, boolean viewJitter, Precision precision) {
         public Options(CamMethod method, double thresholdFactor, long seed, int batchSize, CamPaste paste,
                        CamPreset preset) {
-            this(method, thresholdFactor, seed, batchSize, paste, preset, false);
+            this(method, thresholdFactor, seed, batchSize, paste, preset, false, Precision.FP32);
         }
 
         public Options {
+            if (precision == null) {
+                precision = Precision.FP32;
+            }
             if (!(thresholdFactor > 0)) {
                 throw new IllegalArgumentException("threshold factor must be > 0, got " + thresholdFactor);
             }
@@ -97,6 +101,7 @@ public final class CamGenerator {
 
     /** The maps the preset asks for: of the whole image (paper), or of a training-augmented copy (official). */
     private static ClassActivationMaps maps(Backbone model, NDManager manager, LabeledImages train, Options options) {
+        model.setPrecision(io.lttricks.core.model.Autocast.effective(options.precision(), manager.getDevice()));
         return options.preset() == CamPreset.OFFICIAL
                 ? new ClassActivationMaps(model, manager, Transforms.train(model, train, options.viewJitter()), options.seed())
                 : new ClassActivationMaps(model, manager, Transforms.whole(model, train));

@@ -24,6 +24,7 @@ import java.util.Locale;
  *                        with the paper, never instead of them
  * @param bestTestEpochTop1Error that epoch's top-1 error
  * @param evaluatedEpochs how many epochs were evaluated to find it
+ * @param precision       the arithmetic of the forward passes that made it: fp32 or bf16 ({@code Precision})
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record EvaluationReport(
@@ -45,7 +46,8 @@ public record EvaluationReport(
         int[][] confusion,
         Integer bestTestEpoch,
         Double bestTestEpochTop1Error,
-        Integer evaluatedEpochs) {
+        Integer evaluatedEpochs,
+        String precision) {
 
     /** Shot-group thresholds: many > 100 >= medium >= 20 > few training images. */
     public static final int MANY_ABOVE = 100;
@@ -80,7 +82,7 @@ public record EvaluationReport(
         return new EvaluationReport(modelSelection, sigmoid ? "sigmoid" : "softmax", total, top1, 1 - top1,
                 List.copyOf(classes), trainCounts.clone(), testCounts, acc,
                 n[0] == 0 ? null : sums[0] / n[0], n[1] == 0 ? null : sums[1] / n[1], n[2] == 0 ? null : sums[2] / n[2],
-                n[0], n[1], n[2], confusion, null, null, null);
+                n[0], n[1], n[2], confusion, null, null, null, null);
     }
 
     /**
@@ -99,7 +101,14 @@ public record EvaluationReport(
         }
         return new EvaluationReport(modelSelection, scores, images, top1Accuracy, top1Error, classes, trainCounts,
                 testCounts, perClassAccuracy, manyShot, mediumShot, fewShot, manyShotClasses, mediumShotClasses,
-                fewShotClasses, confusion, best, testErrors.get(best), testErrors.size());
+                fewShotClasses, confusion, best, testErrors.get(best), testErrors.size(), precision);
+    }
+
+    /** This report, saying which precision its forward passes ran in. */
+    public EvaluationReport withPrecision(String ran) {
+        return new EvaluationReport(modelSelection, scores, images, top1Accuracy, top1Error, classes, trainCounts,
+                testCounts, perClassAccuracy, manyShot, mediumShot, fewShot, manyShotClasses, mediumShotClasses,
+                fewShotClasses, confusion, bestTestEpoch, bestTestEpochTop1Error, evaluatedEpochs, ran);
     }
 
     /** 0 many, 1 medium, 2 few. */
@@ -116,6 +125,9 @@ public record EvaluationReport(
         sb.append(String.format(Locale.ROOT, "Top-1 error %.2f%%  (accuracy %.2f%%, %d test images, %s scores)%n",
                 100 * top1Error, 100 * top1Accuracy, images, scores));
         sb.append("Model: ").append(modelSelection).append('\n');
+        if (precision != null) {
+            sb.append("Precision: ").append(precision).append('\n');
+        }
         if (bestTestEpoch != null) {
             sb.append(String.format(Locale.ROOT, "Best test epoch: %d, top-1 error %.2f%% (lowest of %d evaluated epochs;"
                     + " selected on test data, as the official code)%n", bestTestEpoch, 100 * bestTestEpochTop1Error,

@@ -73,6 +73,7 @@ public final class Evaluator {
         for (int i = 0; i < predictions.length; i++) {
             confusion[test.label(i)][predictions[i]]++;
         }
-        return EvaluationReport.of(modelSelection, sigmoid, test.classNames(), trainCounts, confusion);
+        return EvaluationReport.of(modelSelection, sigmoid, test.classNames(), trainCounts, confusion)
+                .withPrecision(model.precision().recipeName());
     }
 }

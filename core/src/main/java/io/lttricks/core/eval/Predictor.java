@@ -53,6 +53,19 @@ public final class Predictor implements AutoCloseable {
         this.meta = Checkpoint.readMeta(checkpoint);
         this.model = Checkpoint.loadModel(checkpoint, manager);
         this.sigmoid = meta.plan() != null && meta.plan().loss().create().sigmoid();
+        usePrecision(meta.plan() != null ? meta.plan().precision() : null);
+    }
+
+    /**
+     * The precision of the forward passes from now on (where the device runs it natively, else
+     * fp32: {@link io.lttricks.core.model.Autocast#effective}); by default the one the checkpoint's
+     * stage trained in. Returns the one that runs.
+     */
+    public io.lttricks.core.model.Precision usePrecision(io.lttricks.core.model.Precision asked) {
+        io.lttricks.core.model.Precision ran = io.lttricks.core.model.Autocast.effective(
+                asked == null ? io.lttricks.core.model.Precision.FP32 : asked, manager.getDevice());
+        model.setPrecision(ran);
+        return ran;
     }
 
     public List<String> classes() {

@@ -2,6 +2,7 @@ package io.lttricks.core.eval;
 
 import ai.djl.ndarray.NDManager;
 import io.lttricks.core.data.LabeledImages;
+import io.lttricks.core.model.Autocast;
 import io.lttricks.core.model.Backbone;
 import io.lttricks.core.plan.TrainPlan;
 import io.lttricks.core.train.EpochEvaluator;
@@ -14,9 +15,13 @@ public final class StageEvaluation {
     private StageEvaluation() {
     }
 
-    /** The report of a stage's final model (sigmoid scores for sigmoid-trained losses). */
+    /**
+     * The report of a stage's final model (sigmoid scores for sigmoid-trained losses), in the
+     * stage's precision (where the device runs it: {@link Autocast#effective}).
+     */
     public static EvaluationReport finalModel(Backbone model, NDManager manager, LabeledImages test, int[] trainCounts,
                                               TrainPlan plan, int batchSize, Progress progress) throws IOException {
+        model.setPrecision(Autocast.effective(plan.precision(), manager.getDevice()));
         String selection = "final model of stage " + plan.name() + " (epoch " + plan.epochs()
                 + "); no model selection on test data";
         return new Evaluator(batchSize, 1).evaluate(model, manager, test, Transforms.test(model, test),

@@ -36,6 +36,10 @@ import java.util.List;
  * NCHW to every operator), so convolutions, batch norm and the elementwise operators all run
  * libtorch's channels-last kernels with no reorders between them: 15-20% faster training on CPU.
  * Results are the same up to float rounding; {@code -Dlttricks.channelsLast=false} turns it off.
+ *
+ * <p>Precision: {@link #setPrecision} bf16 runs the forward pass under libtorch's autocast
+ * ({@link Autocast}); the outputs come back float32, so the loss, the backward call and every
+ * reader of logits see float32 as before.
  */
 public abstract class Backbone extends AbstractBlock {
     /** Forward-parameter key of a {@link ManifoldMix}. */
@@ -44,6 +48,7 @@ public abstract class Backbone extends AbstractBlock {
     public static final String WITH_FEATURES = "lttricks.features";
 
     protected final int numClasses;
+    private volatile Precision precision = Precision.FP32;
 
     protected Backbone(int numClasses) {
         super((byte) 1);
@@ -69,6 +74,18 @@ public abstract class Backbone extends AbstractBlock {
                 : new TorchDefaultInitializer(), ai.djl.nn.Parameter.Type.WEIGHT);
         classifier.setInitializer(new TorchDefaultInitializer(), ai.djl.nn.Parameter.Type.WEIGHT);
         classifier.setInitializer(new TorchDefaultInitializer(classifierInputs), ai.djl.nn.Parameter.Type.BIAS);
+    }
+
+    /**
+     * The arithmetic of the forward passes from now on, this network's and its {@link #inference}
+     * copies' ({@link Precision}; fp32 until set). Outputs are float32 either way.
+     */
+    public final void setPrecision(Precision precision) {
+        this.precision = precision == null ? Precision.FP32 : precision;
+    }
+
+    public final Precision precision() {
+        return precision;
     }
 
     private static volatile boolean channelsLastInput =
@@ -120,25 +137,41 @@ public abstract class Backbone extends AbstractBlock {
                                          boolean maxPool, List<? extends List<? extends Block>> stages) {
         ManifoldMix mix = mixOf(params);
         NDArray input = inputs.head();
-        NDArray inputCl = channelsLast(input);
-        NDArray x = convBn(ps, stem, stemBn, inputCl, training, true);
-        replace(inputCl, x, input);
-        if (maxPool) {
-            x = replace(x, Pool.maxPool2d(x, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false), input);
-        }
-        for (int s = 0; s < stages.size(); s++) {
-            for (Block block : stages.get(s)) {
-                x = replace(x, block.forward(ps, new NDList(x), training).head(), input);
+        NDList out;
+        try (Autocast ignored = Autocast.enter(precision, input.getDevice())) {
+            NDArray inputCl = channelsLast(input);
+            NDArray x = convBn(ps, stem, stemBn, inputCl, training, true);
+            replace(inputCl, x, input);
+            if (maxPool) {
+                x = replace(x, Pool.maxPool2d(x, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false), input);
             }
-            if (mix != null) {
-                x = replace(x, mix.apply(x, AFTER_STAGE[s]), input);
+            for (int s = 0; s < stages.size(); s++) {
+                for (Block block : stages.get(s)) {
+                    x = replace(x, block.forward(ps, new NDList(x), training).head(), input);
+                }
+                if (mix != null) {
+                    x = replace(x, mix.apply(x, AFTER_STAGE[s]), input);
+                }
+            }
+            out = head(ps, x, training, mix, wantsFeatures(params));
+            if (!wantsFeatures(params)) {
+                x.close();
             }
         }
-        NDList out = head(ps, x, training, mix, wantsFeatures(params));
-        if (!wantsFeatures(params)) {
-            x.close();
+        return float32(out);
+    }
+
+    /** The outputs as float32 (a bf16 forward's logits and features), each other array closed. */
+    static NDList float32(NDList out) {
+        NDList result = new NDList(out.size());
+        for (NDArray a : out) {
+            NDArray f = Autocast.toFloat32(a);
+            if (f != a) {
+                a.close();
+            }
+            result.add(f);
         }
-        return out;
+        return result;
     }
 
     /** conv, then batch norm, then ReLU if asked; the intermediates are freed at once. */
@@ -195,7 +228,7 @@ public abstract class Backbone extends AbstractBlock {
      * Its arrays live on a sub-manager of {@code manager}; close it when done.
      */
     public final InferenceNetwork inference(NDManager manager) {
-        return fold(new InferenceNetwork.Builder(manager));
+        return fold(new InferenceNetwork.Builder(manager, precision));
     }
 
     /** The folded layers of this network, in forward order, ending with {@code builder.head(classifier())}. */

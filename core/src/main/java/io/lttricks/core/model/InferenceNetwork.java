@@ -36,10 +36,12 @@ public final class InferenceNetwork implements AutoCloseable {
     private final List<Residual> blocks;
     private final NDArray fcWeight;
     private final NDArray fcBias;
+    private final Precision precision;
 
     private InferenceNetwork(NDManager manager, FoldedConv stem, boolean maxPool, List<Residual> blocks,
-                             NDArray fcWeight, NDArray fcBias) {
+                             NDArray fcWeight, NDArray fcBias, Precision precision) {
         this.manager = manager;
+        this.precision = precision;
         this.stem = stem;
         this.maxPool = maxPool;
         this.blocks = List.copyOf(blocks);
@@ -58,25 +60,35 @@ public final class InferenceNetwork implements AutoCloseable {
      * backbone's forward with {@link Backbone#WITH_FEATURES}.
      */
     public NDList forward(NDArray input, boolean withFeatures) {
-        NDArray inputCl = Backbone.channelsLast(input);
-        NDArray x = stem.apply(inputCl, true);
-        Backbone.replace(inputCl, x, input);
-        if (maxPool) {
-            x = Backbone.replace(x, Pool.maxPool2d(x, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false), input);
+        NDList out;
+        try (Autocast ignored = Autocast.enter(precision, input.getDevice())) {
+            NDArray inputCl = Backbone.channelsLast(input);
+            NDArray x = stem.apply(inputCl, true);
+            Backbone.replace(inputCl, x, input);
+            if (maxPool) {
+                x = Backbone.replace(x, Pool.maxPool2d(x, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false), input);
+            }
+            for (Residual block : blocks) {
+                x = Backbone.replace(x, block.apply(x), input);
+            }
+            NDArray pooled = Pool.globalAvgPool2d(x);
+            NDArray logits = Linear.linear(pooled, fcWeight, fcBias).singletonOrThrow();
+            pooled.close();
+            if (withFeatures) {
+                out = new NDList(logits, x);
+            } else {
+                if (x != input) {
+                    x.close();
+                }
+                out = new NDList(logits);
+            }
         }
-        for (Residual block : blocks) {
-            x = Backbone.replace(x, block.apply(x), input);
-        }
-        NDArray pooled = Pool.globalAvgPool2d(x);
-        NDArray logits = Linear.linear(pooled, fcWeight, fcBias).singletonOrThrow();
-        pooled.close();
-        if (withFeatures) {
-            return new NDList(logits, x);
-        }
-        if (x != input) {
-            x.close();
-        }
-        return new NDList(logits);
+        return Backbone.float32(out);
+    }
+
+    /** The precision its forward passes run in (the backbone's when it was made). */
+    public Precision precision() {
+        return precision;
     }
 
     @Override
@@ -91,8 +103,11 @@ public final class InferenceNetwork implements AutoCloseable {
         private boolean maxPool;
         private final List<Residual> blocks = new ArrayList<>();
 
-        Builder(NDManager parent) {
+        private final Precision precision;
+
+        Builder(NDManager parent, Precision precision) {
             this.manager = parent.newSubManager();
+            this.precision = precision;
         }
 
         /** conv + batch norm folded into one convolution (with bias). */
@@ -140,7 +155,7 @@ public final class InferenceNetwork implements AutoCloseable {
                 w.attach(manager);
                 b.attach(manager);
             }
-            return new InferenceNetwork(manager, stem, maxPool, blocks, w, b);
+            return new InferenceNetwork(manager, stem, maxPool, blocks, w, b, precision);
         }
 
         /** The parameter's values, detached from autograd (sharing its storage), on {@code owner}. */

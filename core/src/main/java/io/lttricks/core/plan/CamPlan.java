@@ -5,6 +5,7 @@ import io.lttricks.core.cam.CamMethod;
 import io.lttricks.core.cam.CamPaste;
 import io.lttricks.core.cam.CamPreset;
 import io.lttricks.core.cam.CamWeights;
+import io.lttricks.core.model.Precision;
 
 /**
  * A CAM-based sampling stage, resolved: new images of every class from a model's class
@@ -18,18 +19,22 @@ import io.lttricks.core.cam.CamWeights;
  *                        test epoch's weights
  * @param viewJitter      the official preset's random view of an ImageNet-layout image has the colour
  *                        jitter of the data set's training augmentation (ImageNet-LT)
+ * @param precision       the maps' forward pass ({@link Precision}; fp32 when null)
  */
 public record CamPlan(String name, Init init, int batchSize, CamMethod method, double thresholdFactor,
                       CamCounts counts, int threshold, CamPaste paste, CamPreset preset, CamWeights mapsFrom,
-                      boolean viewJitter)
+                      boolean viewJitter, Precision precision)
         implements StagePlan {
 
     public CamPlan(String name, Init init, int batchSize, CamMethod method, double thresholdFactor, CamCounts counts,
                    int threshold, CamPaste paste, CamPreset preset, CamWeights mapsFrom) {
-        this(name, init, batchSize, method, thresholdFactor, counts, threshold, paste, preset, mapsFrom, false);
+        this(name, init, batchSize, method, thresholdFactor, counts, threshold, paste, preset, mapsFrom, false, null);
     }
 
     public CamPlan {
+        if (precision == null) {
+            precision = Precision.FP32;
+        }
         if (mapsFrom == null) {
             mapsFrom = CamWeights.FINAL;
         }
@@ -43,7 +48,7 @@ public record CamPlan(String name, Init init, int batchSize, CamMethod method, d
     /** The generator's settings for this stage. */
     public io.lttricks.core.cam.CamGenerator.Options generatorOptions(long seed) {
         return new io.lttricks.core.cam.CamGenerator.Options(method, thresholdFactor, seed, batchSize, paste, preset,
-                viewJitter);
+                viewJitter, precision);
     }
 
     @Override
@@ -53,7 +58,8 @@ public record CamPlan(String name, Init init, int batchSize, CamMethod method, d
                 : "ImageTrans (" + preset.recipeName() + " preset)")
                 + " from " + (!init.isPrevious() ? init : mapsFrom == CamWeights.BEST_TEST_EPOCH
                         ? "the previous stage's best test epoch" : "the previous stage's model") + ", " + counts.recipeName()
-                + " counts" + (counts == CamCounts.THRESHOLD ? " (threshold " + threshold + ")" : "");
+                + " counts" + (counts == CamCounts.THRESHOLD ? " (threshold " + threshold + ")" : "")
+                + (needsModel() && precision != Precision.FP32 ? ", maps in " + precision.recipeName() : "");
     }
 
     /** Whether the maps come from the previous stage's best test epoch rather than its final model. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.lttricks.core.loss.Drw;
 import io.lttricks.core.loss.LossPlan;
 import io.lttricks.core.mixup.Mixup;
+import io.lttricks.core.model.Precision;
 import io.lttricks.core.sampling.Drs;
 import io.lttricks.core.sampling.SamplerKind;
 
@@ -18,13 +19,19 @@ import io.lttricks.core.sampling.SamplerKind;
  * @param generated       the cam stage whose images join the training set, or null
  * @param checkpointEvery a checkpoint every this many epochs (and after the last)
  * @param colourJitter    ImageNet layouts: colour jitter in the training augmentation (ImageNet-LT's config)
+ * @param precision       the forward passes' arithmetic, training and the evaluations during the stage
+ *                        ({@link Precision}; fp32 when null)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TrainPlan(String name, Init init, StageRole role, int batchSize, int epochs, LrSchedule lr, Sgd sgd,
                         LossPlan loss, SamplerKind sampler, Drs drs, Drw drw, Mixup mixup, String generated,
-                        int checkpointEvery, EvalPlan eval, boolean colourJitter) implements StagePlan {
+                        int checkpointEvery, EvalPlan eval, boolean colourJitter, Precision precision)
+        implements StagePlan {
 
     public TrainPlan {
+        if (precision == null) {
+            precision = Precision.FP32;
+        }
         if (mixup == null) {
             mixup = Mixup.OFF;
         }
@@ -60,13 +67,16 @@ public record TrainPlan(String name, Init init, StageRole role, int batchSize, i
         if (eval.every() > 0) {
             sb.append(", ").append(eval.describe(epochs));
         }
+        if (precision != Precision.FP32) {
+            sb.append(", ").append(precision.recipeName());
+        }
         return sb.toString();
     }
 
     /** This plan with another evaluation during training. */
     public TrainPlan withEval(EvalPlan other) {
         return new TrainPlan(name, init, role, batchSize, epochs, lr, sgd, loss, sampler, drs, drw, mixup, generated,
-                checkpointEvery, other, colourJitter);
+                checkpointEvery, other, colourJitter, precision);
     }
 
     /** Whether the model is evaluated on the test set after {@code epoch}. */

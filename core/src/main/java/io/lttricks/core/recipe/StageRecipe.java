@@ -57,6 +57,11 @@ import java.util.List;
  *                        {@code first_stage}'s last epoch: its decay is where the deferred stage
  *                        begins, whose figure the table reports; a {@code deferred} stage from 0, as
  *                        the official configs test all its 40 epochs)
+ * @param precision       the arithmetic of the stage's forward passes: {@code fp32} (default) or {@code bf16}
+ *                        (mixed precision as torch.autocast: convolutions and matrix products in bfloat16,
+ *                        weights, optimizer, batch-norm statistics and loss in float32; a CPU without
+ *                        native bf16 runs fp32 and says so); training and its evaluations, or a cam
+ *                        stage's maps
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record StageRecipe(
@@ -89,7 +94,8 @@ public record StageRecipe(
         @JsonProperty("colour_jitter") Boolean colourJitter,
         @JsonProperty("checkpoint_every") Integer checkpointEvery,
         @JsonProperty("eval_every") Integer evalEvery,
-        @JsonProperty("eval_from") Integer evalFrom) {
+        @JsonProperty("eval_from") Integer evalFrom,
+        String precision) {
 
     public static StageRecipe empty(String name) {
         return Recipes.fromJson("{\"name\": " + Recipes.toJson(name) + "}", StageRecipe.class);

@@ -1,5 +1,6 @@
 package io.lttricks.core.recipe;
 
+import io.lttricks.core.model.Precision;
 import io.lttricks.core.cam.CamCounts;
 import io.lttricks.core.cam.CamMethod;
 import io.lttricks.core.cam.CamPaste;
@@ -115,7 +116,8 @@ final class StageResolver {
         }
         // The script's view is the data set's training augmentation: ImageNet-LT's has colour jitter.
         boolean jitter = s.colourJitter() != null ? s.colourJitter() : family.colourJitter();
-        return new CamPlan(name, init, batch, method, factor, counts, threshold, paste, preset, mapsFrom, jitter);
+        return new CamPlan(name, init, batch, method, factor, counts, threshold, paste, preset, mapsFrom, jitter,
+                term(Precision.VOCABULARY, s.precision(), Precision.FP32, at + ".precision"));
     }
 
     private TrainPlan train(StageRecipe s, String name, String at, int index, boolean trainedBefore,
@@ -189,7 +191,7 @@ final class StageResolver {
         EvalPlan eval = eval(s, role, lr, epochs, at);
         boolean jitter = s.colourJitter() != null ? s.colourJitter() : family.colourJitter();
         return new TrainPlan(name, init, role, batch, epochs, lr, sgd, loss, sampler, drs, drw, mixup, s.generated(),
-                checkpointEvery, eval, jitter);
+                checkpointEvery, eval, jitter, term(Precision.VOCABULARY, s.precision(), Precision.FP32, at + ".precision"));
     }
 
     private static LrSchedule schedule(StageRecipe s, Profile.Shape shape, int epochs, String at) {

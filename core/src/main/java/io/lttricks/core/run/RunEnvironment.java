@@ -3,7 +3,9 @@ package io.lttricks.core.run;
 import ai.djl.engine.Engine;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lttricks.core.model.Autocast;
 import io.lttricks.core.model.Backbone;
+import io.lttricks.core.model.Precision;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,10 +34,13 @@ import java.util.TreeMap;
  * @param allocator   glibc allocator variables in the environment (MALLOC_*, GLIBC_TUNABLES)
  * @param data        the data the stage trained on: the file or directory it was read from, as the
  *                    run's manifest records it (absent where not known)
+ * @param precision   the precision the stage's forward passes ran in ({@code fp32}, {@code bf16}), and
+ *                    when bf16 was asked but could not run, why not (absent where not known)
  */
 @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
 public record RunEnvironment(String time, String commit, String jvm, String engine, String device, int threads,
-                             String cpu, int cores, boolean channelsLast, Map<String, String> allocator, String data) {
+                             String cpu, int cores, boolean channelsLast, Map<String, String> allocator, String data,
+                             String precision) {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     /** This process's environment, now. */
@@ -50,12 +55,25 @@ public record RunEnvironment(String time, String commit, String jvm, String engi
         return new RunEnvironment(Instant.now().toString(), System.getProperty("lt.commit", "unknown"),
                 System.getProperty("java.version"), e.getEngineName() + " " + e.getVersion(),
                 e.defaultDevice().toString(), threads(e), cpuModel(), Runtime.getRuntime().availableProcessors(),
-                Backbone.usesChannelsLast(), alloc, null);
+                Backbone.usesChannelsLast(), alloc, null, null);
     }
 
     /** This environment with the data it trains on. */
     public RunEnvironment withData(String source) {
-        return new RunEnvironment(time, commit, jvm, engine, device, threads, cpu, cores, channelsLast, allocator, source);
+        return new RunEnvironment(time, commit, jvm, engine, device, threads, cpu, cores, channelsLast, allocator, source,
+                precision);
+    }
+
+    /**
+     * This environment with the precision a stage asked for and the one {@code device} runs
+     * ({@link Autocast#effective}): "bf16", "fp32", or "fp32 (bf16 asked: why not)".
+     */
+    public RunEnvironment withPrecision(Precision asked, ai.djl.Device device) {
+        Precision ran = Autocast.effective(asked, device);
+        String said = ran == asked ? ran.recipeName()
+                : ran.recipeName() + " (" + asked.recipeName() + " asked: " + Autocast.support(device) + ")";
+        return new RunEnvironment(time, commit, jvm, engine, this.device, threads, cpu, cores, channelsLast, allocator,
+                data, said);
     }
 
     private static int threads(Engine e) {
@@ -99,7 +117,8 @@ public record RunEnvironment(String time, String commit, String jvm, String engi
 
     /** A short line for logs. */
     public String summary() {
-        return String.format(Locale.ROOT, "%s, %s threads on %s (%d cores), commit %s, channels-last %s",
-                engine, threads, cpu, cores, commit, channelsLast ? "on" : "off");
+        return String.format(Locale.ROOT, "%s, %s threads on %s (%d cores), commit %s, channels-last %s%s",
+                engine, threads, cpu, cores, commit, channelsLast ? "on" : "off",
+                precision == null ? "" : ", precision " + precision);
     }
 }

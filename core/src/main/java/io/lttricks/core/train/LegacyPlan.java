@@ -67,6 +67,6 @@ final class LegacyPlan {
                         p.path("weightDecay").asDouble(2e-4)),
                 loss, SamplerKind.parse(p.path("sampler").asText("instance")), drs, drw, mixup,
                 p.hasNonNull("generated") ? p.get("generated").asText() : null, p.path("checkpointEvery").asInt(1),
-                every == 0 ? EvalPlan.OFF : new EvalPlan(every, p.path("evalFrom").asInt()), false);
+                every == 0 ? EvalPlan.OFF : new EvalPlan(every, p.path("evalFrom").asInt()), false, null);
     }
 }

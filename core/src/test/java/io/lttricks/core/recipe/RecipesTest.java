@@ -215,7 +215,7 @@ class RecipesTest {
     void plansRoundTripThroughJson() {
         Recipes.Resolved r = resolve("dataset: {name: cifar10}\nstages:\n"
                 + "  - {name: first, role: first_stage, loss: {name: CB_Focal, gamma: 1}, drw: {weights: CB, start_epoch: 3},"
-                + " drs: {sampler: square}, mixup: {at: layer2, alpha: 0.5}, eval_every: 2}\n"
+                + " drs: {sampler: square}, mixup: {at: layer2, alpha: 0.5}, eval_every: 2, precision: bf16}\n"
                 + "  - {name: cam, type: cam, threshold_factor: 0.75, paste: move, counts: threshold, threshold: 50}\n"
                 + "  - {name: second, generated: cam, sampler: progressive, init: previous}\n");
         for (StagePlan p : r.stages()) {
@@ -225,6 +225,23 @@ class RecipesTest {
         assertEquals(new CamPlan("cam", Init.PREVIOUS, 256, CamMethod.CAM, 0.75, CamCounts.THRESHOLD, 50, CamPaste.MOVE,
                 io.lttricks.core.cam.CamPreset.PAPER, io.lttricks.core.cam.CamWeights.FINAL),
                 cam);
+    }
+
+    /**
+     * precision per stage (issue 27): fp32 unless a stage says bf16 (aliases bfloat16, bf16-mixed), for a
+     * training stage and a cam stage's maps; said in the plan's description; a wrong word names the field.
+     */
+    @Test
+    void precisionIsAStagesChoiceAndFp32ByDefault() {
+        Recipes.Resolved r = resolve("dataset: {name: cifar10}\nstages:\n  - {name: first, role: first_stage, precision: bf16}\n"
+                + "  - {name: cam, type: cam, precision: bfloat16}\n  - {name: second, generated: cam, init: previous}\n");
+        assertEquals(io.lttricks.core.model.Precision.BF16, ((TrainPlan) r.stages().get(0)).precision());
+        assertEquals(io.lttricks.core.model.Precision.BF16, ((CamPlan) r.stages().get(1)).precision());
+        assertEquals(io.lttricks.core.model.Precision.FP32, ((TrainPlan) r.stages().get(2)).precision());
+        assertTrue(r.stages().get(0).describe().endsWith(", bf16"), r.stages().get(0).describe());
+        assertTrue(r.stages().get(1).describe().endsWith("maps in bf16"), r.stages().get(1).describe());
+        assertFalse(r.stages().get(2).describe().contains("fp32"), "the default goes unsaid");
+        assertMessage("dataset: {name: cifar10}\nstages: [{precision: fp16}]", "stages[0] (stage1).precision", "bf16");
     }
 
     /**

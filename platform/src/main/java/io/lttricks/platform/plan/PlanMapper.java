@@ -1,5 +1,6 @@
 package io.lttricks.platform.plan;
 
+import io.lttricks.core.model.Precision;
 import io.lttricks.platform.grpc.ClientInputs;
 import io.lttricks.core.cam.CamCounts;
 import io.lttricks.core.cam.CamMethod;
@@ -73,7 +74,7 @@ public final class PlanMapper {
         io.lttricks.proto.v1.TrainPlan.Builder b = io.lttricks.proto.v1.TrainPlan.newBuilder().setName(p.name())
                 .setInit(p.init().toString()).setRole(p.role().recipeName()).setBatchSize(p.batchSize())
                 .setEpochs(p.epochs()).setSampler(p.sampler().recipeName()).setCheckpointEvery(p.checkpointEvery())
-                .setColourJitter(p.colourJitter());
+                .setColourJitter(p.colourJitter()).setPrecision(p.precision().recipeName());
         if (p.lr() != null) {
             b.setLr(io.lttricks.proto.v1.LrPlan.newBuilder().setBase(p.lr().base()).setWarmupEpochs(p.lr().warmupEpochs())
                     .addAllMilestones(p.lr().milestones()).setDecay(p.lr().decay()));
@@ -130,7 +131,7 @@ public final class PlanMapper {
                 p.getGenerated().isEmpty() ? null : p.getGenerated(), p.getCheckpointEvery(),
                 p.hasEval() ? new EvalPlan(p.getEval().getEvery(), p.getEval().getFromEpoch(), p.getEval().getKeepBest())
                         : EvalPlan.OFF,
-                p.getColourJitter());
+                p.getColourJitter(), precision(p.getPrecision()));
     }
 
     public static io.lttricks.proto.v1.CamPlan toProto(CamPlan p) {
@@ -138,7 +139,7 @@ public final class PlanMapper {
                 .setBatchSize(p.batchSize()).setMethod(p.method().recipeName()).setThresholdFactor(p.thresholdFactor())
                 .setCounts(p.counts().recipeName()).setThreshold(p.threshold()).setPaste(p.paste().recipeName())
                 .setPreset(p.preset().recipeName()).setMapsFrom(p.mapsFrom().recipeName()).setViewJitter(p.viewJitter())
-                .build();
+                .setPrecision(p.precision().recipeName()).build();
     }
 
     public static CamPlan fromProto(CamPlanOrBuilder p) {
@@ -146,7 +147,12 @@ public final class PlanMapper {
                 term(CamMethod.class, p.getMethod(), "method"), p.getThresholdFactor(),
                 term(CamCounts.class, p.getCounts(), "counts"), p.getThreshold(),
                 term(CamPaste.class, p.getPaste(), "paste"), term(CamPreset.class, p.getPreset(), "preset"),
-                term(CamWeights.class, p.getMapsFrom(), "maps_from"), p.getViewJitter());
+                term(CamWeights.class, p.getMapsFrom(), "maps_from"), p.getViewJitter(), precision(p.getPrecision()));
+    }
+
+    /** A plan's precision; empty in plans recorded before there was a choice: fp32. */
+    static Precision precision(String name) {
+        return name.isEmpty() ? Precision.FP32 : term(Precision.class, name, "precision");
     }
 
     /** The term a plan names by its recipe name (plans are written by {@link #toProto}: the exact word). */

@@ -27,7 +27,10 @@ import org.junit.jupiter.api.Test;
 class PlanMapperTest {
     static final Path RECIPES = Path.of("").toAbsolutePath().getParent().resolve("recipes");
 
-    /** Every resolved plan of every recipe file, paper and quick, on CIFAR-10, CIFAR-100 and ImageNet-LT. */
+    /**
+     * Every resolved plan of every recipe file, paper and quick, on CIFAR-10, CIFAR-100 and ImageNet-LT;
+     * and each file's stages in bf16.
+     */
     static List<StagePlan> everyPlan() throws IOException {
         List<StagePlan> plans = new ArrayList<>();
         try (Stream<Path> files = Files.list(RECIPES)) {
@@ -40,6 +43,9 @@ class PlanMapperTest {
                         plans.addAll(Recipes.resolve(r.withProfile(profile).withDataset(d)).stages());
                     }
                 }
+                // and every stage in bf16 (issue 27)
+                plans.addAll(Recipes.resolve(r.withStages(r.stages().stream().map(st -> st.with("precision", "bf16"))
+                        .toList())).stages());
             }
         }
         return plans;
@@ -104,6 +110,13 @@ class PlanMapperTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> StoredPlans.of(train.clone().setStageIndex(1).build()));
         assertEquals("stage cam is not a training stage", e.getMessage());
+        // plans recorded before there was a precision say none: fp32
+        io.lttricks.proto.v1.TrainPlan before = PlanMapper.toProto((io.lttricks.core.plan.TrainPlan) plans.get(0)).toBuilder()
+                .clearPrecision().build();
+        assertEquals(plans.get(0), PlanMapper.fromProto(before));
+        assertEquals(io.lttricks.core.model.Precision.FP32,
+                ((io.lttricks.core.plan.TrainPlan) Recipes.fromJson(Recipes.toJson(plans.get(0)).replace(",\"precision\":\"fp32\"", "")
+                        .replace(",\"precision\":\"FP32\"", ""), StagePlan.class)).precision());
     }
 
     /** The API's limit on a recipe document is the recipe reader's (core does not see the API's constants). */
