@@ -81,6 +81,10 @@ final class TrainThroughputBench implements Callable<Integer> {
             + " ImageNet-LT, 8142 for iNaturalist 2018).")
     int classes;
 
+    @Option(names = "--loader-threads", defaultValue = "-1", description = "Batch-preparing threads of the training"
+            + " configs (0: on the training thread); default: what lt train picks (StageRunner.loaderThreads).")
+    int loaderThreads;
+
     @Option(names = "--precision", defaultValue = "fp32", description = "fp32 or bf16 (mixed precision, lt's"
             + " precision: bf16); every config.")
     String precision;
@@ -140,6 +144,8 @@ final class TrainThroughputBench implements Callable<Integer> {
             model.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 32, 32));
             StageTrainer.builder(plan, model, manager).setData(loaded.train(), t).setSeed(0, 0)
                     .setOutput("bench", new RunLayout.Stage(dir)).optListener(timer)
+                    .optLoaderThreads(loaderThreads >= 0 ? loaderThreads
+                            : io.lttricks.core.run.StageRunner.loaderThreads(loaded.train(), 0))
                     .optMaxBatchesPerEpoch(fullEpochs ? 0 : perEpoch).build().run(null);
         } finally {
             LtBench.deleteTree(dir);

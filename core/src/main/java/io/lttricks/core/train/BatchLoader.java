@@ -90,7 +90,7 @@ public final class BatchLoader implements AutoCloseable {
         this.epoch = epoch;
         this.augment = augment;
         this.prefetch = Math.max(Math.max(1, prefetch), threads);
-        this.pool = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
+        this.pool = threads < 1 ? null : Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "lt-batches");
             t.setDaemon(true);
             return t;
@@ -106,10 +106,13 @@ public final class BatchLoader implements AutoCloseable {
         return taken < batches;
     }
 
-    /** The next batch, in order; blocks until it is ready. */
+    /** The next batch, in order; blocks until it is ready (built here, on the caller's thread, with 0 threads). */
     public Batch next() throws IOException {
         if (!hasNext()) {
             throw new NoSuchElementException();
+        }
+        if (pool == null) {
+            return build(taken++);
         }
         Future<Batch> f = pending.removeFirst();
         taken++;
@@ -132,7 +135,7 @@ public final class BatchLoader implements AutoCloseable {
     }
 
     private void fill() {
-        while (submitted < batches && pending.size() < prefetch) {
+        while (pool != null && submitted < batches && pending.size() < prefetch) {
             int b = submitted++;
             pending.addLast(pool.submit(() -> build(b)));
         }
@@ -165,6 +168,8 @@ public final class BatchLoader implements AutoCloseable {
     public void close() {
         pending.forEach(f -> f.cancel(true));
         pending.clear();
-        pool.shutdownNow();
+        if (pool != null) {
+            pool.shutdownNow();
+        }
     }
 }

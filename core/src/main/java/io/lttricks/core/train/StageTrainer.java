@@ -150,9 +150,9 @@ public final class StageTrainer {
             return this;
         }
 
-        /** Threads preparing batches (default 1). */
+        /** Threads preparing batches (default 1); 0 prepares each batch on the training thread, when it is needed. */
         public Builder optLoaderThreads(int threads) {
-            this.loaderThreads = Math.max(1, threads);
+            this.loaderThreads = Math.max(0, threads);
             return this;
         }
 
@@ -216,6 +216,7 @@ public final class StageTrainer {
      */
     public Path run(Path resumeFrom) throws IOException {
         GradMode.disableOnThisThread();
+        model.setPrecision(io.lttricks.core.model.Autocast.effective(plan.precision(), manager.getDevice()));
         int[] counts = referenceCounts != null ? referenceCounts : train.classCounts();
         EpochOrders epochOrders = orders != null ? orders
                 : EpochOrders.drawn(plan, train.labels(), train.numClasses(), referenceCounts, seed, stageIndex);
