@@ -21,7 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * manifests (the run's long-tailed set, then the generated images the stage adds), stored in
  * {@link EpochOrderChunk}s of ten epochs under {@code <stage>/orders/} for the trainer to read
  * ({@code SampledOrders.stored}). Each stage's orders are drawn once and kept in memory while the
- * stage may ask for more; a chunk already stored is never written again.
+ * stage may ask for more; a chunk already stored is never written again, and the chunks this
+ * process has stored or seen stored are not asked for again (the coordinator asks at every epoch).
  */
 public final class StoredEpochOrders implements EpochSampler {
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -30,6 +31,8 @@ public final class StoredEpochOrders implements EpochSampler {
     private final ObjectStore store;
     /** Each training stage's orders as drawn, by stage prefix. */
     private final Map<String, EpochOrders> drawn = new ConcurrentHashMap<>();
+    /** The last epoch through which this process knows a stage's chunks are stored (no request needed for them). */
+    private final Map<String, Integer> storedThrough = new ConcurrentHashMap<>();
 
     public StoredEpochOrders(ObjectStore store) {
         this.store = store;
@@ -43,13 +46,18 @@ public final class StoredEpochOrders implements EpochSampler {
             drawn.put(stage.prefix(), orders);
         }
         int epochs = stage.plan().epochs();
+        int last = Math.min(through, epochs);
+        int known = storedThrough.getOrDefault(stage.prefix(), 0);
         int written = 0;
-        for (int first = 1; first <= Math.min(through, epochs); first += EpochOrderChunk.EPOCHS) {
+        for (int first = EpochOrderChunk.firstOf(known + 1); first <= last; first += EpochOrderChunk.EPOCHS) {
             String key = Keys.orders(stage.prefix(), first);
             if (!store.exists(key)) {
                 store.put(key, EpochOrderChunk.of(orders, first, epochs).encode(), "application/octet-stream");
                 written++;
             }
+        }
+        if (last > 0) {
+            storedThrough.merge(stage.prefix(), EpochOrderChunk.firstOf(last) + EpochOrderChunk.EPOCHS - 1, Math::max);
         }
         return written;
     }
@@ -57,6 +65,7 @@ public final class StoredEpochOrders implements EpochSampler {
     @Override
     public void forget(String runPrefix) {
         drawn.keySet().removeIf(prefix -> prefix.startsWith(runPrefix));
+        storedThrough.keySet().removeIf(prefix -> prefix.startsWith(runPrefix));
     }
 
     /** The stage's orders over its training set: the long-tailed set, then the generated set (if any). */

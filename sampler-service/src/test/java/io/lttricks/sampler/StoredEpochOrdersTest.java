@@ -3,6 +3,7 @@ package io.lttricks.sampler;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -98,6 +99,10 @@ class StoredEpochOrdersTest {
         assertTrue(store.exists(Keys.orders(prefix, 1)) && store.exists(Keys.orders(prefix, 11)));
         assertFalse(store.exists(Keys.orders(prefix, 21)), "as far as asked, no more");
         byte[] first = store.get(Keys.orders(prefix, 1));
+        store.failNext(1000, prefix);   // storage away: what it knows is stored is not asked for again
+        assertEquals(0, sampler.storeThrough(stage, 20), "the coordinator asks at every epoch; no request for known chunks");
+        assertThrows(java.io.IOException.class, () -> sampler.storeThrough(stage, 25));
+        store.failNext(0, prefix);
         assertEquals(1, sampler.storeThrough(stage, 25), "only the chunk that was missing");
         assertEquals(0, sampler.storeThrough(stage, 25));
         assertEquals(2, sampler.storeThrough(stage, 60), "through the stage's last epoch, not past it");

@@ -26,12 +26,13 @@ import org.slf4j.LoggerFactory;
  * table lacks it: {@code toType(BFLOAT16)} aborts the JVM), and its casts run without gradient. So
  * the switch calls libtorch's own functions ({@code at::autocast::set_autocast_enabled},
  * {@code set_autocast_dtype}, {@code increment_nesting}, {@code decrement_nesting},
- * {@code clear_cache}) in the library DJL loaded, by their C++ names for libtorch 2.4 and later.
+ * {@code clear_cache}) in the library DJL loaded, by their C++ names for libtorch 2.4 and later
+ * (on a GPU, for CUDA's autocast: untested here, no GPU was lent to these sessions).
  * Arrays that come out bfloat16 show as {@link DataType#UNKNOWN} to DJL; nothing but this class and
  * the ops inside the region should touch them.
  *
  * <p>When bf16 is asked where it cannot run natively ({@link #support}: a CPU without AVX512-BF16
- * or AMX-BF16, or a libtorch without these functions), the forward pass runs in float32 and says so
+ * or AMX-BF16, a GPU older than compute capability 8.0, or a libtorch without these functions), the forward pass runs in float32 and says so
  * once; {@link #effective} tells callers which precision a device really gets, for the reports.
  */
 public final class Autocast implements AutoCloseable {
@@ -122,7 +123,25 @@ public final class Autocast implements AutoCloseable {
         if (!device.isGpu() && !cpuHasNativeBf16()) {
             return "this CPU has neither AVX512-BF16 nor AMX-BF16 (bf16 would be emulated, slower than fp32)";
         }
+        if (device.isGpu()) {
+            String capability = gpuCapability(device);
+            if (capability != null && Integer.parseInt(capability) < 80) {
+                int c = Integer.parseInt(capability);
+                return "this GPU (compute capability " + c / 10 + "." + c % 10
+                        + ") has no native bf16 (8.0 and later: Ampere, Hopper, ...)";
+            }
+        }
         return Native.error();
+    }
+
+    /** The GPU's compute capability as CUDA says it ("80", "90"), or null where it cannot be read. */
+    private static String gpuCapability(Device device) {
+        try {
+            String c = ai.djl.util.cuda.CudaUtils.getComputeCapability(device.getDeviceId());
+            return c != null && c.matches("\\d{2,3}") ? c : null;
+        } catch (RuntimeException | LinkageError e) {
+            return null;
+        }
     }
 
     /** Whether the CPU flags (Linux /proc/cpuinfo) show AVX512-BF16 or AMX-BF16. */
