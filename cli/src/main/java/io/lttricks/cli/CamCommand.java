@@ -88,7 +88,7 @@ final class CamCommand {
 
         @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16", description = "The maps'"
                 + " forward passes: fp32 (default) or bf16 (faster on a CPU with AVX512-BF16 or AMX; maps differ by"
-                + " about 1-2%; a CPU without native bf16 runs fp32).")
+                + " about 1-2%%; a CPU without native bf16 runs fp32).")
         String precision;
 
         @Mixin
