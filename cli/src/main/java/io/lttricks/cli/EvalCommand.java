@@ -67,7 +67,7 @@ final class EvalCommand implements Callable<Integer> {
             Backbone model = Checkpoint.loadModel(ckpt, manager);
             io.lttricks.core.model.Precision asked = precision != null
                     ? io.lttricks.core.model.Precision.VOCABULARY.parse(precision) : meta.plan().precision();
-            model.setPrecision(io.lttricks.core.model.Autocast.effective(asked, manager.getDevice()));
+            model.usePrecision(asked, manager.getDevice());
             if (!loaded.test().classNames().equals(meta.classes())) {
                 throw new IllegalArgumentException("the checkpoint's classes " + meta.classes()
                         + " differ from the test set's " + loaded.test().classNames());

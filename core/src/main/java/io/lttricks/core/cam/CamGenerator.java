@@ -101,7 +101,7 @@ public final class CamGenerator {
 
     /** The maps the preset asks for: of the whole image (paper), or of a training-augmented copy (official). */
     private static ClassActivationMaps maps(Backbone model, NDManager manager, LabeledImages train, Options options) {
-        model.setPrecision(io.lttricks.core.model.Autocast.effective(options.precision(), manager.getDevice()));
+        model.usePrecision(options.precision(), manager.getDevice());
         return options.preset() == CamPreset.OFFICIAL
                 ? new ClassActivationMaps(model, manager, Transforms.train(model, train, options.viewJitter()), options.seed())
                 : new ClassActivationMaps(model, manager, Transforms.whole(model, train));

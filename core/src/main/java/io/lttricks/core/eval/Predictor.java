@@ -62,10 +62,7 @@ public final class Predictor implements AutoCloseable {
      * stage trained in. Returns the one that runs.
      */
     public io.lttricks.core.model.Precision usePrecision(io.lttricks.core.model.Precision asked) {
-        io.lttricks.core.model.Precision ran = io.lttricks.core.model.Autocast.effective(
-                asked == null ? io.lttricks.core.model.Precision.FP32 : asked, manager.getDevice());
-        model.setPrecision(ran);
-        return ran;
+        return model.usePrecision(asked, manager.getDevice());
     }
 
     public List<String> classes() {

@@ -2,7 +2,6 @@ package io.lttricks.core.eval;
 
 import ai.djl.ndarray.NDManager;
 import io.lttricks.core.data.LabeledImages;
-import io.lttricks.core.model.Autocast;
 import io.lttricks.core.model.Backbone;
 import io.lttricks.core.plan.TrainPlan;
 import io.lttricks.core.train.EpochEvaluator;
@@ -17,11 +16,11 @@ public final class StageEvaluation {
 
     /**
      * The report of a stage's final model (sigmoid scores for sigmoid-trained losses), in the
-     * stage's precision (where the device runs it: {@link Autocast#effective}).
+     * stage's precision (where the device runs it: {@link Backbone#usePrecision}).
      */
     public static EvaluationReport finalModel(Backbone model, NDManager manager, LabeledImages test, int[] trainCounts,
                                               TrainPlan plan, int batchSize, Progress progress) throws IOException {
-        model.setPrecision(Autocast.effective(plan.precision(), manager.getDevice()));
+        model.usePrecision(plan.precision(), manager.getDevice());
         String selection = "final model of stage " + plan.name() + " (epoch " + plan.epochs()
                 + "); no model selection on test data";
         return new Evaluator(batchSize, 1).evaluate(model, manager, test, Transforms.test(model, test),

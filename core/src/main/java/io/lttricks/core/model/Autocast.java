@@ -118,8 +118,19 @@ public final class Autocast implements AutoCloseable {
         return Precision.FP32;
     }
 
+    /** Why not, per device, once asked (the forward pass asks every time): "" where bf16 is native. */
+    private static final java.util.Map<Device, String> SUPPORT = new java.util.concurrent.ConcurrentHashMap<>();
+
     /** Null where bf16 runs natively on {@code device}; else why not. */
     public static String support(Device device) {
+        String why = SUPPORT.computeIfAbsent(device, d -> {
+            String w = checkSupport(d);
+            return w == null ? "" : w;
+        });
+        return why.isEmpty() ? null : why;
+    }
+
+    private static String checkSupport(Device device) {
         if (!device.isGpu() && !cpuHasNativeBf16()) {
             return "this CPU has neither AVX512-BF16 nor AMX-BF16 (bf16 would be emulated, slower than fp32)";
         }

@@ -84,6 +84,16 @@ public abstract class Backbone extends AbstractBlock {
         this.precision = precision == null ? Precision.FP32 : precision;
     }
 
+    /**
+     * {@code asked} where {@code device} runs it natively, else fp32 ({@link Autocast#effective},
+     * which says why once): the precision from now on, returned.
+     */
+    public final Precision usePrecision(Precision asked, ai.djl.Device device) {
+        Precision ran = Autocast.effective(asked == null ? Precision.FP32 : asked, device);
+        setPrecision(ran);
+        return ran;
+    }
+
     public final Precision precision() {
         return precision;
     }

@@ -83,7 +83,6 @@ public final class StageRunner {
             listener.onNote("stage " + in.plan().name() + ": weights from " + start);
         }
         Backbone model = model(in.backbone(), in.train(), manager, start, in.seed(), in.stageIndex());
-        model.setPrecision(io.lttricks.core.model.Autocast.effective(in.plan().precision(), manager.getDevice()));
         RunEnvironment env = RunEnvironment.current().withData(in.dataSource())
                 .withPrecision(in.plan().precision(), manager.getDevice());
         Files.createDirectories(dir.path());

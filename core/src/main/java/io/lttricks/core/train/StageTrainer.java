@@ -216,7 +216,7 @@ public final class StageTrainer {
      */
     public Path run(Path resumeFrom) throws IOException {
         GradMode.disableOnThisThread();
-        model.setPrecision(io.lttricks.core.model.Autocast.effective(plan.precision(), manager.getDevice()));
+        model.usePrecision(plan.precision(), manager.getDevice());
         int[] counts = referenceCounts != null ? referenceCounts : train.classCounts();
         EpochOrders epochOrders = orders != null ? orders
                 : EpochOrders.drawn(plan, train.labels(), train.numClasses(), referenceCounts, seed, stageIndex);
