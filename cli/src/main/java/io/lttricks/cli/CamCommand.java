@@ -95,7 +95,7 @@ final class CamCommand {
         DataOptions data;
 
         CamPlan plan() {
-            StageRecipe stage = StageRecipe.empty("cam").with("method", method).with("preset", preset)
+            StageRecipe stage = Recipes.stage("cam").with("method", method).with("preset", preset)
                     .with("threshold_factor", thresholdFactor)
                     .with("counts", counts).with("threshold", threshold).with("batch_size", batchSize)
                     .with("paste", paste).with("precision", precision);

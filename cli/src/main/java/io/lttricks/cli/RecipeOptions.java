@@ -165,7 +165,7 @@ final class RecipeOptions {
 
     private static Recipe defaultRecipe() {
         return new Recipe("cifar10_im100", DatasetSpec.cifar10(100), "resnet32", 0L, null,
-                List.of(StageRecipe.empty("train")));
+                List.of(Recipes.stage("train")));
     }
 
     private Recipe applyOverrides(Recipe recipe) {
@@ -193,13 +193,13 @@ final class RecipeOptions {
             ds = ds.withImbalance(imbalance);
         }
         recipe = recipe.withDataset(ds);
-        List<StageRecipe> stages = recipe.stages().isEmpty() ? List.of(StageRecipe.empty("train")) : recipe.stages();
+        List<StageRecipe> stages = recipe.stages().isEmpty() ? List.of(Recipes.stage("train")) : recipe.stages();
         if (precision != null) {
             String p = io.lttricks.core.model.Precision.VOCABULARY.parse(precision).recipeName();
             stages = stages.stream().map(s -> s.with("precision", p)).toList();
         }
         if (evalEvery != null || evalFrom != null) {
-            stages = stages.stream().map(s -> s.isCam() ? s
+            stages = stages.stream().map(s -> Recipes.isCam(s) ? s
                     : s.with("eval_every", evalEvery != null ? evalEvery : s.evalEvery())
                             .with("eval_from", evalFrom != null ? evalFrom : s.evalFrom())).toList();
         }

@@ -248,6 +248,16 @@ public final class Recipes {
         return location != null && location.startsWith("s3://");
     }
 
+    /** A stage with only its name: the profile fills every other field. */
+    public static StageRecipe stage(String name) {
+        return fromJson("{\"name\": " + toJson(name) + "}", StageRecipe.class);
+    }
+
+    /** Whether a stage generates images ({@code type: cam}) rather than trains. */
+    public static boolean isCam(StageRecipe stage) {
+        return "cam".equalsIgnoreCase(stage.type());
+    }
+
     /** A cam stage on its own (the model comes from elsewhere, e.g. the command line). */
     public static CamPlan resolveCamStage(StageRecipe stage) {
         StageResolver resolver = new StageResolver(Profile.PAPER, ScheduleFamily.CIFAR, io.lttricks.core.loss.LossParam.Data.of(""), Set.of(),

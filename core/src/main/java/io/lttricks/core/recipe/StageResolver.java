@@ -235,7 +235,7 @@ final class StageResolver {
     }
 
     private Mixup mixup(MixupSpec spec, String at) {
-        if (spec == null || spec.off()) {
+        if (spec == null || spec.at() == null || spec.at().equalsIgnoreCase("none") || spec.at().equalsIgnoreCase("off")) {
             return Mixup.OFF;
         }
         MixLocation location = term(MixLocation.VOCABULARY, spec.at(), null, at + ".mixup");

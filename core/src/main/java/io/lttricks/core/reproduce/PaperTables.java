@@ -112,7 +112,7 @@ public record PaperTables(Path file, List<Table> tables) {
             for (int i = 0; i < stages.size(); i++) {
                 StageRecipe s = stages.get(i);
                 String name = s.name() != null ? s.name() : "stage" + (i + 1);
-                if (target == null ? s.isCam() : !target.toString().equals(name)) {
+                if (target == null ? Recipes.isCam(s) : !target.toString().equals(name)) {
                     continue;
                 }
                 matched = true;
@@ -129,7 +129,7 @@ public record PaperTables(Path file, List<Table> tables) {
         }
         if (evalEvery > 0) {
             for (int i = 0; i < stages.size(); i++) {
-                if (!stages.get(i).isCam()) {
+                if (!Recipes.isCam(stages.get(i))) {
                     stages.set(i, stages.get(i).with("eval_every", evalEvery));
                 }
             }

@@ -58,6 +58,33 @@ class RecipeMapperTest {
         assertEquals(jsonFields(io.lttricks.core.recipe.DrwSpec.class), protoFields(io.lttricks.proto.v1.Drw.getDescriptor()));
     }
 
+    /**
+     * A recipe stage has one definition, recipe.proto: the core's stage records are what
+     * RecipeRecordGenerator writes from it. {@code -Dlt.regenerate=true} (tools/gen-recipe-records)
+     * rewrites them instead of comparing.
+     */
+    @Test
+    void stageRecordsAreGeneratedFromTheProto() throws IOException {
+        Path root = Path.of("").toAbsolutePath().getParent();
+        boolean write = Boolean.getBoolean("lt.regenerate");
+        for (java.util.Map.Entry<String, String> e : RecipeRecordGenerator.fromRepository(root).records().entrySet()) {
+            Path file = root.resolve(e.getKey());
+            if (write) {
+                Files.writeString(file, e.getValue());
+            } else {
+                assertEquals(e.getValue(), Files.readString(file), e.getKey()
+                        + " is not what recipe.proto generates: edit the proto, not the record, then run tools/gen-recipe-records");
+            }
+        }
+    }
+
+    @Test
+    void theGeneratorRefusesAFieldWithoutComment() {
+        RecipeRecordGenerator noComment = new RecipeRecordGenerator("message Stage {\n  string name = 1;\n}\n");
+        IllegalStateException e = assertThrows(IllegalStateException.class, noComment::records);
+        assertTrue(e.getMessage().contains(".name has no comment in recipe.proto"), e.getMessage());
+    }
+
     @Test
     void everyBundledRecipeRoundTripsThroughProtobuf() throws IOException {
         Path dir = Path.of("").toAbsolutePath().getParent().resolve("recipes");
