@@ -1,5 +1,7 @@
 package io.lttricks.platform;
 
+import io.lttricks.platform.bus.JobWorker;
+
 import io.lttricks.platform.grpc.ClientInputs;
 import io.lttricks.platform.grpc.GrpcSecurity;
 import io.lttricks.platform.bus.KafkaClients;
@@ -54,6 +56,10 @@ import java.util.Map;
  *                       epoch and store that checkpoint before it stops ({@value #DRAIN_SECONDS}, default 50,
  *                       within Kubernetes' default grace period of 60 s; 0 stops at once; keep it below the pod's
  *                       terminationGracePeriodSeconds, as deploy/ does)
+ * @param trainDelivery  how the trainers share the training stages ({@value #TRAIN_DELIVERY}): {@code shared}
+ *                       (default; a Kafka share group, Kafka 4.2 or newer: any idle trainer takes the next waiting
+ *                       stage) or {@code partitions} (a classic consumer group, for older brokers: a stage waits
+ *                       behind a busy trainer that owns its partition); see {@link JobWorker.Delivery}
  *
  * <p>{@link #toString()} shows no credential.
  */
@@ -61,7 +67,8 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
                      String s3SecretKey, String s3Region, int grpcPort, Path workDir, Path dataDir, String instance,
                      int augmentShards, int topicPartitions, short topicReplication, List<Path> datasetDirs,
                      GrpcSecurity grpc, KafkaClients kafkaClients, Path s3CaFile, int healthGraceSeconds,
-                     int metricsPort, boolean downloads, int drainSeconds) {
+                     int metricsPort, boolean downloads, int drainSeconds,
+                     JobWorker.Delivery trainDelivery) {
 
     public static final String KAFKA_BOOTSTRAP = "LT_KAFKA_BOOTSTRAP";
     public static final String S3_ENDPOINT = "LT_S3_ENDPOINT";
@@ -84,6 +91,7 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
     /** The services' log format: text (default) or json, one object a line (read by logback.xml; checked at start). */
     public static final String LOG_FORMAT = "LT_LOG_FORMAT";
     public static final String DOWNLOADS = "LT_DOWNLOADS";
+    public static final String TRAIN_DELIVERY = "LT_TRAIN_DELIVERY";
 
     /** Default gRPC ports: sampler (with the run service) 50051, augment 50052, trainer 50053, evaluator 50054. */
     public static final int SAMPLER_PORT = 50051;
@@ -121,6 +129,7 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
             throw new IllegalArgumentException(HEALTH_GRACE_SECONDS + " must be >= 1, got " + healthGraceSeconds);
         }
         grpc = grpc == null ? GrpcSecurity.DEFAULT : grpc;
+        trainDelivery = trainDelivery == null ? JobWorker.Delivery.SHARED : trainDelivery;
         kafkaClients = kafkaClients == null ? KafkaClients.NONE : kafkaClients;
         s3AccessKey = s3AccessKey == null || s3AccessKey.isBlank() ? null : s3AccessKey;
         s3SecretKey = s3SecretKey == null || s3SecretKey.isBlank() ? null : s3SecretKey;
@@ -166,40 +175,41 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
                 integer(env, HEALTH_GRACE_SECONDS, 60),
                 integer(env, METRICS_PORT, defaultMetricsPort),
                 onOff(env, DOWNLOADS, true),
-                integer(env, DRAIN_SECONDS, 50));
+                integer(env, DRAIN_SECONDS, 50),
+                delivery(env, TRAIN_DELIVERY));
     }
 
     public Config withGrpcPort(int port) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, port, workDir, dataDir,
                 instance, augmentShards, topicPartitions, topicReplication, datasetDirs, grpc, kafkaClients, s3CaFile,
-                healthGraceSeconds, metricsPort, downloads, drainSeconds);
+                healthGraceSeconds, metricsPort, downloads, drainSeconds, trainDelivery);
     }
 
     public Config withInstance(String name) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, grpcPort, workDir,
                 dataDir, name, augmentShards, topicPartitions, topicReplication, datasetDirs, grpc, kafkaClients, s3CaFile,
-                healthGraceSeconds, metricsPort, downloads, drainSeconds);
+                healthGraceSeconds, metricsPort, downloads, drainSeconds, trainDelivery);
     }
 
     /** The same, with the gRPC server's address, TLS and tokens {@code security}. */
     public Config withGrpc(GrpcSecurity security) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, grpcPort, workDir, dataDir,
                 instance, augmentShards, topicPartitions, topicReplication, datasetDirs, security, kafkaClients, s3CaFile,
-                healthGraceSeconds, metricsPort, downloads, drainSeconds);
+                healthGraceSeconds, metricsPort, downloads, drainSeconds, trainDelivery);
     }
 
     /** The same, with storage credentials (which {@code lt up} makes for its embedded server). */
     public Config withS3Credentials(String accessKey, String secretKey) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, accessKey, secretKey, s3Region, grpcPort, workDir, dataDir,
                 instance, augmentShards, topicPartitions, topicReplication, datasetDirs, grpc, kafkaClients, s3CaFile,
-                healthGraceSeconds, metricsPort, downloads, drainSeconds);
+                healthGraceSeconds, metricsPort, downloads, drainSeconds, trainDelivery);
     }
 
     /** The same, with Kafka client settings {@code clients}. */
     public Config withKafkaClients(KafkaClients clients) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, grpcPort, workDir, dataDir,
                 instance, augmentShards, topicPartitions, topicReplication, datasetDirs, grpc, clients, s3CaFile,
-                healthGraceSeconds, metricsPort, downloads, drainSeconds);
+                healthGraceSeconds, metricsPort, downloads, drainSeconds, trainDelivery);
     }
 
     /**
@@ -256,6 +266,16 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(key + " must be an integer, got '" + v + "'");
         }
+    }
+
+    private static JobWorker.Delivery delivery(Map<String, String> env, String key) {
+        String v = get(env, key, "shared").trim().toLowerCase(java.util.Locale.ROOT);
+        return switch (v) {
+            case "shared" -> JobWorker.Delivery.SHARED;
+            case "partitions" -> JobWorker.Delivery.PARTITIONS;
+            default -> throw new IllegalArgumentException(key + " must be shared (a Kafka share group, Kafka 4.2 or newer)"
+                    + " or partitions (a classic consumer group), got '" + v + "'");
+        };
     }
 
     private static boolean onOff(Map<String, String> env, String key, boolean fallback) {

@@ -40,6 +40,13 @@ class ClientSettingsTest {
     void theDrainTimeIsASettingWithItsDefaultAndItsBounds() {
         assertEquals(50, Config.from(Map.of(), 50053).drainSeconds());
         assertEquals(0, Config.from(Map.of(Config.DRAIN_SECONDS, "0"), 50053).drainSeconds());
+        assertEquals(io.lttricks.platform.bus.JobWorker.Delivery.SHARED, Config.from(Map.of(), 50053).trainDelivery());
+        assertEquals(io.lttricks.platform.bus.JobWorker.Delivery.PARTITIONS,
+                Config.from(Map.of(Config.TRAIN_DELIVERY, "Partitions"), 50053).trainDelivery());
+        IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Config.from(Map.of(Config.TRAIN_DELIVERY, "queue"), 50053));
+        org.junit.jupiter.api.Assertions.assertTrue(bad.getMessage().contains(Config.TRAIN_DELIVERY)
+                && bad.getMessage().contains("partitions"), bad.getMessage());
         IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
                 () -> Config.from(Map.of(Config.DRAIN_SECONDS, "-5"), 50053));
         assertTrue(negative.getMessage().contains(Config.DRAIN_SECONDS) && negative.getMessage().contains(">= 0"),

@@ -35,7 +35,7 @@ import org.testcontainers.containers.MinIOContainer;
 @Testcontainers(disabledWithoutDocker = true)
 class ContainersTest {
     @Container
-    static final KafkaContainer KAFKA = new KafkaContainer("apache/kafka:4.1.0");
+    static final KafkaContainer KAFKA = new KafkaContainer("apache/kafka:4.4.0");
 
     @Container
     static final MinIOContainer MINIO = new MinIOContainer("minio/minio:RELEASE.2025-09-07T16-13-09Z")

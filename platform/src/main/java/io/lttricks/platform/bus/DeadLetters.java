@@ -100,6 +100,22 @@ public final class DeadLetters {
         }
     }
 
+    /**
+     * Publishes a job again at the end of its topic, as a new record: a worker that stopped a job for
+     * a shutdown hands it on this way in a share group (a released record would count one more
+     * delivery, and the broker archives a record past its delivery limit). Returns false when the
+     * bus could not take it.
+     */
+    public boolean requeue(String topic, String key, Message job) {
+        try {
+            bus.publish(topic, key, job);
+            return true;
+        } catch (IllegalStateException e) {
+            LOG.error("job of run {} could not be published again to {}: {}", JobRef.of(job).runId(), topic, e.getMessage());
+            return false;
+        }
+    }
+
     private static String cut(String s) {
         return s.length() <= MAX_REASON ? s : s.substring(0, MAX_REASON) + "... (" + (s.length() - MAX_REASON) + " more characters)";
     }

@@ -7,9 +7,12 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 
@@ -75,7 +78,39 @@ public final class Topics {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
         }
+        if (config.trainDelivery() == JobWorker.Delivery.SHARED) {
+            ensureShareGroup(config, GROUP_TRAINER);
+        }
     }
+
+    /**
+     * The settings of a share group whose workers take jobs ({@link JobWorker.Delivery#SHARED}): from
+     * the earliest job (a group starts at the latest record by default, which would skip jobs
+     * published before its first worker came), and lock renewal allowed.
+     */
+    static void ensureShareGroup(Config config, String group) {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, group);
+        List<AlterConfigOp> ops = SHARE_GROUP_CONFIG.entrySet().stream()
+                .map(e -> new AlterConfigOp(new ConfigEntry(e.getKey(), e.getValue()), AlterConfigOp.OpType.SET)).toList();
+        try (Admin admin = Admin.create(config.kafkaClients().admin(
+                Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap())))) {
+            admin.incrementalAlterConfigs(Map.of(resource, ops)).all().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new IllegalStateException("cannot set up the share group " + group + " at " + config.kafkaBootstrap()
+                    + " (" + cause.getMessage() + "): the trainers take stages through a Kafka share group, which needs"
+                    + " Kafka 4.2 or newer with share groups on; on an older broker set " + Config.TRAIN_DELIVERY
+                    + "=partitions", cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while setting up the share group " + group, e);
+        }
+    }
+
+    /** Group settings of the job share groups. */
+    static final Map<String, String> SHARE_GROUP_CONFIG = Map.of(
+            "share.auto.offset.reset", "earliest",
+            "share.renew.acknowledge.enable", "true");
 
     static Map<String, String> configFor(String topic) {
         if (topic.equals(RUN_STATE)) {
