@@ -474,32 +474,44 @@ class ManifestsTest {
     }
 
     /**
-     * In the gpu and prod overlays the trainers follow the stages waiting or training (the lag of
-     * their consumer group on the train topic) from zero, never past the topic's partitions; KEDA,
-     * not the manifest, owns their replica count, and a trainer told to stop has time to finish
-     * its epoch and store a checkpoint.
+     * In the gpu and prod overlays the trainers follow the stages waiting or training (the
+     * sampler's count, read by KEDA's metrics-api scaler: the trainers' share group has no consumer
+     * lag) from zero; KEDA, not the manifest, owns their replica count; KEDA may read the count
+     * through the network policies; and a trainer told to stop has time to finish its epoch and
+     * store a checkpoint.
      */
     @Test
-    void trainersScaleFromZeroOnTheTrainTopicsLag() {
+    void trainersScaleFromZeroOnTheStagesQueuedOrTraining() {
         for (String d : List.of("overlays/gpu", "overlays/prod", PROD_GPU)) {
             Rendered r = RENDERED.get(d);
             JsonNode so = r.one("ScaledObject", "trainer");
             JsonNode trainer = r.one("Deployment", "trainer");
-            assertEquals(trainer.path("metadata").path("namespace").asText(), so.path("metadata").path("namespace").asText(), d);
+            String namespace = trainer.path("metadata").path("namespace").asText();
+            assertEquals(namespace, so.path("metadata").path("namespace").asText(), d);
             assertEquals("trainer", so.path("spec").path("scaleTargetRef").path("name").asText(), d);
             assertEquals(0, so.path("spec").path("minReplicaCount").asInt(-1), d + ": no trainer while nothing trains");
             assertEquals(1, so.path("spec").path("triggers").size(), d);
-            JsonNode t = so.path("spec").path("triggers").get(0).path("metadata");
-            assertEquals(Topics.GROUP_TRAINER, t.path("consumerGroup").asText(), d);
-            assertEquals(Topics.TRAIN_JOBS, t.path("topic").asText(), d);
-            assertEquals(Config.KAFKA_BOOTSTRAP, t.path("bootstrapServersFromEnv").asText(), d);
-            assertEquals("earliest", t.path("offsetResetPolicy").asText(), d + ": the trainers start from the earliest offset");
-            assertEquals("1", t.path("lagThreshold").asText(), d + ": one trainer per stage");
-            int partitions = d.contains("prod")
-                    ? RENDERED.get(PROD_TOPICS).one("KafkaTopic", Topics.TRAIN_JOBS).path("spec").path("partitions").asInt()
-                    : Integer.parseInt(config(r).get(Config.TOPIC_PARTITIONS));
+            JsonNode trigger = so.path("spec").path("triggers").get(0);
+            assertEquals("metrics-api", trigger.path("type").asText(), d);
+            JsonNode t = trigger.path("metadata");
+            JsonNode sampler = r.one("Service", "sampler");
+            int metricsPort = -1;
+            for (JsonNode p : sampler.path("spec").path("ports")) {
+                if (p.path("name").asText().equals("metrics")) {
+                    metricsPort = p.path("port").asInt();
+                }
+            }
+            assertEquals("http://sampler." + namespace + ".svc.cluster.local:" + metricsPort
+                    + io.lttricks.coordinator.StageQueue.PATH, t.path("url").asText(), d + ": the sampler's stage count");
+            assertEquals("train.wanted", t.path("valueLocation").asText(), d);
+            assertEquals("1", t.path("targetValue").asText(), d + ": one trainer per stage");
+            assertEquals("shared", config(r).getOrDefault(Config.TRAIN_DELIVERY, "shared"), d + ": the trainers share stages");
+            JsonNode keda = r.one("NetworkPolicy", "stage-count-from-keda");
+            assertEquals("sampler", keda.path("spec").path("podSelector").path("matchLabels").path("app.kubernetes.io/name")
+                    .asText(), d);
+            assertEquals("metrics", keda.path("spec").path("ingress").get(0).path("ports").get(0).path("port").asText(), d);
             int max = so.path("spec").path("maxReplicaCount").asInt();
-            assertTrue(max >= 1 && max <= partitions, d + ": maxReplicaCount " + max + " within the train topic's " + partitions);
+            assertTrue(max >= 1, d + ": maxReplicaCount " + max);
             assertTrue(trainer.path("spec").path("template").path("spec").path("terminationGracePeriodSeconds").asInt() >= 900,
                     d + ": a trainer has time to finish an epoch and store a checkpoint");
         }

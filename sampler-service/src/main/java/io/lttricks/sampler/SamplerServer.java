@@ -46,6 +46,7 @@ public final class SamplerServer implements AutoCloseable {
         this.runs = new KafkaRunStateStore(platform.config(), platform.bus());
         this.coordinator = new CoordinatorLoop(platform.config(), platform.metrics(),
                 new RunCoordinator(platform.bus(), platform.store(), runs, new StoredEpochOrders(platform.store()))).start();
+        new io.lttricks.coordinator.StageQueue(runs).publishOn(platform.metrics());
         this.datasets = new JobWorker<>(platform, Topics.DATASET_JOBS, Topics.GROUP_DATASET, DatasetJob.parser(),
                 (key, job) -> buildDataset(platform, builder, job),
                 (key, job, last) -> failDataset(platform, job, ClientMessages.of(last, platform)))

@@ -131,10 +131,14 @@ class ServicesRunTest {
                 Map.of("service", "lttricks.v1.RunService", "method", "Submit", "code", "OK")) >= 1);
         assertTrue(value(text, "lt_cam_images_generated_total", Map.of("method", "cam")) > 0);
         assertTrue(value(text, "process_resident_memory_bytes", Map.of()) > 0);
-        for (String group : List.of(Topics.GROUP_TRAINER, Topics.GROUP_AUGMENT, Topics.GROUP_COORDINATOR)) {
+        for (String group : List.of(Topics.GROUP_AUGMENT, Topics.GROUP_COORDINATOR)) {
             assertTrue(Exposition.value(text, "kafka_consumer_fetch_manager_records_lag_max", Map.of("group", group))
                     .isPresent(), "consumer lag of " + group);
         }
+        // The trainers share their stages in a share group (no consumer lag): the stages queued and
+        // running are counted from the run state instead, and nothing waits once the run is over.
+        assertEquals(0.0, value(text, "lt_stages", Map.of("type", "train", "state", "queued")));
+        assertEquals(0.0, value(text, "lt_stages", Map.of("type", "train", "state", "running")));
         // The Grafana dashboard asks only for series the services serve.
         Matcher m = Pattern.compile("\\b((?:lt|process|jvm|kafka)_[a-z_]+)\\b").matcher(Files.readString(dashboard()));
         Set<String> names = new java.util.TreeSet<>();

@@ -44,6 +44,7 @@ public final class ServiceMetrics implements AutoCloseable {
     /** Listens to the JVM's GC notifications until closed; null in a bare registry. */
     private JvmGcMetrics gc;
     private HttpServer server;
+    private final java.util.Map<String, java.util.function.Supplier<String>> documents = new java.util.concurrent.ConcurrentHashMap<>();
     private ExecutorService serverThread;
 
     private ServiceMetrics() {
@@ -128,10 +129,23 @@ public final class ServiceMetrics implements AutoCloseable {
         return server == null ? -1 : server.getAddress().getPort();
     }
 
+    /**
+     * Serves {@code json()} as an {@code application/json} document at {@code path} beside
+     * {@code /metrics} (for autoscalers that read a value from JSON, as KEDA's metrics-api scaler).
+     */
+    public void document(String path, java.util.function.Supplier<String> json) {
+        if (!path.startsWith("/") || PATH.equals(path)) {
+            throw new IllegalArgumentException("a document's path starts with / and is not " + PATH + ": " + path);
+        }
+        documents.put(path, json);
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             String method = exchange.getRequestMethod();
-            if (!PATH.equals(exchange.getRequestURI().getPath())) {
+            String path = exchange.getRequestURI().getPath();
+            java.util.function.Supplier<String> document = documents.get(path);
+            if (!PATH.equals(path) && document == null) {
                 exchange.sendResponseHeaders(404, -1);
                 return;
             }
@@ -140,8 +154,8 @@ public final class ServiceMetrics implements AutoCloseable {
                 exchange.sendResponseHeaders(405, -1);
                 return;
             }
-            byte[] body = scrape().getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().add("Content-Type", CONTENT_TYPE);
+            byte[] body = (document == null ? scrape() : document.get()).getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", document == null ? CONTENT_TYPE : "application/json");
             if ("HEAD".equals(method)) {
                 exchange.sendResponseHeaders(200, -1);
                 return;
