@@ -432,14 +432,17 @@ class ManifestsTest {
     /**
      * The topics' shape has one source, the ConfigMap (LT_TOPIC_PARTITIONS, LT_TOPIC_REPLICATION),
      * which the services create missing topics with: the dev topic Job reads it, and every prod
-     * KafkaTopic carries the same numbers, so the topic is the same whoever creates it first.
+     * KafkaTopic carries the same numbers, so the topic is the same whoever creates it first; but
+     * the train topic has one partition ({@code Topics.partitions}), which every trainer shares.
      */
     @Test
     void topicsHaveTheShapeTheServicesWouldCreate() {
         Map<String, String> prod = config(RENDERED.get("overlays/prod"));
         for (JsonNode t : RENDERED.get(PROD_TOPICS).ofKind("KafkaTopic")) {
             String name = t.path("metadata").path("name").asText();
-            assertEquals(prod.get(Config.TOPIC_PARTITIONS), t.path("spec").path("partitions").asText(), name + " partitions");
+            assertEquals(name.equals(Topics.TRAIN_JOBS) ? "1" : prod.get(Config.TOPIC_PARTITIONS),
+                    t.path("spec").path("partitions").asText(), name + " partitions (the train topic: one, shared by the"
+                    + " trainers' share group, as Topics.partitions says)");
             assertEquals(prod.get(Config.TOPIC_REPLICATION), t.path("spec").path("replicas").asText(), name + " replicas");
         }
         JsonNode job = RENDERED.get("overlays/dev").one("Job", "create-topics").path("spec").path("template").path("spec")
@@ -453,7 +456,9 @@ class ManifestsTest {
         }
         assertEquals(new TreeSet<>(Set.of(Config.KAFKA_BOOTSTRAP, Config.TOPIC_PARTITIONS, Config.TOPIC_REPLICATION)), fromConfig);
         String script = job.path("args").toString();
-        assertFalse(script.matches("(?s).*--(partitions|replication-factor)\\s+\\d.*"), "no partition count of its own: " + script);
+        assertFalse(script.replace("--topic " + Topics.TRAIN_JOBS + " --partitions 1", "")
+                .matches("(?s).*--(partitions|replication-factor)\\s+\\d.*"), "no partition count of its own: " + script);
+        assertTrue(script.contains("--topic " + Topics.TRAIN_JOBS + " --partitions 1"), "the train topic has one partition");
     }
 
     /** Strimzi's v1beta2 API is going away: KafkaTopics use kafka.strimzi.io/v1, which the model validates. */

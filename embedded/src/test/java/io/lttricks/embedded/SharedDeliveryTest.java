@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 26 item 2: no trainer idles while a stage waits. Two workers, one partition, a long first
+ * Issue 26 item 2: no trainer idles while a stage waits. Two workers, the train topic's one partition (a
+ * share group gives each partition to a single member while members are fewer than partitions), a long first
  * job: in a share group ({@link JobWorker.Delivery#SHARED}) the second job goes to the idle worker
  * at once, the busy worker keeps its job past the broker's lock time by renewing it (nobody else
  * gets it), and a job stopped for a shutdown is handed on to the other worker. The same setup as a
@@ -38,8 +39,16 @@ class SharedDeliveryTest {
     void anIdleWorkerTakesTheNextJobWhileTheOtherHoldsItsOwnPastTheLockTime() throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), 0)) {
             Config config = Config.from(Map.of(Config.KAFKA_BOOTSTRAP, kafka.bootstrapServers(),
-                    Config.TOPIC_PARTITIONS, "1"), 0);
+                    Config.TOPIC_PARTITIONS, "8"), 0);
             Topics.ensure(config);   // the trainers' share group starts from the earliest job
+            try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                    Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+                assertEquals(1, admin.describeTopics(List.of(Topics.TRAIN_JOBS)).allTopicNames().get()
+                        .get(Topics.TRAIN_JOBS).partitions().size(), "one train partition, which every trainer shares"
+                        + " (a share group gives each partition to one member while members are fewer)");
+                assertEquals(8, admin.describeTopics(List.of(Topics.EVAL_JOBS)).allTopicNames().get()
+                        .get(Topics.EVAL_JOBS).partitions().size());
+            }
             Map<String, List<String>> ranBy = new ConcurrentHashMap<>();
             CountDownLatch firstTaken = new CountDownLatch(1);
             CountDownLatch secondDone = new CountDownLatch(1);

@@ -21,6 +21,8 @@ import org.apache.kafka.common.errors.TopicExistsException;
  * shard, so that the augment replicas share one stage's shards).
  */
 public final class Topics {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Topics.class);
+
     /** Everything that happens to runs ({@code RunEvent}), in order per run. */
     public static final String EVENTS = "lt.events";
     /** The latest {@code RunStatus} of every run: compacted, the durable run state. */
@@ -64,10 +66,18 @@ public final class Topics {
             // Bounded: an unreachable broker fails this in 15 s (StartupWait then waits for it).
             Set<String> existing = admin.listTopics(new ListTopicsOptions().timeoutMs(15_000)).names().get();
             List<NewTopic> missing = ALL.stream().filter(t -> !existing.contains(t))
-                    .map(t -> new NewTopic(t, config.topicPartitions(), config.topicReplication()).configs(configFor(t)))
+                    .map(t -> new NewTopic(t, partitions(t, config), config.topicReplication()).configs(configFor(t)))
                     .toList();
             if (!missing.isEmpty()) {
                 admin.createTopics(missing, new CreateTopicsOptions().timeoutMs(30_000)).all().get();
+            }
+            if (config.trainDelivery() == JobWorker.Delivery.SHARED && existing.contains(TRAIN_JOBS)) {
+                int n = admin.describeTopics(List.of(TRAIN_JOBS)).allTopicNames().get().get(TRAIN_JOBS).partitions().size();
+                if (n > 1) {
+                    LOG.warn("{} has {} partitions: in a share group each partition goes to one trainer while there are"
+                            + " fewer trainers than partitions, so a stage can wait behind a busy trainer; recreate the"
+                            + " topic with one partition (deploy/README.md, section 7)", TRAIN_JOBS, n);
+                }
             }
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
@@ -111,6 +121,18 @@ public final class Topics {
     static final Map<String, String> SHARE_GROUP_CONFIG = Map.of(
             "share.auto.offset.reset", "earliest",
             "share.renew.acknowledge.enable", "true");
+
+    /**
+     * The partitions a topic is created with: {@link Config#topicPartitions()}, but one for the
+     * train topic when the trainers share it in a share group. A share group's assignor gives each
+     * partition to one member as long as there are at least as many partitions as members (KIP-932's
+     * simple assignor), so with several partitions a job still waits behind the busy trainer that
+     * was given its partition while another trainer idles (seen in ServicesScalingTest); one
+     * partition is shared by every trainer, and training stages are far too few to need more.
+     */
+    public static int partitions(String topic, Config config) {
+        return topic.equals(TRAIN_JOBS) && config.trainDelivery() == JobWorker.Delivery.SHARED ? 1 : config.topicPartitions();
+    }
 
     static Map<String, String> configFor(String topic) {
         if (topic.equals(RUN_STATE)) {
