@@ -461,6 +461,48 @@ class ManifestsTest {
         assertTrue(script.contains("--topic " + Topics.TRAIN_JOBS + " --partitions 1"), "the train topic has one partition");
     }
 
+    /**
+     * What an operator's cluster needs (issue 28, deployment fixes): no download is tried where no
+     * pod may reach the internet; a GPU trainer schedules on a common 16-vCPU GPU node and is
+     * replaced without a surge pod; every pod has the lttricks priority class (never preempting);
+     * replicated services spread over nodes.
+     */
+    @Test
+    void deploymentsFitTheClustersTheyRunOn() {
+        for (Rendered r : RENDERED.values()) {
+            if (r.ofKind("Deployment").isEmpty()) {
+                continue;
+            }
+            assertEquals("off", config(r).get(Config.DOWNLOADS), r.name() + ": the policies admit no internet");
+            JsonNode pc = r.one("PriorityClass", "lttricks");
+            assertEquals("Never", pc.path("preemptionPolicy").asText(), r.name());
+            assertTrue(pc.path("metadata").path("namespace").isMissingNode(), r.name() + ": a PriorityClass has no namespace");
+            for (String name : List.of("sampler", "augment", "trainer", "evaluator")) {
+                JsonNode pod = r.one("Deployment", name).path("spec").path("template").path("spec");
+                assertEquals("lttricks", pod.path("priorityClassName").asText(), r.name() + " " + name);
+                if (!name.equals("trainer")) {
+                    JsonNode spread = pod.path("topologySpreadConstraints").get(0);
+                    assertEquals("kubernetes.io/hostname", spread.path("topologyKey").asText(), r.name() + " " + name);
+                    assertEquals(name, spread.path("labelSelector").path("matchLabels").path("app.kubernetes.io/name").asText(),
+                            r.name() + " " + name + ": the spread counts this service's pods");
+                    assertEquals("ScheduleAnyway", spread.path("whenUnsatisfiable").asText(), r.name() + " " + name
+                            + ": one node is still enough");
+                }
+            }
+        }
+        for (String d : List.of("overlays/gpu", PROD_GPU)) {
+            JsonNode trainer = RENDERED.get(d).one("Deployment", "trainer");
+            JsonNode rolling = trainer.path("spec").path("strategy").path("rollingUpdate");
+            assertEquals(0, rolling.path("maxSurge").asInt(-1), d + ": no surge pod on a GPU node");
+            JsonNode res = trainer.path("spec").path("template").path("spec").path("containers").get(0).path("resources");
+            double cpu = Double.parseDouble(res.path("requests").path("cpu").asText());
+            assertTrue(cpu <= 14, d + ": a CPU request of " + cpu + " leaves a 16-vCPU node no room for the kubelet's"
+                    + " reservation and DaemonSets");
+            assertTrue(Double.parseDouble(res.path("limits").path("cpu").asText()) >= cpu, d);
+            assertEquals("1", res.path("requests").path("nvidia.com/gpu").asText(), d);
+        }
+    }
+
     /** Strimzi's v1beta2 API is going away: KafkaTopics use kafka.strimzi.io/v1, which the model validates. */
     @Test
     void strimziResourcesUseTheV1Api() {
