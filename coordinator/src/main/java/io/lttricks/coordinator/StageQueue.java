@@ -41,26 +41,30 @@ public final class StageQueue {
 
     /** Stages of {@code type} in {@code phase} among the runs that are not over. */
     public int count(String type, StagePhase phase) {
-        int n = 0;
+        return counts().getOrDefault(type + "/" + phase, 0);
+    }
+
+    /** Every count at once, keyed {@code type/phase}: one pass over the runs. */
+    private java.util.Map<String, Integer> counts() {
+        java.util.Map<String, Integer> n = new java.util.HashMap<>();
         for (RunStatus run : runs.all()) {
             if (run.getPhase() != RunPhase.RUN_RUNNING && run.getPhase() != RunPhase.RUN_QUEUED) {
                 continue;
             }
             for (StageStatus s : run.getStagesList()) {
-                if (s.getPhase() == phase && type.equals(s.getType().isEmpty() ? "train" : s.getType())) {
-                    n++;
-                }
+                n.merge((s.getType().isEmpty() ? "train" : s.getType()) + "/" + s.getPhase(), 1, Integer::sum);
             }
         }
         return n;
     }
 
     String json() {
+        java.util.Map<String, Integer> n = counts();
         StringBuilder b = new StringBuilder("{");
         String sep = "";
         for (String type : new String[] {"train", "cam"}) {
-            int queued = count(type, StagePhase.STAGE_QUEUED);
-            int running = count(type, StagePhase.STAGE_RUNNING);
+            int queued = n.getOrDefault(type + "/" + StagePhase.STAGE_QUEUED, 0);
+            int running = n.getOrDefault(type + "/" + StagePhase.STAGE_RUNNING, 0);
             b.append(sep).append('"').append(type).append("\": {\"queued\": ").append(queued).append(", \"running\": ")
                     .append(running).append(", \"wanted\": ").append(queued + running).append('}');
             sep = ", ";

@@ -59,10 +59,22 @@ public final class Topics {
     private Topics() {
     }
 
-    /** Creates the topics that do not exist yet (retention: forever; run state compacted). */
+    /**
+     * Creates the topics that do not exist yet (retention: forever; run state compacted) and, when
+     * the trainers share their topic, sets up their share group; one admin client for both.
+     */
     public static void ensure(Config config) {
         try (Admin admin = Admin.create(config.kafkaClients().admin(
                 Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap())))) {
+            createMissing(admin, config);
+            if (config.trainDelivery() == JobWorker.Delivery.SHARED) {
+                ensureShareGroup(admin, config, GROUP_TRAINER);
+            }
+        }
+    }
+
+    private static void createMissing(Admin admin, Config config) {
+        try {
             // Bounded: an unreachable broker fails this in 15 s (StartupWait then waits for it).
             Set<String> existing = admin.listTopics(new ListTopicsOptions().timeoutMs(15_000)).names().get();
             List<NewTopic> missing = ALL.stream().filter(t -> !existing.contains(t))
@@ -88,9 +100,6 @@ public final class Topics {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
         }
-        if (config.trainDelivery() == JobWorker.Delivery.SHARED) {
-            ensureShareGroup(config, GROUP_TRAINER);
-        }
     }
 
     /**
@@ -98,12 +107,11 @@ public final class Topics {
      * the earliest job (a group starts at the latest record by default, which would skip jobs
      * published before its first worker came), and lock renewal allowed.
      */
-    static void ensureShareGroup(Config config, String group) {
+    private static void ensureShareGroup(Admin admin, Config config, String group) {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, group);
         List<AlterConfigOp> ops = SHARE_GROUP_CONFIG.entrySet().stream()
                 .map(e -> new AlterConfigOp(new ConfigEntry(e.getKey(), e.getValue()), AlterConfigOp.OpType.SET)).toList();
-        try (Admin admin = Admin.create(config.kafkaClients().admin(
-                Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap())))) {
+        try {
             admin.incrementalAlterConfigs(Map.of(resource, ops)).all().get(30, java.util.concurrent.TimeUnit.SECONDS);
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
