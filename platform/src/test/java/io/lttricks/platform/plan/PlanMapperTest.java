@@ -82,6 +82,45 @@ class PlanMapperTest {
         assertTrue(e.getMessage().startsWith("plan field sampler: unknown word 'CLASS_BALANCED'"), e.getMessage());
     }
 
+    /** A drifted pair as ProtoRecords sees it: one line per difference, saying what to do. */
+    record Drifted(int epochs, String extra, io.lttricks.core.mixup.Mixup mixup, long batchSize) {
+    }
+
+    @Test
+    void theRecordsAndTheProtoMapByTheRuleAndDriftIsNamed() {
+        assertEquals(List.of(), ProtoRecords.mismatches(io.lttricks.core.plan.TrainPlan.class,
+                io.lttricks.proto.v1.TrainPlan.getDescriptor()));
+        assertEquals(List.of(), ProtoRecords.mismatches(io.lttricks.core.plan.CamPlan.class,
+                io.lttricks.proto.v1.CamPlan.getDescriptor()));
+        List<String> m = ProtoRecords.mismatches(Drifted.class, io.lttricks.proto.v1.TrainPlan.getDescriptor());
+        assertTrue(m.contains("Drifted.extra has no field extra in message lttricks.v1.TrainPlan (add it to the .proto"
+                + " with the next free number)"), String.join("\n", m));
+        assertTrue(m.contains("Drifted.batchSize (long) does not fit field lttricks.v1.TrainPlan.batch_size (INT)"),
+                String.join("\n", m));
+        assertTrue(m.contains("field lttricks.v1.TrainPlan.precision has no component in record Drifted (add it there,"
+                + " or name it in ProtoRecords.ALIASES)"), String.join("\n", m));
+        assertTrue(m.stream().noneMatch(x -> x.startsWith("Drifted.epochs") || x.startsWith("Drifted.mixup")
+                || x.startsWith("Mixup.")), "epochs and the nested mixup follow the rule: " + m);
+    }
+
+    /** A word missing where the plan needs one, or an init that is no init, is refused naming its field. */
+    @Test
+    void aBrokenPlanIsRefusedNamingItsField() {
+        Recipe r = Recipes.parseYaml("dataset: {name: cifar10, imbalance: 100}\nstages:\n"
+                + "  - {name: first, drs: {sampler: class_balanced}}\n");
+        io.lttricks.proto.v1.TrainPlan t = PlanMapper.toProto(Recipes.resolve(r).stages().get(0)).getTrain();
+        assertTrue(t.hasDrs() && !t.hasMixup() && !t.hasDrw(), "absent tricks are absent messages: " + t);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PlanMapper.fromProto(t.toBuilder().clearRole().build()));
+        assertEquals("plan field role: missing", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> PlanMapper.fromProto(t.toBuilder()
+                .setDrs(t.getDrs().toBuilder().setSampler("balanced")).build()));
+        assertEquals("plan field drs.sampler: unknown word 'balanced'", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> PlanMapper.fromProto(t.toBuilder()
+                .setMixup(io.lttricks.proto.v1.MixupPlan.newBuilder().setAlpha(1)).build()));
+        assertEquals("plan field mixup.at: missing", e.getMessage());
+    }
+
     /** A run and its jobs as versions before typed plans recorded them: JSON plans, or none at all. */
     @Test
     @SuppressWarnings("deprecation")
