@@ -58,7 +58,7 @@ public final class AugmentServer implements AutoCloseable {
         this.planner = new JobWorker<>(platform, Topics.AUGMENT_JOBS, Topics.GROUP_AUGMENT_PLANNER,
                 CamJob.parser(), (key, job) -> augmenter.plan(job), (key, job, last) -> augmenter.giveUp(job, last))
                 .skipping(EndedRuns.guard(runs)).start();
-        this.shards = new JobWorker<>(platform, Topics.SHARD_JOBS, Topics.GROUP_AUGMENT, ShardJob.parser(),
+        this.shards = JobWorker.ofLongJobs(platform, Topics.SHARD_JOBS, ShardJob.parser(),
                 (key, job) -> augmenter.shard(job), (key, job, last) -> augmenter.giveUp(job.getStage(), last))
                 .skipping(EndedRuns.guard(runs)).start();
         this.grpc = withGrpc ? new GrpcServer(platform, List.of(new Api(platform))) : null;

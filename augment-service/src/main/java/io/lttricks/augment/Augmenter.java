@@ -37,8 +37,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * CAM generation as a service. A stage job is split into shard jobs on the partitioned shard
- * topic, one partition after another, split by source image so that shards cost the same (see
+ * CAM generation as a service. A stage job is split into shard jobs on the shard topic (its one
+ * partition, shared by every replica in a share group; or, in a classic consumer group, one
+ * partition after another), split by source image so that shards cost the same (see
  * {@code ShardJob.split_by_source}); any replica takes any shard. A shard's output
  * key is a function of the stage and the shard, and its images a function of the seed and their
  * indices, so a shard delivered twice writes the same bytes to the same key. Whoever stores the

@@ -173,9 +173,10 @@ final class AugmentScalingBench implements Callable<Integer> {
             }
             List<String> clients = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                clients.add(Topics.GROUP_AUGMENT + "-" + instance(prefix, i));
+                clients.add(Topics.group(Topics.GROUP_AUGMENT, Config.from(env, 0)) + "-" + instance(prefix, i));
             }
-            awaitGroup(env.get(Config.KAFKA_BOOTSTRAP), clients, procs);
+            awaitGroup(env.get(Config.KAFKA_BOOTSTRAP), Topics.group(Topics.GROUP_AUGMENT, Config.from(env, 0)), clients,
+                    procs);
             ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
             try {
                 awaitServing(channel, procs);
@@ -284,19 +285,13 @@ final class AugmentScalingBench implements Callable<Integer> {
      * Waits until exactly these replicas (client ids) form the shard consumer group and own
      * partitions: members of an earlier round may linger until their session times out.
      */
-    private static void awaitGroup(String bootstrap, List<String> clients, List<Process> procs) throws Exception {
+    private static void awaitGroup(String bootstrap, String groupId, List<String> clients, List<Process> procs)
+            throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             long deadline = System.currentTimeMillis() + 120_000;
             while (System.currentTimeMillis() < deadline) {
-                org.apache.kafka.clients.admin.ConsumerGroupDescription d;
-                try {
-                    d = admin.describeConsumerGroups(List.of(Topics.GROUP_AUGMENT)).all().get().get(Topics.GROUP_AUGMENT);
-                } catch (java.util.concurrent.ExecutionException e) {
-                    d = null; // the group does not exist until its first member joins
-                }
-                if (d != null && d.members().stream().map(m -> m.clientId()).sorted().toList()
-                        .equals(clients.stream().sorted().toList())
-                        && d.members().stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty())) {
+                if (Topics.membersWithPartitions(admin, groupId).stream().sorted().toList()
+                        .equals(clients.stream().sorted().toList())) {
                     return;
                 }
                 if (procs.stream().anyMatch(p -> !p.isAlive())) {

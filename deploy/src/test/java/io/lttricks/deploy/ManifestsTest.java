@@ -191,23 +191,48 @@ class ManifestsTest {
         }
     }
 
+    /**
+     * Augment (from zero) and evaluators (from two) scale on the sampler's count of their waiting
+     * work, as the trainers do: their jobs go through share groups, which have no lag.
+     */
     @Test
-    void augmentScalesOnItsJobTopicsConsumerLag() {
-        JsonNode so = RENDERED.get("overlays/prod").one("ScaledObject", "augment");
-        assertEquals("augment", so.path("spec").path("scaleTargetRef").path("name").asText());
-        Map<String, String> groups = new java.util.HashMap<>();
-        for (JsonNode t : so.path("spec").path("triggers")) {
-            assertEquals("kafka", t.path("type").asText());
-            groups.put(t.path("metadata").path("consumerGroup").asText(), t.path("metadata").path("topic").asText());
-            assertEquals(Config.KAFKA_BOOTSTRAP, t.path("metadata").path("bootstrapServersFromEnv").asText());
+    void augmentAndEvaluatorsScaleOnTheWorkWaitingForThem() {
+        Rendered r = RENDERED.get("overlays/prod");
+        for (String[] c : new String[][] {{"augment", "augment.wanted", "0"}, {"evaluator", "eval.wanted", "2"}}) {
+            JsonNode so = r.one("ScaledObject", c[0]);
+            assertEquals(c[0], so.path("spec").path("scaleTargetRef").path("name").asText());
+            assertEquals(1, so.path("spec").path("triggers").size(), c[0]);
+            JsonNode t = so.path("spec").path("triggers").get(0);
+            assertEquals("metrics-api", t.path("type").asText(), c[0]);
+            assertTrue(t.path("metadata").path("url").asText().endsWith(":9401" + io.lttricks.coordinator.StageQueue.PATH),
+                    c[0] + ": the sampler's count");
+            assertEquals(c[1], t.path("metadata").path("valueLocation").asText(), c[0]);
+            assertEquals("1", t.path("metadata").path("targetValue").asText(), c[0] + ": one replica per job");
+            assertEquals(Integer.parseInt(c[2]), so.path("spec").path("minReplicaCount").asInt(-1), c[0]);
+            assertTrue(r.one("Deployment", c[0]).path("spec").path("replicas").isMissingNode(),
+                    c[0] + ": KEDA owns the replica count");
         }
-        assertEquals(Map.of(Topics.GROUP_AUGMENT, Topics.SHARD_JOBS, Topics.GROUP_AUGMENT_PLANNER, Topics.AUGMENT_JOBS), groups);
-        assertEquals(0, so.path("spec").path("minReplicaCount").asInt(), "scale to zero when idle");
-        int partitions = RENDERED.get(PROD_TOPICS).one("KafkaTopic", Topics.SHARD_JOBS).path("spec").path("partitions").asInt();
-        assertTrue(so.path("spec").path("maxReplicaCount").asInt() <= partitions,
-                "more augment replicas than shard partitions would sit idle");
         JsonNode hpa = RENDERED.get("overlays/dev").one("HorizontalPodAutoscaler", "augment");
         assertEquals("augment", hpa.path("spec").path("scaleTargetRef").path("name").asText());
+    }
+
+    /** Every overlay whose scalers read the sampler's count lets KEDA's operator in (components/keda-stage-count). */
+    @Test
+    void everyOverlayThatScalesOnTheCountLetsKedaReadIt() {
+        for (Rendered r : RENDERED.values()) {
+            boolean reads = r.ofKind("ScaledObject").stream().anyMatch(so -> {
+                for (JsonNode t : so.path("spec").path("triggers")) {
+                    if (t.path("type").asText().equals("metrics-api")) {
+                        return true;
+                    }
+                }
+                return false;
+            });
+            if (reads) {
+                assertFalse(r.ofKind("NetworkPolicy").stream().noneMatch(p -> p.path("metadata").path("name").asText()
+                        .equals("stage-count-from-keda")), r.name() + ": add ../../components/keda-stage-count");
+            }
+        }
     }
 
     @Test
@@ -433,16 +458,16 @@ class ManifestsTest {
      * The topics' shape has one source, the ConfigMap (LT_TOPIC_PARTITIONS, LT_TOPIC_REPLICATION),
      * which the services create missing topics with: the dev topic Job reads it, and every prod
      * KafkaTopic carries the same numbers, so the topic is the same whoever creates it first; but
-     * the train topic has one partition ({@code Topics.partitions}), which every trainer shares.
+     * the topics of long jobs have one partition ({@code Topics.partitions}), which their workers share.
      */
     @Test
     void topicsHaveTheShapeTheServicesWouldCreate() {
         Map<String, String> prod = config(RENDERED.get("overlays/prod"));
         for (JsonNode t : RENDERED.get(PROD_TOPICS).ofKind("KafkaTopic")) {
             String name = t.path("metadata").path("name").asText();
-            assertEquals(name.equals(Topics.TRAIN_JOBS) ? "1" : prod.get(Config.TOPIC_PARTITIONS),
-                    t.path("spec").path("partitions").asText(), name + " partitions (the train topic: one, shared by the"
-                    + " trainers' share group, as Topics.partitions says)");
+            assertEquals(Topics.SHARED_TOPICS.containsKey(name) ? "1" : prod.get(Config.TOPIC_PARTITIONS),
+                    t.path("spec").path("partitions").asText(), name + " partitions (the topics of long jobs: one, shared"
+                    + " by their workers' share group, as Topics.partitions says)");
             assertEquals(prod.get(Config.TOPIC_REPLICATION), t.path("spec").path("replicas").asText(), name + " replicas");
         }
         JsonNode job = RENDERED.get("overlays/dev").one("Job", "create-topics").path("spec").path("template").path("spec")
@@ -456,9 +481,13 @@ class ManifestsTest {
         }
         assertEquals(new TreeSet<>(Set.of(Config.KAFKA_BOOTSTRAP, Config.TOPIC_PARTITIONS, Config.TOPIC_REPLICATION)), fromConfig);
         String script = job.path("args").toString();
-        assertFalse(script.replace("--topic " + Topics.TRAIN_JOBS + " --partitions 1", "")
+        assertFalse(script.replace("--topic $topic --partitions 1", "")
                 .matches("(?s).*--(partitions|replication-factor)\\s+\\d.*"), "no partition count of its own: " + script);
-        assertTrue(script.contains("--topic " + Topics.TRAIN_JOBS + " --partitions 1"), "the train topic has one partition");
+        java.util.regex.Matcher one = java.util.regex.Pattern.compile("for topic in ([a-z. -]+); do[^d]*--topic \\$topic"
+                + " --partitions 1 ").matcher(script);
+        assertTrue(one.find(), "a loop creating topics with one partition: " + script);
+        assertEquals(new TreeSet<>(Topics.SHARED_TOPICS.keySet()), new TreeSet<>(List.of(one.group(1).trim().split(" "))),
+                "the topics of long jobs have one partition");
     }
 
     /**
@@ -552,7 +581,7 @@ class ManifestsTest {
                     + io.lttricks.coordinator.StageQueue.PATH, t.path("url").asText(), d + ": the sampler's stage count");
             assertEquals("train.wanted", t.path("valueLocation").asText(), d);
             assertEquals("1", t.path("targetValue").asText(), d + ": one trainer per stage");
-            assertEquals("shared", config(r).getOrDefault(Config.TRAIN_DELIVERY, "shared"), d + ": the trainers share stages");
+            assertEquals("shared", config(r).getOrDefault(Config.JOB_DELIVERY, "shared"), d + ": the trainers share stages");
             JsonNode keda = r.one("NetworkPolicy", "stage-count-from-keda");
             assertEquals("sampler", keda.path("spec").path("podSelector").path("matchLabels").path("app.kubernetes.io/name")
                     .asText(), d);

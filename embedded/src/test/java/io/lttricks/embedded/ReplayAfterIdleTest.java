@@ -46,8 +46,11 @@ class ReplayAfterIdleTest {
     @Test
     void aGroupWhoseOffsetsExpiredRunsNoJobOfAnEndedRunAgain() throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), 0)) {
+            // A classic consumer group, whose committed offsets expire (the delivery of the short
+            // jobs, and of every job under LT_JOB_DELIVERY=partitions); the guard that skips ended
+            // runs' jobs is the same in share groups.
             Config config = Config.from(Map.of(Config.KAFKA_BOOTSTRAP, kafka.bootstrapServers(),
-                    Config.TOPIC_PARTITIONS, "2"), 0);
+                    Config.TOPIC_PARTITIONS, "2", Config.JOB_DELIVERY, "partitions"), 0);
             Topics.ensure(config);
             InMemoryRunStateStore runs = new InMemoryRunStateStore();
             List<String> ran = new CopyOnWriteArrayList<>();

@@ -46,8 +46,12 @@ class SharedDeliveryTest {
                 assertEquals(1, admin.describeTopics(List.of(Topics.TRAIN_JOBS)).allTopicNames().get()
                         .get(Topics.TRAIN_JOBS).partitions().size(), "one train partition, which every trainer shares"
                         + " (a share group gives each partition to one member while members are fewer)");
-                assertEquals(8, admin.describeTopics(List.of(Topics.EVAL_JOBS)).allTopicNames().get()
-                        .get(Topics.EVAL_JOBS).partitions().size());
+                for (String topic : List.of(Topics.SHARD_JOBS, Topics.EVAL_JOBS)) {
+                    assertEquals(1, admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+                            .size(), topic + ": augment shards and evaluations are shared the same way");
+                }
+                assertEquals(8, admin.describeTopics(List.of(Topics.AUGMENT_JOBS)).allTopicNames().get()
+                        .get(Topics.AUGMENT_JOBS).partitions().size(), "short jobs keep the configured partitions");
             }
             Map<String, List<String>> ranBy = new ConcurrentHashMap<>();
             CountDownLatch firstTaken = new CountDownLatch(1);
@@ -131,12 +135,14 @@ class SharedDeliveryTest {
 
     private static JobWorker<TrainJob> worker(Config config, EventBus bus, JobWorker.Delivery delivery, String name,
                                               Map<String, List<String>> ranBy, Body body) {
-        return new JobWorker<>(config, ServiceMetrics.inMemory(), delivery, Topics.TRAIN_JOBS, Topics.GROUP_TRAINER,
+        String group = delivery == JobWorker.Delivery.SHARED ? Topics.group(Topics.GROUP_TRAINER, config)
+                : Topics.GROUP_TRAINER;
+        return new JobWorker<>(config, ServiceMetrics.inMemory(), delivery, Topics.TRAIN_JOBS, group,
                 TrainJob.parser(), new JobAttempts<TrainJob>((key, job) -> {
                     ranBy.computeIfAbsent(name, k -> new CopyOnWriteArrayList<>()).add(job.getRunId());
                     body.run(job);
                 }, (key, job, last) -> { }, JobAttempts.RetryPolicy.DEFAULT),
-                new DeadLetters(bus, Topics.GROUP_TRAINER), Deliveries.inMemory());
+                new DeadLetters(bus, group), Deliveries.inMemory());
     }
 
     private static JobWorker<TrainJob> classic(Config config, String group, List<String> order, CountDownLatch busy,

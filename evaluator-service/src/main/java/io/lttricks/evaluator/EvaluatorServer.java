@@ -52,7 +52,7 @@ public final class EvaluatorServer implements AutoCloseable {
         ReportMaker reports = new ReportMaker(platform);
         this.predictions = new Predictions(platform);
         this.runs = new KafkaRunStateStore(platform.config(), platform.bus());
-        this.worker = new JobWorker<>(platform, Topics.EVAL_JOBS, Topics.GROUP_EVALUATOR, EvalJob.parser(),
+        this.worker = JobWorker.ofLongJobs(platform, Topics.EVAL_JOBS, EvalJob.parser(),
                 (key, job) -> evaluate(platform, reports, job),
                 (key, job, last) -> fail(platform, job, ClientMessages.of(last, platform)))
                 .skipping(EndedRuns.guard(runs)).start();

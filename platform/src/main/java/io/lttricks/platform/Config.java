@@ -56,10 +56,12 @@ import java.util.Map;
  *                       epoch and store that checkpoint before it stops ({@value #DRAIN_SECONDS}, default 50,
  *                       within Kubernetes' default grace period of 60 s; 0 stops at once; keep it below the pod's
  *                       terminationGracePeriodSeconds, as deploy/ does)
- * @param trainDelivery  how the trainers share the training stages ({@value #TRAIN_DELIVERY}): {@code shared}
- *                       (default; a Kafka share group, Kafka 4.2 or newer: any idle trainer takes the next waiting
- *                       stage) or {@code partitions} (a classic consumer group, for older brokers: a stage waits
- *                       behind a busy trainer that owns its partition); see {@link JobWorker.Delivery}
+ * @param jobDelivery    how the workers of a kind share the long jobs, training stages, augment shards and
+ *                       evaluations ({@value #JOB_DELIVERY}; {@value #TRAIN_DELIVERY}, its older name, is still
+ *                       read): {@code shared} (default; Kafka share groups, Kafka 4.2 or newer: any idle worker
+ *                       takes the next waiting job) or {@code partitions} (classic consumer groups, for older
+ *                       brokers: a job waits behind a busy worker that owns its partition); see
+ *                       {@link JobWorker.Delivery} and {@link io.lttricks.platform.bus.Topics#group}
  *
  * <p>{@link #toString()} shows no credential.
  */
@@ -68,7 +70,7 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
                      int augmentShards, int topicPartitions, short topicReplication, List<Path> datasetDirs,
                      GrpcSecurity grpc, KafkaClients kafkaClients, Path s3CaFile, int healthGraceSeconds,
                      int metricsPort, boolean downloads, int drainSeconds,
-                     JobWorker.Delivery trainDelivery) {
+                     JobWorker.Delivery jobDelivery) {
 
     public static final String KAFKA_BOOTSTRAP = "LT_KAFKA_BOOTSTRAP";
     public static final String S3_ENDPOINT = "LT_S3_ENDPOINT";
@@ -91,6 +93,8 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
     /** The services' log format: text (default) or json, one object a line (read by logback.xml; checked at start). */
     public static final String LOG_FORMAT = "LT_LOG_FORMAT";
     public static final String DOWNLOADS = "LT_DOWNLOADS";
+    public static final String JOB_DELIVERY = "LT_JOB_DELIVERY";
+    /** The older name of {@link #JOB_DELIVERY}, when it was the trainers' alone; read where that is unset. */
     public static final String TRAIN_DELIVERY = "LT_TRAIN_DELIVERY";
 
     /** Default gRPC ports: sampler (with the run service) 50051, augment 50052, trainer 50053, evaluator 50054. */
@@ -129,7 +133,7 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
             throw new IllegalArgumentException(HEALTH_GRACE_SECONDS + " must be >= 1, got " + healthGraceSeconds);
         }
         grpc = grpc == null ? GrpcSecurity.DEFAULT : grpc;
-        trainDelivery = trainDelivery == null ? JobWorker.Delivery.SHARED : trainDelivery;
+        jobDelivery = jobDelivery == null ? JobWorker.Delivery.SHARED : jobDelivery;
         kafkaClients = kafkaClients == null ? KafkaClients.NONE : kafkaClients;
         s3AccessKey = s3AccessKey == null || s3AccessKey.isBlank() ? null : s3AccessKey;
         s3SecretKey = s3SecretKey == null || s3SecretKey.isBlank() ? null : s3SecretKey;
@@ -176,40 +180,41 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
                 integer(env, METRICS_PORT, defaultMetricsPort),
                 onOff(env, DOWNLOADS, true),
                 integer(env, DRAIN_SECONDS, 50),
-                delivery(env, TRAIN_DELIVERY));
+                delivery(env, isBlank(env.get(JOB_DELIVERY)) && !isBlank(env.get(TRAIN_DELIVERY)) ? TRAIN_DELIVERY
+                        : JOB_DELIVERY));
     }
 
     public Config withGrpcPort(int port) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, port, workDir, dataDir,
                 instance, augmentShards, topicPartitions, topicReplication, datasetDirs, grpc, kafkaClients, s3CaFile,
-                healthGraceSeconds, metricsPort, downloads, drainSeconds, trainDelivery);
+                healthGraceSeconds, metricsPort, downloads, drainSeconds, jobDelivery);
     }
 
     public Config withInstance(String name) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, grpcPort, workDir,
                 dataDir, name, augmentShards, topicPartitions, topicReplication, datasetDirs, grpc, kafkaClients, s3CaFile,
-                healthGraceSeconds, metricsPort, downloads, drainSeconds, trainDelivery);
+                healthGraceSeconds, metricsPort, downloads, drainSeconds, jobDelivery);
     }
 
     /** The same, with the gRPC server's address, TLS and tokens {@code security}. */
     public Config withGrpc(GrpcSecurity security) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, grpcPort, workDir, dataDir,
                 instance, augmentShards, topicPartitions, topicReplication, datasetDirs, security, kafkaClients, s3CaFile,
-                healthGraceSeconds, metricsPort, downloads, drainSeconds, trainDelivery);
+                healthGraceSeconds, metricsPort, downloads, drainSeconds, jobDelivery);
     }
 
     /** The same, with storage credentials (which {@code lt up} makes for its embedded server). */
     public Config withS3Credentials(String accessKey, String secretKey) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, accessKey, secretKey, s3Region, grpcPort, workDir, dataDir,
                 instance, augmentShards, topicPartitions, topicReplication, datasetDirs, grpc, kafkaClients, s3CaFile,
-                healthGraceSeconds, metricsPort, downloads, drainSeconds, trainDelivery);
+                healthGraceSeconds, metricsPort, downloads, drainSeconds, jobDelivery);
     }
 
     /** The same, with Kafka client settings {@code clients}. */
     public Config withKafkaClients(KafkaClients clients) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, grpcPort, workDir, dataDir,
                 instance, augmentShards, topicPartitions, topicReplication, datasetDirs, grpc, clients, s3CaFile,
-                healthGraceSeconds, metricsPort, downloads, drainSeconds, trainDelivery);
+                healthGraceSeconds, metricsPort, downloads, drainSeconds, jobDelivery);
     }
 
     /**
@@ -266,6 +271,10 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(key + " must be an integer, got '" + v + "'");
         }
+    }
+
+    private static boolean isBlank(String v) {
+        return v == null || v.isBlank();
     }
 
     private static JobWorker.Delivery delivery(Map<String, String> env, String key) {

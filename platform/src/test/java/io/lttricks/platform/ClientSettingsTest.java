@@ -40,13 +40,26 @@ class ClientSettingsTest {
     void theDrainTimeIsASettingWithItsDefaultAndItsBounds() {
         assertEquals(50, Config.from(Map.of(), 50053).drainSeconds());
         assertEquals(0, Config.from(Map.of(Config.DRAIN_SECONDS, "0"), 50053).drainSeconds());
-        assertEquals(io.lttricks.platform.bus.JobWorker.Delivery.SHARED, Config.from(Map.of(), 50053).trainDelivery());
+        assertEquals(io.lttricks.platform.bus.JobWorker.Delivery.SHARED, Config.from(Map.of(), 50053).jobDelivery());
         assertEquals(io.lttricks.platform.bus.JobWorker.Delivery.PARTITIONS,
-                Config.from(Map.of(Config.TRAIN_DELIVERY, "Partitions"), 50053).trainDelivery());
+                Config.from(Map.of(Config.JOB_DELIVERY, "Partitions"), 50053).jobDelivery());
+        assertEquals(io.lttricks.platform.bus.JobWorker.Delivery.PARTITIONS,
+                Config.from(Map.of(Config.TRAIN_DELIVERY, "partitions"), 50053).jobDelivery(), "the older name still read");
+        assertEquals(io.lttricks.platform.bus.JobWorker.Delivery.SHARED, Config.from(Map.of(Config.TRAIN_DELIVERY,
+                "partitions", Config.JOB_DELIVERY, "shared"), 50053).jobDelivery(), "the new name wins");
         IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> Config.from(Map.of(Config.TRAIN_DELIVERY, "queue"), 50053));
-        org.junit.jupiter.api.Assertions.assertTrue(bad.getMessage().contains(Config.TRAIN_DELIVERY)
+                () -> Config.from(Map.of(Config.JOB_DELIVERY, "queue"), 50053));
+        org.junit.jupiter.api.Assertions.assertTrue(bad.getMessage().contains(Config.JOB_DELIVERY)
                 && bad.getMessage().contains("partitions"), bad.getMessage());
+        // Share groups have their own ids: Kafka refuses a share consumer in a consumer group's id.
+        Config shared = Config.from(Map.of(), 50053);
+        Config classic = Config.from(Map.of(Config.JOB_DELIVERY, "partitions"), 50053);
+        assertEquals("lt-evaluator-shared", io.lttricks.platform.bus.Topics.group(io.lttricks.platform.bus.Topics.GROUP_EVALUATOR, shared));
+        assertEquals("lt-evaluator", io.lttricks.platform.bus.Topics.group(io.lttricks.platform.bus.Topics.GROUP_EVALUATOR, classic));
+        assertEquals("lt-sampler", io.lttricks.platform.bus.Topics.group(io.lttricks.platform.bus.Topics.GROUP_DATASET, shared),
+                "short jobs stay in their consumer groups");
+        assertEquals(1, io.lttricks.platform.bus.Topics.partitions(io.lttricks.platform.bus.Topics.SHARD_JOBS, shared));
+        assertEquals(classic.topicPartitions(), io.lttricks.platform.bus.Topics.partitions(io.lttricks.platform.bus.Topics.SHARD_JOBS, classic));
         IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
                 () -> Config.from(Map.of(Config.DRAIN_SECONDS, "-5"), 50053));
         assertTrue(negative.getMessage().contains(Config.DRAIN_SECONDS) && negative.getMessage().contains(">= 0"),

@@ -82,7 +82,7 @@ public final class AllInOne implements AutoCloseable {
     }
 
     /**
-     * @param augmentWorkers augment replicas in the process (each a member of the shard consumer group)
+     * @param augmentWorkers augment replicas in the process (each a member of the shards' group)
      */
     public static AllInOne start(Path stateDir, Path dataDir, Ports ports, int augmentWorkers,
                                  Map<String, String> extraEnv) throws IOException {

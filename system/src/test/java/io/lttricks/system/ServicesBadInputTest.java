@@ -228,7 +228,7 @@ class ServicesBadInputTest {
         assertTrue(found != null, "no dead letter for the record within a minute");
         assertEquals(DeadLetterCause.DEAD_LETTER_UNREADABLE, found.getCause());
         assertEquals(Topics.EVAL_JOBS, found.getTopic());
-        assertEquals(Topics.GROUP_EVALUATOR, found.getGroup());
+        assertEquals(Topics.group(Topics.GROUP_EVALUATOR, system.config()), found.getGroup(), "the group that gave up (its share group)");
         assertTrue(java.util.Arrays.equals(truncated, found.getJob().toByteArray()), "the record's bytes as they were");
         assertTrue(found.getReason().startsWith("not a job of topic " + Topics.EVAL_JOBS), found.getReason());
     }

@@ -318,18 +318,18 @@ public final class ServicesFixture implements ExtensionContext.Store.CloseableRe
     }
 
     void awaitGroupMembers(String group, int members) throws Exception {
+        String id = Topics.group(group, all.config());
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, all.config().kafkaBootstrap()))) {
             long deadline = System.currentTimeMillis() + 60_000;
             while (System.currentTimeMillis() < deadline) {
-                var d = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
-                if (d.members().size() >= members
-                        && d.members().stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty())) {
+                if (Topics.membersWithPartitions(admin, id).size() >= members) {
                     return;
                 }
                 Thread.sleep(200);
             }
         }
-        throw new AssertionError("consumer group " + group + " never had " + members + " members with partitions");
+        throw new AssertionError("group " + Topics.group(group, all.config()) + " never had " + members
+                + " members with partitions");
     }
 
     /** 40 training and 10 test images per class: real CIFAR-10 when the workspace has it, otherwise coloured noise. */

@@ -131,7 +131,7 @@ class ServicesRunTest {
                 Map.of("service", "lttricks.v1.RunService", "method", "Submit", "code", "OK")) >= 1);
         assertTrue(value(text, "lt_cam_images_generated_total", Map.of("method", "cam")) > 0);
         assertTrue(value(text, "process_resident_memory_bytes", Map.of()) > 0);
-        for (String group : List.of(Topics.GROUP_AUGMENT, Topics.GROUP_COORDINATOR)) {
+        for (String group : List.of(Topics.GROUP_AUGMENT_PLANNER, Topics.GROUP_COORDINATOR)) {
             assertTrue(Exposition.value(text, "kafka_consumer_fetch_manager_records_lag_max", Map.of("group", group))
                     .isPresent(), "consumer lag of " + group);
         }

@@ -34,7 +34,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * process is stopped (SIGTERM: it finishes its epoch, stores it and hands the stage on) and one is
  * killed (SIGKILL: its stage goes to another trainer when its lock runs out). Every run must
  * succeed with the figures of the same recipe run alone; no stored epoch is trained twice; no
- * trainer is idle for more than {@value #IDLE_SLACK_S} s while a training stage waits.
+ * trainer is idle for more than {@value #IDLE_SLACK_S} s while a training stage waits; shards and
+ * evaluations, shared the same way, reach every augmenter and evaluator.
  *
  * <p>Minutes of CPU, so not part of the default suite: {@code bench/services-scaling} runs it
  * ({@code -Dlt.scaling=true}) and prints the figures docs/RELIABILITY.md records.
@@ -133,9 +134,30 @@ class ServicesScalingTest {
             System.out.print(timeline(events));
             checkNoStoredEpochTrainedTwice(events);
             checkNoTrainerIdledWhileAStageWaited(all, joined, gone, other, t0);
+            checkShardsAndEvaluationsWentToEveryWorker(all);
         } finally {
             workers.values().forEach(Process::destroyForcibly);
         }
+    }
+
+    /**
+     * Augment shards and evaluations go through share groups too: with four runs' jobs waiting,
+     * each augmenter stored shards and each evaluator evaluated stages (no idle worker while a job
+     * waited behind a busy one's partition). Prints the counts per worker.
+     */
+    private static void checkShardsAndEvaluationsWentToEveryWorker(List<RunEvent> all) {
+        Map<String, Integer> shards = new TreeMap<>();
+        Map<String, Integer> evaluations = new TreeMap<>();
+        for (RunEvent e : all) {
+            if (e.hasShard()) {
+                shards.merge(e.getShard().getWorker().isEmpty() ? e.getSource() : e.getShard().getWorker(), 1, Integer::sum);
+            } else if (e.hasEvaluation()) {
+                evaluations.merge(e.getSource(), 1, Integer::sum);
+            }
+        }
+        System.out.println("shards stored per augmenter: " + shards + "; evaluations per evaluator: " + evaluations);
+        assertEquals(ServicesFixture.AUGMENT_WORKERS, shards.size(), "every augmenter took shards: " + shards);
+        assertEquals(2, evaluations.size(), "both evaluators took evaluations: " + evaluations);
     }
 
     /** A run's status once it has ended, which must be a success. */
@@ -193,8 +215,8 @@ class ServicesScalingTest {
             long deadline = System.currentTimeMillis() + 120_000;
             int seen = 0;
             while (System.currentTimeMillis() < deadline) {
-                seen = admin.describeShareGroups(List.of(Topics.GROUP_TRAINER)).all().get().get(Topics.GROUP_TRAINER)
-                        .members().size();
+                String id = Topics.group(Topics.GROUP_TRAINER, system.config());
+                seen = admin.describeShareGroups(List.of(id)).all().get().get(id).members().size();
                 if (seen >= members) {
                     return;
                 }

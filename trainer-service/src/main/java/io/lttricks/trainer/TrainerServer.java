@@ -58,7 +58,7 @@ public final class TrainerServer implements AutoCloseable {
         this.runs = new KafkaRunStateStore(platform.config(), platform.bus());
         this.trainer = new TrainWorker(platform, runs);
         this.drain = drain;
-        this.worker = new JobWorker<>(platform, platform.config().trainDelivery(), Topics.TRAIN_JOBS, Topics.GROUP_TRAINER, TrainJob.parser(),
+        this.worker = JobWorker.ofLongJobs(platform, Topics.TRAIN_JOBS, TrainJob.parser(),
                 (key, job) -> trainer.handle(job), (key, job, last) -> trainer.giveUp(job, last))
                 .skipping(EndedRuns.guard(runs)).whenRevoked(trainer::yieldCurrent).start();
         this.grpc = new GrpcServer(platform, List.of(new Api(platform)));

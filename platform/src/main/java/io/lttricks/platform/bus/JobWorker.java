@@ -149,6 +149,21 @@ public final class JobWorker<T extends com.google.protobuf.Message> implements A
                 Deliveries.in(platform.store()));
     }
 
+    /**
+     * A service's worker of one of the long-job topics ({@link Topics#SHARED_TOPICS}: training stages,
+     * augment shards, evaluations), in its group as the configured delivery says
+     * ({@link Config#jobDelivery()}, {@link Topics#group}).
+     */
+    public static <T extends com.google.protobuf.Message> JobWorker<T> ofLongJobs(Platform platform, String topic, Parser<T> parser,
+                                                              Handler<T> handler, GiveUp<T> giveUp) {
+        String group = Topics.SHARED_TOPICS.get(topic);
+        if (group == null) {
+            throw new IllegalArgumentException(topic + " is not a topic of long jobs: " + Topics.SHARED_TOPICS.keySet());
+        }
+        return new JobWorker<>(platform, platform.config().jobDelivery(), topic, Topics.group(group, platform.config()),
+                parser, handler, giveUp);
+    }
+
     /** A worker in a classic consumer group ({@link Delivery#PARTITIONS}). */
     public JobWorker(Config config, ServiceMetrics metrics, String topic, String group, Parser<T> parser,
                      JobAttempts<T> attempts, DeadLetters deadLetters, Deliveries deliveries) {

@@ -60,15 +60,56 @@ public final class Topics {
     }
 
     /**
+     * The topics of long jobs and the group of the workers that take them: in a share group under
+     * {@link JobWorker.Delivery#SHARED} (any idle worker takes the next waiting job), in a classic
+     * consumer group otherwise. The short jobs (data sets, augment planning) stay in classic groups.
+     */
+    public static final Map<String, String> SHARED_TOPICS = Map.of(TRAIN_JOBS, GROUP_TRAINER, SHARD_JOBS, GROUP_AUGMENT,
+            EVAL_JOBS, GROUP_EVALUATOR);
+
+    /**
+     * The group id of the workers of {@code group} under the configured delivery: for the groups of
+     * {@link #SHARED_TOPICS}, {@code group} itself for a classic consumer group and {@code group + "-shared"}
+     * for a share group; any other group is a classic consumer group, by its own name. Kafka keeps one type per group id and refuses a share consumer in an id
+     * that is (or was, until its offsets expire) a consumer group's: "Group lt-evaluator is not a share
+     * group", seen on the embedded 4.4 broker after a classic worker had committed in it. Own ids let a
+     * deployment move from one delivery to the other without deleting groups; the new share group
+     * starts at the earliest job, and the jobs of runs that ended are skipped (RELIABILITY row 77).
+     */
+    public static String group(String group, Config config) {
+        return SHARED_TOPICS.containsValue(group) && config.jobDelivery() == JobWorker.Delivery.SHARED
+                ? group + "-shared" : group;
+    }
+
+    /**
+     * The client ids of the members of a group (by its id, {@link #group}) that have partitions
+     * assigned, whether it is a share group or a consumer group; empty while it does not exist.
+     */
+    public static List<String> membersWithPartitions(Admin admin, String groupId) throws InterruptedException {
+        try {
+            if (groupId.endsWith("-shared")) {
+                return admin.describeShareGroups(List.of(groupId)).all().get().get(groupId).members().stream()
+                        .filter(m -> !m.assignment().topicPartitions().isEmpty()).map(m -> m.clientId()).toList();
+            }
+            return admin.describeConsumerGroups(List.of(groupId)).all().get().get(groupId).members().stream()
+                    .filter(m -> !m.assignment().topicPartitions().isEmpty()).map(m -> m.clientId()).toList();
+        } catch (ExecutionException e) {
+            return List.of();   // the group does not exist until its first member joins
+        }
+    }
+
+    /**
      * Creates the topics that do not exist yet (retention: forever; run state compacted) and, when
-     * the trainers share their topic, sets up their share group; one admin client for both.
+     * the workers share their topics, sets up their share groups; one admin client for all.
      */
     public static void ensure(Config config) {
         try (Admin admin = Admin.create(config.kafkaClients().admin(
                 Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap())))) {
             createMissing(admin, config);
-            if (config.trainDelivery() == JobWorker.Delivery.SHARED) {
-                ensureShareGroup(admin, config, GROUP_TRAINER);
+            if (config.jobDelivery() == JobWorker.Delivery.SHARED) {
+                for (String group : SHARED_TOPICS.values()) {
+                    ensureShareGroup(admin, config, group(group, config));
+                }
             }
         }
     }
@@ -83,12 +124,16 @@ public final class Topics {
             if (!missing.isEmpty()) {
                 admin.createTopics(missing, new CreateTopicsOptions().timeoutMs(30_000)).all().get();
             }
-            if (config.trainDelivery() == JobWorker.Delivery.SHARED && existing.contains(TRAIN_JOBS)) {
-                int n = admin.describeTopics(List.of(TRAIN_JOBS)).allTopicNames().get().get(TRAIN_JOBS).partitions().size();
-                if (n > 1) {
-                    LOG.warn("{} has {} partitions: in a share group each partition goes to one trainer while there are"
-                            + " fewer trainers than partitions, so a stage can wait behind a busy trainer; recreate the"
-                            + " topic with one partition (deploy/README.md, section 7)", TRAIN_JOBS, n);
+            if (config.jobDelivery() == JobWorker.Delivery.SHARED) {
+                List<String> shared = SHARED_TOPICS.keySet().stream().filter(existing::contains).sorted().toList();
+                if (!shared.isEmpty()) {
+                    admin.describeTopics(shared).allTopicNames().get().forEach((topic, d) -> {
+                        if (d.partitions().size() > 1) {
+                            LOG.warn("{} has {} partitions: in a share group each partition goes to one worker while there"
+                                    + " are fewer workers than partitions, so a job can wait behind a busy worker; recreate"
+                                    + " the topic with one partition (deploy/README.md, section 7)", topic, d.partitions().size());
+                        }
+                    });
                 }
             }
         } catch (ExecutionException e) {
@@ -116,9 +161,9 @@ public final class Topics {
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new IllegalStateException("cannot set up the share group " + group + " at " + config.kafkaBootstrap()
-                    + " (" + cause.getMessage() + "): the trainers take stages through a Kafka share group, which needs"
-                    + " Kafka 4.2 or newer with share groups on; on an older broker set " + Config.TRAIN_DELIVERY
-                    + "=partitions", cause);
+                    + " (" + cause.getMessage() + "): trainers, augment shards and evaluators take their jobs through"
+                    + " Kafka share groups, which need Kafka 4.2 or newer with share groups on; on an older broker set "
+                    + Config.JOB_DELIVERY + "=partitions", cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while setting up the share group " + group, e);
@@ -132,14 +177,16 @@ public final class Topics {
 
     /**
      * The partitions a topic is created with: {@link Config#topicPartitions()}, but one for the
-     * train topic when the trainers share it in a share group. A share group's assignor gives each
-     * partition to one member as long as there are at least as many partitions as members (KIP-932's
-     * simple assignor), so with several partitions a job still waits behind the busy trainer that
-     * was given its partition while another trainer idles (seen in ServicesScalingTest); one
-     * partition is shared by every trainer, and training stages are far too few to need more.
+     * topics of long jobs when their workers share them in share groups. A share group's assignor
+     * gives each partition to one member as long as there are at least as many partitions as members
+     * (KIP-932's simple assignor), so with several partitions a job still waits behind the busy
+     * worker that was given its partition while another idles (seen in ServicesScalingTest); one
+     * partition is shared by every worker of the group, and records, not partitions, are what a
+     * share group hands out.
      */
     public static int partitions(String topic, Config config) {
-        return topic.equals(TRAIN_JOBS) && config.trainDelivery() == JobWorker.Delivery.SHARED ? 1 : config.topicPartitions();
+        return SHARED_TOPICS.containsKey(topic) && config.jobDelivery() == JobWorker.Delivery.SHARED ? 1
+                : config.topicPartitions();
     }
 
     static Map<String, String> configFor(String topic) {
