@@ -338,6 +338,53 @@ class ManifestsTest {
         return new String[] {m.group(1), m.group(2)};
     }
 
+    /**
+     * Storage over https inside the cluster (a MinIO with its own CA, as prod's) is trusted through
+     * the CA file the configuration names, mounted from a Secret into every pod that reads the
+     * configuration (issue 28 item 3).
+     */
+    @Test
+    void httpsStorageIsTrustedThroughAMountedCa() {
+        int checked = 0;
+        for (Rendered r : RENDERED.values()) {
+            if (r.ofKind("ConfigMap").stream().noneMatch(c -> c.path("metadata").path("name").asText().equals("lttricks-config"))) {
+                continue;
+            }
+            Map<String, String> c = config(r);
+            String endpoint = c.getOrDefault(Config.S3_ENDPOINT, "");
+            if (!endpoint.startsWith("https://") || !endpoint.contains(".svc")) {
+                continue;
+            }
+            String ca = c.get(Config.S3_CA_FILE);
+            assertTrue(ca != null && ca.startsWith("/"), r.name() + ": " + endpoint + " needs " + Config.S3_CA_FILE
+                    + " (components/s3-private-ca)");
+            String mountDir = ca.substring(0, ca.lastIndexOf('/'));
+            for (JsonNode d : r.ofKind("Deployment")) {
+                JsonNode pod = d.path("spec").path("template").path("spec");
+                JsonNode container = pod.path("containers").get(0);
+                String where = r.name() + " Deployment/" + d.path("metadata").path("name").asText();
+                String volume = null;
+                for (JsonNode m : container.path("volumeMounts")) {
+                    if (m.path("mountPath").asText().equals(mountDir)) {
+                        volume = m.path("name").asText();
+                    }
+                }
+                assertTrue(volume != null, where + ": nothing mounted at " + mountDir);
+                boolean fromSecret = false;
+                for (JsonNode v : pod.path("volumes")) {
+                    if (v.path("name").asText().equals(volume) && v.has("secret")) {
+                        for (JsonNode item : v.path("secret").path("items")) {
+                            fromSecret |= ca.endsWith("/" + item.path("path").asText());
+                        }
+                    }
+                }
+                assertTrue(fromSecret, where + ": " + ca + " comes from a Secret's item");
+                checked++;
+            }
+        }
+        assertTrue(checked >= 4, "the prod overlays' services: " + checked);
+    }
+
     static Map<String, String> config(Rendered r) {
         Map<String, String> out = new java.util.HashMap<>();
         r.one("ConfigMap", "lttricks-config").path("data").fields()
