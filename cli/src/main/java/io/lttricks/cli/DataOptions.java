@@ -10,8 +10,8 @@ import picocli.CommandLine.Option;
 final class DataOptions {
     @Option(names = "--data-dir", paramLabel = "DIR",
             description = "Directory holding data sets (CIFAR binaries or ImageFolder copies); missing CIFAR is"
-                    + " downloaded here. Default: $LT_DATA_DIR, else ~/.lttricks/data."
-                    + " On machines without internet: --data-dir ../shared/datasets")
+                    + " downloaded here. Default: $LT_DATA_DIR, else ~/.lttricks/data. Without internet, point it at"
+                    + " a directory holding cifar-10-binary.tar.gz (or the JPEG copy) and add --offline.")
     Path dataDir;
 
     @Option(names = "--offline", description = "Never download; fail at once when data is missing.")

@@ -20,7 +20,8 @@ import picocli.CommandLine.Parameters;
  * Shared by {@code lt train} (local) and {@code lt submit} / {@code lt run} (the services).
  */
 final class RecipeOptions {
-    @Parameters(index = "0", arity = "0..1", paramLabel = "RECIPE", description = "Recipe file (.yaml, .yml or .json).")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "RECIPE", description = "Recipe file (.yaml, .yml or .json), or"
+            + " the name of a bundled one (baseline, bag_of_tricks, ...: lt's recipes/), from any directory.")
     Path recipeFile;
 
 
@@ -56,11 +57,13 @@ final class RecipeOptions {
     String stage;
 
 
-    @Option(names = "--epochs", paramLabel = "N")
+    @Option(names = "--epochs", paramLabel = "N", description = "Length of the --stage stage in epochs (default: the"
+            + " recipe's, else the profile's for the stage's role and data set; lt train --dry-run shows it).")
     Integer epochs;
 
 
-    @Option(names = "--batch-size", paramLabel = "N")
+    @Option(names = "--batch-size", paramLabel = "N", description = "Images per training step of the --stage stage"
+            + " (default: the recipe's, else the profile's: 128 on CIFAR; lt train --dry-run shows it).")
     Integer batchSize;
 
 
@@ -142,18 +145,53 @@ final class RecipeOptions {
 
     /** The recipe file (or the default CIFAR-10-LT recipe) with the options applied. */
     Recipe recipe() throws IOException {
-        if (recipeFile != null && !java.nio.file.Files.isRegularFile(recipeFile)) {
+        Path file = recipeFile == null ? null : locate(recipeFile, bundledRecipes());
+        if (file != null && !java.nio.file.Files.isRegularFile(file)) {
             throw new IllegalArgumentException("recipe file not found: " + recipeFile
-                    + (java.nio.file.Files.isDirectory(recipeFile) ? " is a directory" : "")
-                    + " (recipes/ has one per row of the paper's tables; without a file, lt uses CIFAR-10-LT and"
-                    + " the options)");
+                    + (java.nio.file.Files.isDirectory(file) ? " is a directory" : "")
+                    + " (the bundled recipes, by name or path: " + bundledNames() + "; without a file, lt uses"
+                    + " CIFAR-10-LT and the options)");
         }
-        Recipe recipe = recipeFile != null ? Recipes.read(recipeFile) : defaultRecipe();
-        if (recipe.stages().isEmpty() && recipeFile != null && explicitlyNoStages(recipeFile)) {
-            throw new RecipeException(recipeFile + ": stages: a recipe needs at least one stage, e.g. stages:"
+        Recipe recipe = file != null ? Recipes.read(file) : defaultRecipe();
+        if (recipe.stages().isEmpty() && file != null && explicitlyNoStages(file)) {
+            throw new RecipeException(file + ": stages: a recipe needs at least one stage, e.g. stages:"
                     + " [{name: train}] (or leave stages out for one default stage)");
         }
         return applyOverrides(recipe);
+    }
+
+    /** The recipes that come with lt: {@code recipes/} of its installation ({@code lt.home}), else of the working directory. */
+    static Path bundledRecipes() {
+        String home = System.getProperty("lt.home");
+        return (home != null ? Path.of(home) : Path.of("")).resolve("recipes");
+    }
+
+    /**
+     * The recipe a user names: the file itself where it exists, else a bundled recipe of that path
+     * or name, so that {@code lt train recipes/baseline.yaml} and {@code lt train baseline} work from
+     * any directory; else the name as given (reported as missing).
+     */
+    static Path locate(Path given, Path bundled) {
+        if (java.nio.file.Files.exists(given) || given.isAbsolute()) {
+            return given;
+        }
+        String name = given.getFileName().toString();
+        List<Path> candidates = new java.util.ArrayList<>(List.of(bundled.getParent() == null ? given
+                : bundled.getParent().resolve(given), bundled.resolve(name)));
+        if (!name.contains(".")) {
+            candidates.add(bundled.resolve(name + ".yaml"));
+        }
+        return candidates.stream().filter(java.nio.file.Files::isRegularFile).findFirst().orElse(given);
+    }
+
+    private static String bundledNames() {
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(bundledRecipes())) {
+            List<String> names = files.map(f -> f.getFileName().toString()).filter(f -> f.endsWith(".yaml"))
+                    .map(f -> f.substring(0, f.length() - ".yaml".length())).sorted().toList();
+            return names.isEmpty() ? "none found in " + bundledRecipes() : String.join(", ", names);
+        } catch (IOException e) {
+            return "none found in " + bundledRecipes().toAbsolutePath();
+        }
     }
 
     /** Whether the file writes {@code stages: []} (rather than leaving stages out). */

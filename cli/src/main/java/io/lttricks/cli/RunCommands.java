@@ -117,7 +117,8 @@ final class RunCommands {
             description = {
                 "Runs a recipe through the services, started in this process (lt up, submit, watch, results).",
                 "It starts the system, submits the recipe, shows its progress and prints the results table.",
-                "Example: lt run recipes/services_smoke.yaml --data-dir ../shared/datasets",
+                "Example: lt run recipes/pipeline_demo.yaml   (a first stage, CAM generation and a deferred stage,",
+                "         a few minutes on a CPU)",
                 ""
             })
     static final class Run implements Callable<Integer> {
@@ -130,7 +131,8 @@ final class RunCommands {
         @Mixin
         DataOptions data;
 
-        @Option(names = "--augment-workers", defaultValue = "1", paramLabel = "N")
+        @Option(names = "--augment-workers", defaultValue = "1", paramLabel = "N",
+                description = "Augment replicas in the process, sharing a CAM stage's shards (default 1).")
         int augmentWorkers;
 
         @Override

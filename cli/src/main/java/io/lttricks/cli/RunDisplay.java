@@ -158,6 +158,10 @@ final class RunDisplay {
             out.println();
             out.println(r.getStage() + ": report s3://" + run.getBucket() + "/" + r.getMetrics().getReportKey());
             out.println("  table s3://" + run.getBucket() + "/" + r.getMetrics().getTableKey());
+            if (!r.getCheckpointKey().isEmpty()) {
+                out.println("  checkpoint s3://" + run.getBucket() + "/" + r.getCheckpointKey()
+                        + "   (lt predict --server takes it; --open DIR --checkpoints copies it)");
+            }
             for (String plot : r.getMetrics().getPlotKeysList()) {
                 out.println("  plot  s3://" + run.getBucket() + "/" + plot);
             }

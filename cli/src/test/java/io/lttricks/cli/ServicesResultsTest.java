@@ -72,6 +72,8 @@ class ServicesResultsTest {
         String first = Keys.finalCheckpoint(Keys.stage(run.runId(), 0, "first"));
         String deferred = Keys.finalCheckpoint(Keys.stage(run.runId(), 2, "deferred"));
         assertArrayEquals(store.get(first), Files.readAllBytes(dir.resolve("01-first/final.ckpt")), first);
+        assertTrue(r.out().contains("  checkpoint s3://" + results.getRun().getBucket() + "/" + first), "lt results names"
+                + " each stage's final checkpoint, as lt predict --server takes it: " + r.out());
         assertArrayEquals(store.get(deferred), Files.readAllBytes(dir.resolve("03-deferred/final.ckpt")), deferred);
     }
 
