@@ -118,25 +118,38 @@ public final class ReportPlots {
         g.drawLine(left + first * bar, y, left + (last + 1) * bar, y);
     }
 
+    /**
+     * The confusion matrix as a heat map: each row normalised to its true class, the cells saying
+     * that percentage (where they are large enough), the predicted classes named under the columns
+     * and the true ones beside the rows (up to 40 classes), and a colour scale.
+     */
     public static byte[] confusion(EvaluationReport r) throws IOException {
         int c = r.classes().size();
         int cell = Math.max(1, Math.min(40, 800 / Math.max(1, c)));
         Font small = new Font(Font.SANS_SERIF, Font.PLAIN, 10);
+        boolean named = c <= 40;
         int names = 0;
-        if (c <= 40) {
+        if (named) {
             for (String name : r.classes()) {
                 names = Math.max(names, textWidth(small, name));
             }
         }
-        int left = c <= 40 ? names + 12 : 20;
-        int top = 40;
-        String title = "Confusion matrix (rows: true class, columns: predicted; row-normalised)";
-        int width = Math.max(left + c * cell + 20, MARGIN + textWidth(TITLE, title) + MARGIN);
-        BufferedImage img = new BufferedImage(width, top + c * cell + 20, BufferedImage.TYPE_INT_RGB);
+        int left = named ? names + 12 : 20;
+        int top = 52;
+        int matrix = c * cell;
+        int scaleX = left + matrix + 16;
+        int scaleW = 14;
+        String title = "Confusion matrix: % of each true class";
+        String subtitle = "rows: true class; columns: predicted class";
+        int width = Math.max(scaleX + scaleW + 44, MARGIN + textWidth(TITLE, title) + MARGIN);
+        int height = top + matrix + (named ? names + 16 : 20) + 16;
+        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = graphics(img);
         g.setColor(Color.BLACK);
         g.setFont(TITLE);
         g.drawString(title, MARGIN, 18);
+        g.setFont(LABEL);
+        g.drawString(subtitle, MARGIN, 36);
         g.setFont(small);
         for (int t = 0; t < c; t++) {
             int rowTotal = 0;
@@ -145,21 +158,56 @@ public final class ReportPlots {
             }
             for (int p = 0; p < c; p++) {
                 double v = rowTotal == 0 ? 0 : (double) r.confusion()[t][p] / rowTotal;
-                int shade = (int) Math.round(255 * (1 - v));
-                g.setColor(new Color(shade, shade, 255));
+                g.setColor(heat(v));
                 g.fillRect(left + p * cell, top + t * cell, cell, cell);
                 if (cell >= 28) {
                     g.setColor(v > 0.5 ? Color.WHITE : Color.BLACK);
-                    g.drawString(String.valueOf(r.confusion()[t][p]), left + p * cell + 3, top + t * cell + cell / 2 + 4);
+                    String text = String.format(Locale.ROOT, v >= 0.995 || v == 0 ? "%.0f" : "%.1f", 100 * v);
+                    g.drawString(text, left + p * cell + (cell - textWidth(small, text)) / 2, top + t * cell + cell / 2 + 4);
                 }
             }
-            if (c <= 40) {
+            if (named) {
                 g.setColor(Color.BLACK);
                 g.drawString(r.classes().get(t), 4, top + t * cell + cell / 2 + 4);
             }
         }
+        g.setColor(Color.GRAY);
+        g.drawRect(left, top, matrix, matrix);
+        if (named) {
+            // the predicted classes, written upwards under their columns
+            g.setColor(Color.BLACK);
+            java.awt.geom.AffineTransform base = g.getTransform();
+            for (int p = 0; p < c; p++) {
+                String name = r.classes().get(p);
+                int x = left + p * cell + cell / 2 + 4;
+                int y = top + matrix + 6 + textWidth(small, name);
+                g.rotate(-Math.PI / 2, x, y);
+                g.drawString(name, x, y);
+                g.setTransform(base);
+            }
+        }
+        // the colour scale: 0% at the bottom, 100% at the top
+        for (int y = 0; y < matrix; y++) {
+            g.setColor(heat(1 - (double) y / Math.max(1, matrix - 1)));
+            g.drawLine(scaleX, top + y, scaleX + scaleW, top + y);
+        }
+        g.setColor(Color.GRAY);
+        g.drawRect(scaleX, top, scaleW, matrix);
+        g.setColor(Color.BLACK);
+        for (int pctTick : new int[] {0, 50, 100}) {
+            int y = top + matrix - (int) Math.round(pctTick / 100.0 * matrix);
+            g.drawLine(scaleX + scaleW, y, scaleX + scaleW + 3, y);
+            g.drawString(pctTick + "%", scaleX + scaleW + 5, y + 4);
+        }
         g.dispose();
         return png(img);
+    }
+
+    /** White (0) to deep blue (1). */
+    private static Color heat(double v) {
+        double x = Math.max(0, Math.min(1, v));
+        int shade = (int) Math.round(255 * (1 - x));
+        return new Color(shade, shade, 255);
     }
 
     private static String classLabel(EvaluationReport r, int cls) {

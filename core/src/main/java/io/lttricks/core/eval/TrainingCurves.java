@@ -19,7 +19,8 @@ import javax.imageio.ImageIO;
 /**
  * A stage's training curves from its history (one JSON line per epoch): the loss; training
  * accuracy and, where the stage was evaluated during training, the test error; the learning
- * rate (log scale). Three panels over the epochs, as a PNG.
+ * rate (log scale). Three panels over the epochs, as a PNG, with round ticks and grid lines on both
+ * axes (decades on the rate's, with room so that a rate at its lowest stays off the floor).
  */
 public final class TrainingCurves {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -27,8 +28,8 @@ public final class TrainingCurves {
     private static final int PANEL = 150;
     private static final int LEFT = 64;
     private static final int RIGHT = 20;
-    private static final int TOP = 34;
-    private static final int GAP = 34;
+    private static final int TOP = 50;
+    private static final int GAP = 40;
 
     private TrainingCurves() {
     }
@@ -44,7 +45,7 @@ public final class TrainingCurves {
         if (epochs.isEmpty()) {
             return null;
         }
-        int height = TOP + 3 * PANEL + 2 * GAP + 40;
+        int height = TOP + 3 * PANEL + 2 * GAP + 44;
         BufferedImage img = new BufferedImage(WIDTH, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -68,8 +69,17 @@ public final class TrainingCurves {
         y0 += PANEL + GAP;
         panel(g, epochs, first, last, y0, "learning rate (log)", true,
                 new Series("lr", new Color(0x6A1B9A), n -> n.path("lr").asDouble(Double.NaN)));
+        // the epochs under the last panel
+        int bottom = y0 + PANEL;
+        int plotW = WIDTH - LEFT - RIGHT;
         g.setColor(Color.DARK_GRAY);
-        g.drawString("epoch " + first + " ... " + last, LEFT, height - 12);
+        for (double e : ticks(first, last, 8)) {
+            int x = xOf((int) e, first, last, plotW);
+            g.drawLine(x, bottom, x, bottom + 3);
+            String text = String.valueOf((int) e);
+            g.drawString(text, x - g.getFontMetrics().stringWidth(text) / 2, bottom + 15);
+        }
+        g.drawString("epoch", LEFT + plotW / 2 - g.getFontMetrics().stringWidth("epoch") / 2, bottom + 30);
         g.dispose();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ImageIO.write(img, "png", out);
@@ -95,16 +105,40 @@ public final class TrainingCurves {
         if (lo > hi) {
             return;
         }
-        if (hi - lo < 1e-9) {
-            hi = lo + 1;
+        // Axis limits on round values: decades on a log axis, with a quarter decade of room so that a
+        // rate that sits at its lowest value stays off the floor; "nice" steps on a linear one.
+        double step;
+        if (log) {
+            lo = Math.floor(lo - 0.25);
+            hi = Math.ceil(hi + 0.25);
+            step = Math.max(1, Math.ceil((hi - lo) / 6));
+        } else {
+            if (hi - lo < 1e-9) {
+                lo -= Math.max(1e-3, Math.abs(lo) * 0.05);
+                hi += Math.max(1e-3, Math.abs(hi) * 0.05);
+            }
+            step = niceStep((hi - lo) / 4);
+            lo = Math.floor(lo / step) * step;
+            hi = Math.ceil(hi / step) * step;
         }
         int plotW = WIDTH - LEFT - RIGHT;
-        g.setColor(new Color(0xEEEEEE));
+        g.setColor(new Color(0xF3F3F3));
         g.fillRect(LEFT, top, plotW, PANEL);
+        g.setColor(new Color(0xDDDDDD));
+        for (double e : ticks(first, last, 8)) {
+            int x = xOf((int) e, first, last, plotW);
+            g.drawLine(x, top, x, top + PANEL - 1);
+        }
+        for (double v = lo; v <= hi + step / 1e6; v += step) {
+            int y = top + PANEL - 1 - (int) Math.round((v - lo) / (hi - lo) * (PANEL - 1));
+            g.setColor(new Color(0xDDDDDD));
+            g.drawLine(LEFT, y, LEFT + plotW - 1, y);
+            g.setColor(Color.DARK_GRAY);
+            String text = log ? (v == Math.rint(v) ? "1e" + (int) v : label(Math.pow(10, v))) : label(v);
+            g.drawString(text, LEFT - 6 - g.getFontMetrics().stringWidth(text), y + 4);
+        }
         g.setColor(Color.DARK_GRAY);
         g.drawString(title, LEFT, top - 6);
-        g.drawString(label(log ? Math.pow(10, hi) : hi), 4, top + 10);
-        g.drawString(label(log ? Math.pow(10, lo) : lo), 4, top + PANEL);
         int legendX = LEFT + plotW;
         g.setStroke(new BasicStroke(1.6f));
         for (int k = series.length - 1; k >= 0; k--) {
@@ -121,8 +155,7 @@ public final class TrainingCurves {
                 if (Double.isNaN(v) || Double.isInfinite(v)) {
                     continue;
                 }
-                int x = LEFT + (last == first ? plotW / 2 : (int) Math.round((double) (n.path("epoch").asInt() - first)
-                        / (last - first) * (plotW - 1)));
+                int x = xOf(n.path("epoch").asInt(), first, last, plotW);
                 int y = top + PANEL - 1 - (int) Math.round((v - lo) / (hi - lo) * (PANEL - 1));
                 if (px >= 0) {
                     g.drawLine(px, py, x, y);
@@ -133,6 +166,37 @@ public final class TrainingCurves {
                 py = y;
             }
         }
+    }
+
+    private static int xOf(int epoch, int first, int last, int plotW) {
+        return LEFT + (last == first ? plotW / 2 : (int) Math.round((double) (epoch - first) / (last - first) * (plotW - 1)));
+    }
+
+    /** 1, 2 or 5 times a power of ten, at least {@code rough}. */
+    static double niceStep(double rough) {
+        double p = Math.pow(10, Math.floor(Math.log10(rough)));
+        for (double m : new double[] {1, 2, 5, 10}) {
+            if (m * p >= rough - 1e-12) {
+                return m * p;
+            }
+        }
+        return 10 * p;
+    }
+
+    /** Epoch ticks: about {@code count} round epochs from {@code first} to {@code last}, both ends included. */
+    static List<Double> ticks(int first, int last, int count) {
+        List<Double> out = new ArrayList<>();
+        if (last <= first) {
+            out.add((double) first);
+            return out;
+        }
+        double step = Math.max(1, niceStep((last - first) / (double) count));
+        out.add((double) first);
+        for (double e = Math.ceil((first + step / 2) / step) * step; e < last - step / 2; e += step) {
+            out.add(e);
+        }
+        out.add((double) last);
+        return out;
     }
 
     private static double transform(double v, boolean log) {

@@ -238,7 +238,7 @@ public final class Reproduction {
     static BufferedImage chart(TableResult t) {
         int rows = t.rows().size();
         int w = Math.max(640, 140 + rows * 120);
-        int h = 420;
+        int h = 450;
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -246,7 +246,7 @@ public final class Reproduction {
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, w, h);
         int left = 60;
-        int top = 50;
+        int top = 80;
         int bottom = h - 90;
         double max = 10;
         for (RowResult r : t.rows()) {
@@ -284,6 +284,23 @@ public final class Reproduction {
                 int bh = (int) Math.round((bottom - top) * values[k] / max);
                 g.setColor(colours[k]);
                 g.fillRect(x0 + k * bar, bottom - bh, bar - 2, bh);
+                // the value on its bar: across it where it fits, else upwards from its top
+                java.awt.Font before = g.getFont();
+                g.setFont(before.deriveFont(9f));
+                g.setColor(Color.BLACK);
+                String text = String.format(java.util.Locale.ROOT, "%.2f", values[k]);
+                int tw = g.getFontMetrics().stringWidth(text);
+                if (tw <= bar) {
+                    g.drawString(text, x0 + k * bar + (bar - 2 - tw) / 2, bottom - bh - 3);
+                } else {
+                    java.awt.geom.AffineTransform base = g.getTransform();
+                    int tx = x0 + k * bar + (bar - 2) / 2 + 4;
+                    int ty = bottom - bh - 3;
+                    g.rotate(-Math.PI / 2, tx, ty);
+                    g.drawString(text, tx, ty);
+                    g.setTransform(base);
+                }
+                g.setFont(before);
             }
             g.setColor(Color.BLACK);
             drawFitted(g, r.label(), left + i * slot + 2, bottom + 16, slot - 4);

@@ -1,5 +1,6 @@
 package io.lttricks.core.eval;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
@@ -48,6 +49,45 @@ class ReportPlotsTest {
             assertWhiteBorder(ReportPlots.perClass(r), 2, "per-class, " + r.classes().size() + " classes");
             assertWhiteBorder(ReportPlots.confusion(r), 2, "confusion, " + r.classes().size() + " classes");
         }
+    }
+
+    /**
+     * Issue 29 item 4: the confusion matrix names the predicted classes under its columns (there was
+     * nothing below the matrix) and has a colour scale beside it (deep blue at 100% down to white at 0%).
+     */
+    @Test
+    void theConfusionMatrixNamesItsColumnsAndHasAColourScale() throws IOException {
+        EvaluationReport r = report(10, "class");
+        BufferedImage img = ImageIO.read(new ByteArrayInputStream(ReportPlots.confusion(r)));
+        int top = 52;
+        int matrix = 10 * 40;
+        boolean namesBelow = false;
+        for (int y = top + matrix + 6; y < img.getHeight(); y++) {
+            for (int x = 0; x < img.getWidth(); x++) {
+                namesBelow |= (img.getRGB(x, y) & 0xff) < 100;
+            }
+        }
+        assertTrue(namesBelow, "the predicted classes are written under the matrix");
+        // the scale: the rightmost strip that is deep blue near the top and white near the bottom
+        boolean scale = false;
+        for (int x = img.getWidth() / 2; x < img.getWidth(); x++) {
+            int hiRgb = img.getRGB(x, top + 2) & 0xffffff;
+            int loRgb = img.getRGB(x, top + matrix - 3) & 0xffffff;
+            boolean blue = ((hiRgb >> 16) & 0xff) < 10 && ((hiRgb >> 8) & 0xff) < 10 && (hiRgb & 0xff) == 0xff;
+            boolean white = ((loRgb >> 16) & 0xff) > 240 && ((loRgb >> 8) & 0xff) > 240 && (loRgb & 0xff) == 0xff;
+            scale |= blue && white;
+        }
+        assertTrue(scale, "a colour scale from 100% (blue) to 0% (white)");
+    }
+
+    @Test
+    void curveAxesHaveRoundTicks() {
+        assertEquals(0.5, TrainingCurves.niceStep(0.37), 1e-12);
+        assertEquals(10.0, TrainingCurves.niceStep(7.5), 1e-12);
+        assertEquals(2.0, TrainingCurves.niceStep(1.2), 1e-12);
+        assertEquals(List.of(1.0, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0, 35.0, 40.0), TrainingCurves.ticks(1, 40, 8));
+        assertEquals(List.of(1.0, 50.0, 100.0, 150.0, 200.0), TrainingCurves.ticks(1, 200, 8));
+        assertEquals(List.of(3.0), TrainingCurves.ticks(3, 3, 8));
     }
 
     @Test
