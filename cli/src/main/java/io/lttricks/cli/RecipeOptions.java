@@ -56,6 +56,10 @@ final class RecipeOptions {
     @Option(names = "--stage", paramLabel = "NAME", description = "Which stage the stage options change (default: the only one).")
     String stage;
 
+    @Option(names = "--all-stages", description = "The stage options change every training stage of the recipe (CAM"
+            + " stages are left as they are): e.g. --all-stages --epochs 2 shortens a whole multi-stage recipe.")
+    boolean allStages;
+
 
     @Option(names = "--epochs", paramLabel = "N", description = "Length of the --stage stage in epochs (default: the"
             + " recipe's, else the profile's for the stage's role and data set; lt train --dry-run shows it).")
@@ -243,10 +247,27 @@ final class RecipeOptions {
         }
         recipe = recipe.withStages(stages);
         if (!hasStageOverrides()) {
+            if (allStages) {
+                throw new RecipeException("--all-stages: no stage option to apply (e.g. --all-stages --epochs 2)");
+            }
             return recipe;
         }
+        if (allStages) {
+            if (stage != null) {
+                throw new RecipeException("--all-stages and --stage " + stage + ": give one of them");
+            }
+            List<StageRecipe> changed = new java.util.ArrayList<>();
+            for (StageRecipe st : stages) {
+                changed.add(Recipes.isCam(st) ? st : override(st));
+            }
+            return recipe.withStages(changed);
+        }
         int index = stageIndex(stages);
-        StageRecipe s = stages.get(index);
+        return recipe.withStage(index, override(stages.get(index)));
+    }
+
+    /** The stage options applied to one stage. */
+    private StageRecipe override(StageRecipe s) {
         if (epochs != null) {
             s = s.with("epochs", epochs);
         }
@@ -283,7 +304,7 @@ final class RecipeOptions {
         for (String set : sets == null ? List.<String>of() : sets) {
             s = set(s, set);
         }
-        return recipe.withStage(index, s);
+        return s;
     }
 
     private boolean hasAnyOverrides() {
