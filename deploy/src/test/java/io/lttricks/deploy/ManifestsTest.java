@@ -29,8 +29,9 @@ class ManifestsTest {
     static final String GPU_OPTIONS = "src/test/resources/variants/gpu-options";
     static final String PROD_GPU = "src/test/resources/variants/prod-gpu";
     static final String PROD_TOPICS = "overlays/prod/kafka-topics";
+    static final String UPLOAD = "jobs/upload";
     static final List<String> DIRS = List.of("base", "overlays/dev", "overlays/gpu", "overlays/prod", PROD_TOPICS, "jobs",
-            GPU_OPTIONS, PROD_GPU);
+            UPLOAD, GPU_OPTIONS, PROD_GPU);
     /** Kinds that live outside namespaces (of those a kustomization here could hold). */
     static final Set<String> CLUSTER_SCOPED = Set.of("Namespace", "ClusterRole", "ClusterRoleBinding",
             "CustomResourceDefinition", "PersistentVolume", "StorageClass", "PriorityClass", "RuntimeClass",

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every overlay, together with deploy/jobs (applied into the same namespace), read as a
+ * Every overlay, together with deploy/jobs and deploy/jobs/upload (applied into the same namespace), read as a
  * policy-enforcing CNI reads it ({@link Policies}): each pod can open exactly the connections it
  * needs. What a pod needs is derived from what it is configured to call, not listed by hand: the
  * Kafka and storage addresses it reads from the ConfigMap (LT_KAFKA_BOOTSTRAP, LT_S3_ENDPOINT),
@@ -44,8 +44,9 @@ class NetworkPoliciesTest {
         String problem = Rendered.kubectlProblem();
         assumeTrue(problem == null, problem);
         Rendered jobs = Rendered.of("jobs");
+        Rendered upload = Rendered.of(ManifestsTest.UPLOAD);
         for (String d : OVERLAYS) {
-            RENDERED.put(d, Rendered.of(d).with(jobs));
+            RENDERED.put(d, Rendered.of(d).with(jobs, upload));
         }
         RENDERED.put("base", Rendered.of("base"));
     }
@@ -420,6 +421,6 @@ class NetworkPoliciesTest {
         long blocked = needs(cut, problems).stream()
                 .filter(n -> policies.blocked(n.src(), n.dst(), n.port(), n.protocol(), n.checkIngress()) != null).count();
         assertEquals(List.of(), problems);
-        assertEquals(4, blocked, "each of the four services loses its storage");
+        assertEquals(5, blocked, "each of the four services, and the upload Job (deploy/jobs/upload), loses its storage");
     }
 }
