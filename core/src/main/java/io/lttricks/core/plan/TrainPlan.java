@@ -45,7 +45,8 @@ public record TrainPlan(String name, Init init, StageRole role, int batchSize, i
         StringBuilder sb = new StringBuilder(String.format(java.util.Locale.ROOT,
                 "stage %s: %d epochs, batch %d, lr %s (%s%s), init %s, loss %s%s, sampler %s", name,
                 epochs, batchSize, StagePlan.fmt(lr.base()), lr.warmupEpochs() > 0 ? "warm-up " + lr.warmupEpochs() + ", " : "",
-                lr.milestones().isEmpty() ? "no decay" : "x" + StagePlan.fmt(lr.decay()) + " at " + lr.milestones(),
+                lr.schedule() == LrShape.COSINE ? "cosine towards 0 by epoch " + epochs
+                        : lr.milestones().isEmpty() ? "no decay" : "x" + StagePlan.fmt(lr.decay()) + " at " + lr.milestones(),
                 init, loss.kind().recipeName(), loss.params().isEmpty() ? "" : " " + loss.params(), sampler.recipeName()));
         if (mixup.enabled()) {
             sb.append(", mixup ").append(mixup.location().recipeName()).append(" alpha ")

@@ -30,6 +30,9 @@ import java.util.List;
  * @param milestones Epochs at which the learning rate is multiplied by lr_decay: an array of integers. Absent:
  *                   the profile's; an empty array: no decay.
  * @param lrDecay The factor of each milestone (0.01 in the paper's CIFAR configs).
+ * @param lrSchedule The learning rate's shape after the warm-up: "step" (the default and the paper's: multiplied
+ *                   by lr_decay at each milestone) or "cosine" (half a cosine from lr towards 0 over the stage's
+ *                   epochs after the warm-up; no milestones). Empty: step.
  * @param loss The loss: CE when absent.
  * @param sampler instance (default), random_over, random_under, class_balanced, square_root or progressive.
  * @param mixup Input or manifold mixup; absent: none.
@@ -83,6 +86,7 @@ public record StageRecipe(
         @JsonProperty("warmup_epochs") Integer warmupEpochs,
         List<Integer> milestones,
         @JsonProperty("lr_decay") Double lrDecay,
+        @JsonProperty("lr_schedule") String lrSchedule,
         LossSpec loss,
         String sampler,
         MixupSpec mixup,

@@ -195,7 +195,14 @@ final class StageResolver {
     }
 
     private static LrSchedule schedule(StageRecipe s, Profile.Shape shape, int epochs, String at) {
-        List<Integer> milestones = s.milestones() != null ? s.milestones() : shape.milestones();
+        io.lttricks.core.plan.LrShape kind = term(io.lttricks.core.plan.LrShape.VOCABULARY, s.lrSchedule(),
+                io.lttricks.core.plan.LrShape.STEP, at + ".lr_schedule");
+        if (kind == io.lttricks.core.plan.LrShape.COSINE && s.milestones() != null && !s.milestones().isEmpty()) {
+            throw new RecipeException(at + ".milestones: a cosine schedule has none (lr_schedule: cosine falls towards 0"
+                    + " by itself); remove milestones, or use lr_schedule: step");
+        }
+        List<Integer> milestones = kind == io.lttricks.core.plan.LrShape.COSINE ? List.of()
+                : s.milestones() != null ? s.milestones() : shape.milestones();
         int warmup = s.warmupEpochs() != null ? s.warmupEpochs() : shape.warmupEpochs();
         double lr = s.lr() != null ? s.lr() : shape.lr();
         double decay = s.lrDecay() != null ? s.lrDecay() : shape.lrDecay();
@@ -215,7 +222,7 @@ final class StageResolver {
             }
             last = m;
         }
-        return new LrSchedule(lr, warmup, milestones, decay);
+        return new LrSchedule(lr, warmup, milestones, decay, kind, kind == io.lttricks.core.plan.LrShape.COSINE ? epochs : 0);
     }
 
     private LossPlan loss(LossSpec spec, String at) {

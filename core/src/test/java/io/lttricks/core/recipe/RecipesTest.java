@@ -416,4 +416,21 @@ class RecipesTest {
             }
         }
     }
+
+    /** lr_schedule: cosine resolves to a cosine over the stage's epochs, without milestones; with milestones it is refused. */
+    @Test
+    void aCosineScheduleHasNoMilestones() {
+        Recipe r = Recipes.parseYaml("dataset: {name: cifar10, imbalance: 100}\nstages:\n"
+                + "  - {name: train, epochs: 200, lr_schedule: cosine}\n");
+        io.lttricks.core.plan.TrainPlan p = (io.lttricks.core.plan.TrainPlan) Recipes.resolve(r).stages().get(0);
+        assertEquals(new LrSchedule(0.1, 5, List.of(), 0.01, io.lttricks.core.plan.LrShape.COSINE, 200), p.lr());
+        assertTrue(p.describe().contains("cosine towards 0 by epoch 200"), p.describe());
+        RecipeException e = org.junit.jupiter.api.Assertions.assertThrows(RecipeException.class, () -> Recipes.resolve(
+                Recipes.parseYaml("dataset: {name: cifar10, imbalance: 100}\nstages:\n"
+                        + "  - {name: train, lr_schedule: cosine, milestones: [160, 180]}\n")));
+        assertTrue(e.getMessage().contains("milestones: a cosine schedule has none"), e.getMessage());
+        RecipeException bad = org.junit.jupiter.api.Assertions.assertThrows(RecipeException.class, () -> Recipes.resolve(
+                Recipes.parseYaml("dataset: {name: cifar10, imbalance: 100}\nstages:\n  - {name: train, lr_schedule: linear}\n")));
+        assertTrue(bad.getMessage().contains("lr_schedule"), bad.getMessage());
+    }
 }

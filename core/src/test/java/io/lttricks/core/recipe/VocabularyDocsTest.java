@@ -30,6 +30,7 @@ class VocabularyDocsTest {
         sb.append(MixLocation.VOCABULARY.markdownTable()).append('\n');
         sb.append(Drw.Weights.VOCABULARY.markdownTable()).append('\n');
         sb.append(StageRole.VOCABULARY.markdownTable()).append('\n');
+        sb.append(io.lttricks.core.plan.LrShape.VOCABULARY.markdownTable()).append('\n');
         sb.append(CamMethod.VOCABULARY.markdownTable()).append('\n');
         sb.append(CamPreset.VOCABULARY.markdownTable()).append('\n');
         sb.append(CamPaste.VOCABULARY.markdownTable()).append('\n');

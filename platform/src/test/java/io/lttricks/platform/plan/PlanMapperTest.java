@@ -43,9 +43,11 @@ class PlanMapperTest {
                         plans.addAll(Recipes.resolve(r.withProfile(profile).withDataset(d)).stages());
                     }
                 }
-                // and every stage in bf16 (issue 27)
+                // and every stage in bf16 (issue 27), and with a cosine schedule where it has no milestones of its own
                 plans.addAll(Recipes.resolve(r.withStages(r.stages().stream().map(st -> st.with("precision", "bf16"))
                         .toList())).stages());
+                plans.addAll(Recipes.resolve(r.withStages(r.stages().stream().map(st -> Recipes.isCam(st)
+                        || st.milestones() != null ? st : st.with("lr_schedule", "cosine")).toList())).stages());
             }
         }
         return plans;
@@ -64,6 +66,8 @@ class PlanMapperTest {
             cam |= proto.hasCam();
         }
         assertTrue(cam, "cam plans are among them");
+        assertTrue(plans.stream().anyMatch(p -> p instanceof io.lttricks.core.plan.TrainPlan t
+                && t.lr().schedule() == io.lttricks.core.plan.LrShape.COSINE), "cosine plans are among them");
     }
 
     @Test
