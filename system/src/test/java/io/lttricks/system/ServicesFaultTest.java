@@ -68,8 +68,8 @@ class ServicesFaultTest {
 
     /**
      * A third augment replica, a process of its own, is killed with SIGKILL after it has stored a
-     * shard, while it holds others: its uncommitted shard jobs go to the remaining replicas once
-     * the group drops it, and the generated set holds every image exactly once.
+     * shard, while shards remain (it holds the next one): its unacknowledged shard goes to the
+     * remaining replicas once its lock runs out, and the generated set holds every image exactly once.
      */
     @Test
     void anAugmentReplicaKilledMidStageLosesNoImageAndRepeatsNone() throws Exception {
@@ -93,16 +93,45 @@ class ServicesFaultTest {
         Process doomed = pb.start();
         try {
             system.awaitGroupMembers(Topics.GROUP_AUGMENT, ServicesFixture.AUGMENT_WORKERS + 1);
-            RunStatus run = system.submit("name: fault-augment\n"
-                    + "dataset: {name: imagefolder, source: 's3://lttricks/datasets/mini-cifar.tar.gz', imbalance: 10}\n"
-                    + "backbone: resnet20\nseed: 4\nprofile: quick\nstages:\n"
-                    + "  - {name: first, role: first_stage, epochs: 1, batch_size: 16, lr: 0.05}\n"
-                    + "  - {name: cam, type: cam, threshold_factor: 0.75}\n", "fault-augment");
-            system.awaitEvents(run.getRunId(), e -> e.hasShard() && e.getShard().getWorker().equals("augment/doomed"), 1,
-                    Duration.ofMinutes(4));
-            doomed.destroyForcibly();   // SIGKILL: no shutdown hook, no commit, no leave-group
+            // In a share group each replica holds one shard at a time, and the replicas in this
+            // process, warm, can store most of a stage's shards before the new process stores its
+            // first: the kill must come while shards remain, so a run whose stage is nearly done
+            // when the doomed replica first stores a shard is let finish and another one submitted.
+            RunStatus run = null;
+            long killedAt = 0;
+            for (int attempt = 1; attempt <= 4 && killedAt == 0; attempt++) {
+                run = system.submit("name: fault-augment\n"
+                        + "dataset: {name: imagefolder, source: 's3://lttricks/datasets/mini-cifar.tar.gz', imbalance: 10}\n"
+                        + "backbone: resnet20\nseed: " + (3 + attempt) + "\nprofile: quick\nstages:\n"
+                        + "  - {name: first, role: first_stage, epochs: 1, batch_size: 16, lr: 0.05}\n"
+                        + "  - {name: cam, type: cam, threshold_factor: 0.75}\n", "fault-augment-" + attempt);
+                int[] stored = new int[2];   // shards stored so far, of how many
+                boolean[] doomedStored = {false};
+                long until = System.currentTimeMillis() + Duration.ofMinutes(4).toMillis();
+                try (io.lttricks.platform.bus.EventTail tail = new io.lttricks.platform.bus.EventTail(c, run.getRunId(), false)) {
+                    tail.follow(e -> {
+                        if (e.hasShard()) {
+                            stored[0]++;
+                            stored[1] = e.getShard().getShards();
+                            doomedStored[0] |= e.getShard().getWorker().equals("augment/doomed");
+                        }
+                        return !doomedStored[0];
+                    }, () -> System.currentTimeMillis() > until);
+                }
+                assertTrue(doomedStored[0], "the doomed replica stored a shard of attempt " + attempt + " in 4 minutes");
+                if (stored[1] - stored[0] >= 4) {
+                    killedAt = System.currentTimeMillis();
+                    doomed.destroyForcibly();   // SIGKILL: no shutdown hook, no acknowledgement, no leave-group
+                    System.out.printf("attempt %d: the doomed replica killed with %d of %d shards stored%n", attempt,
+                            stored[0], stored[1]);
+                } else {
+                    System.out.printf("attempt %d: %d of %d shards stored when the doomed replica stored its first:"
+                            + " too late to kill mid-stage; another run%n", attempt, stored[0], stored[1]);
+                    finished(run);
+                }
+            }
+            assertTrue(killedAt > 0, "the doomed replica was killed mid-stage in one of 4 runs");
             assertTrue(doomed.waitFor(30, TimeUnit.SECONDS));
-            long killedAt = System.currentTimeMillis();
 
             List<RunEvent> events = finished(run);
             RunEvent completed = events.stream().filter(e -> e.hasCompleted() && e.getStage().equals("cam")).findFirst()
