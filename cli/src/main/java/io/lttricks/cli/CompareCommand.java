@@ -139,9 +139,12 @@ final class CompareCommand implements Callable<Integer> {
         Stage ref = runs.get(0).stage(stage);
         List<String> classes = ref.report().classes();
         List<Integer> same = new ArrayList<>();
+        Map<Integer, double[]> accuracy = new TreeMap<>();   // each comparable run's per-class accuracy, looked up once
         for (int i = 0; i < runs.size(); i++) {
-            if (runs.get(i).stage(stage).report().classes().equals(classes)) {
+            EvaluationReport r = runs.get(i).stage(stage).report();
+            if (r.classes().equals(classes)) {
                 same.add(i);
+                accuracy.put(i, r.perClassAccuracy());
             } else {
                 out.println();
                 out.println(ids.get(i) + " has other classes than A: its per-class accuracy is not compared");
@@ -164,10 +167,11 @@ final class CompareCommand implements Callable<Integer> {
             StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-16s %8d", truncate(classes.get(c), 16),
                     ref.report().trainCounts()[c]));
             for (int i : same) {
-                row.append(String.format(Locale.ROOT, " %8s", pct(runs.get(i).stage(stage).report().perClassAccuracy()[c], false)));
+                double v = accuracy.get(i)[c];
+                row.append(String.format(Locale.ROOT, " %8s", Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.2f", 100 * v)));
             }
             for (int i : same.subList(1, same.size())) {
-                double d = runs.get(i).stage(stage).report().perClassAccuracy()[c] - a[c];
+                double d = accuracy.get(i)[c] - a[c];
                 row.append(String.format(Locale.ROOT, " %8s", Double.isNaN(d) ? "-" : String.format(Locale.ROOT, "%+.2f", 100 * d)));
             }
             out.println(row);
@@ -246,10 +250,6 @@ final class CompareCommand implements Callable<Integer> {
 
     private static String pct(Double v) {
         return v == null || v.isNaN() ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * v);
-    }
-
-    private static String pct(double v, boolean sign) {
-        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, sign ? "%+.2f" : "%.2f", 100 * v);
     }
 
     private static String truncate(String s, int n) {
