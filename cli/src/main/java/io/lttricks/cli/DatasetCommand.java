@@ -25,8 +25,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "dataset", mixinStandardHelpOptions = true,
-        description = "Data sets: build a long-tailed manifest, fetch CIFAR, or upload a data set to storage.",
-        subcommands = {DatasetCommand.LongTail.class, DatasetCommand.Fetch.class, DatasetCommand.Upload.class})
+        description = "Data sets: build a long-tailed manifest, fetch CIFAR, upload a data set or write it as shards.",
+        subcommands = {DatasetCommand.LongTail.class, DatasetCommand.Fetch.class, DatasetCommand.Upload.class,
+                DatasetCommand.Shard.class})
 final class DatasetCommand {
 
     @Command(name = "lt", mixinStandardHelpOptions = true, sortOptions = false,
@@ -231,6 +232,127 @@ final class DatasetCommand {
             } catch (ZipException e) {
                 throw new IllegalArgumentException(file + " is not gzip-compressed (" + e.getMessage() + ")");
             }
+        }
+    }
+
+    @Command(name = "shard", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {
+                "Writes a data set of image files as shards, to a directory or straight into storage.",
+                "Shards are tar files of the encoded images (--shard-size each, 256Mi by default), a class's",
+                "images next to one another, with an index (shards.json) and one images file per split. The",
+                "services read them as a stream: each image's bytes by a range read, and the shards an epoch",
+                "reads densely (a class-aware sampler's tail classes) whole, into a local cache of at most",
+                "LT_SHARD_CACHE bytes; nothing is downloaded before training starts. For data sets larger",
+                "than a pod's disk: ImageNet-LT (about 20 GB), iNaturalist 2018 (about 120 GB), your own.",
+                "The local disk holds one shard at a time while they are written. Name the set in a recipe by",
+                "its index: dataset: {name: imagenet_lt, source: s3://BUCKET/datasets/NAME/shards.json}, or",
+                "a local index (source: DIR/shards.json) for lt train.",
+                "",
+                "Examples:",
+                "  lt dataset shard --source ../shared/datasets/cifar-10-jpeg.tar.gz --out /tmp/cifar10-shards",
+                "  lt dataset shard --source /data/ImageNet --train-list ImageNet_LT_train.txt \\",
+                "      --test-list ImageNet_LT_test.txt --upload imagenet_lt      (storage from LT_S3_*)",
+                ""
+            })
+    static final class Shard implements Callable<Integer> {
+        @Option(names = "--source", required = true, paramLabel = "PATH",
+                description = "An ImageFolder tree or .tar.gz with train/ and test/, or the image root of list files.")
+        String source;
+
+        @Option(names = "--train-list", paramLabel = "FILE", description = "List file of the training split (path label per line).")
+        String trainList;
+
+        @Option(names = "--test-list", paramLabel = "FILE", description = "List file of the test split.")
+        String testList;
+
+        @Option(names = "--class-names", paramLabel = "FILE", description = "Class names, one a line (list data sets; optional).")
+        String classNames;
+
+        @Option(names = "--out", paramLabel = "DIR", description = "Write the shard set into this directory.")
+        Path out;
+
+        @Option(names = "--upload", paramLabel = "NAME",
+                description = "Write the shard set into storage under datasets/NAME/ instead (LT_S3_ENDPOINT, LT_S3_ACCESS_KEY, ...).")
+        String upload;
+
+        @Option(names = "--shard-size", defaultValue = "256Mi", paramLabel = "SIZE",
+                description = "Largest shard, e.g. 64Mi or 1Gi (default 256Mi; a cache must hold one).")
+        String shardSize;
+
+        @Option(names = "--replace", description = "Overwrite a shard set already at --out or under datasets/NAME/.")
+        boolean replace;
+
+        /** Where the storage settings come from (the process environment; tests give their own). */
+        Map<String, String> env = System.getenv();
+
+        @Override
+        public Integer call() throws Exception {
+            if ((out == null) == (upload == null)) {
+                throw new IllegalArgumentException("give one of --out DIR (a local shard set) or --upload NAME (storage)");
+            }
+            long size = io.lttricks.core.data.ShardCache.parseSize(shardSize, "--shard-size");
+            String name = trainList != null ? "list" : "imagefolder";
+            DatasetSpec spec = new DatasetSpec(name, source, null, null, null, null, null, trainList, testList, classNames);
+            ConsoleReporter reporter = ConsoleReporter.forStdout();
+            io.lttricks.core.data.FileImages[] files = new Datasets(Path.of("."), false, reporter).sourceFiles(spec);
+            System.out.printf(Locale.ROOT, "%s: %d training and %d test images in %d classes%n", source, files[0].size(),
+                    files[1].size(), files[0].numClasses());
+            long t0 = System.nanoTime();
+            if (out != null) {
+                if (Files.exists(out.resolve(io.lttricks.core.data.ShardSet.INDEX)) && !replace) {
+                    throw new IllegalStateException(out + " already holds a shard set; pass --replace to overwrite it");
+                }
+                Path scratch = Files.createDirectories(out).resolve(".writing");
+                io.lttricks.core.data.ShardSet set = new io.lttricks.core.data.ShardSetWriter(size, scratch, reporter)
+                        .write(files[0], files[1], source, io.lttricks.core.data.ShardSetWriter.directory(out));
+                Files.deleteIfExists(scratch);
+                done(set, t0, out.resolve(io.lttricks.core.data.ShardSet.INDEX).toString());
+                return 0;
+            }
+            String prefix = Keys.DATASETS + upload + "/";
+            if (upload.isBlank() || upload.contains("/") || Keys.problem(prefix + io.lttricks.core.data.ShardSet.INDEX) != null) {
+                throw new IllegalArgumentException("--upload takes a plain name (letters, digits, '-', '_', '.'), got '"
+                        + upload + "'");
+            }
+            Config config = Config.from(env, 0);
+            try (ObjectStore store = ObjectStore.connect(config)) {
+                store.ensureBucket();
+                String index = prefix + io.lttricks.core.data.ShardSet.INDEX;
+                if (store.exists(index) && !replace) {
+                    throw new IllegalStateException(store.uri(index) + " already exists; pass --replace to overwrite it"
+                            + " (runs that read it now would see shards change under them: give a new name instead)");
+                }
+                Path scratch = Files.createTempDirectory("lt-shards");
+                try {
+                    io.lttricks.core.data.ShardSet set = new io.lttricks.core.data.ShardSetWriter(size, scratch, reporter)
+                            .write(files[0], files[1], source, new io.lttricks.core.data.ShardSetWriter.Sink() {
+                                @Override
+                                public void put(String file, Path path) throws java.io.IOException {
+                                    store.putFile(prefix + file, path, "application/x-tar");
+                                }
+
+                                @Override
+                                public void put(String file, byte[] bytes) throws java.io.IOException {
+                                    store.put(prefix + file, bytes, file.endsWith(".json") ? "application/json"
+                                            : "application/gzip");
+                                }
+                            });
+                    done(set, t0, store.uri(index));
+                } finally {
+                    try (var left = Files.list(scratch)) {
+                        for (Path p : left.toList()) {
+                            Files.deleteIfExists(p);
+                        }
+                    }
+                    Files.deleteIfExists(scratch);
+                }
+            }
+            return 0;
+        }
+
+        private static void done(io.lttricks.core.data.ShardSet set, long t0, String index) {
+            System.out.printf(Locale.ROOT, "wrote %d shards (%.1f MiB) in %.1f s; use it as dataset source %s%n",
+                    set.shards().size(), set.bytes() / 1048576.0, (System.nanoTime() - t0) / 1e9, index);
         }
     }
 }

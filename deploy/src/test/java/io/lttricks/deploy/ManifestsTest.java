@@ -503,6 +503,64 @@ class ManifestsTest {
     }
 
     /**
+     * Every service keeps whole shards of streamed data sets in a cache on its work volume, whose
+     * limit the file system does not report (it reports the node's disk): each Deployment sets
+     * {@value Config#SHARD_CACHE}, and it leaves a fifth of the volume's sizeLimit for everything
+     * else the work directory holds, in every overlay.
+     */
+    @Test
+    void everyShardCacheFitsItsVolume() {
+        List<String> problems = new ArrayList<>();
+        int seen = 0;
+        for (Rendered r : RENDERED.values()) {
+            for (JsonNode d : r.ofKind("Deployment")) {
+                String name = d.path("metadata").path("name").asText();
+                if (!PORTS.containsKey(name)) {
+                    continue;
+                }
+                JsonNode pod = d.path("spec").path("template").path("spec");
+                JsonNode c = pod.path("containers").get(0);
+                String cache = null;
+                for (JsonNode e : c.path("env")) {
+                    if (e.path("name").asText().equals(Config.SHARD_CACHE)) {
+                        cache = e.path("value").asText();
+                    }
+                }
+                String where = r.name() + " Deployment/" + name;
+                if (cache == null) {
+                    problems.add(where + ": no " + Config.SHARD_CACHE);
+                    continue;
+                }
+                String volume = null;
+                for (JsonNode m : c.path("volumeMounts")) {
+                    if ("/var/lib/lttricks".equals(m.path("mountPath").asText())) {
+                        volume = m.path("name").asText();
+                    }
+                }
+                JsonNode limit = null;
+                for (JsonNode v : pod.path("volumes")) {
+                    if (v.path("name").asText().equals(volume)) {
+                        limit = v.path("emptyDir").path("sizeLimit");
+                    }
+                }
+                if (limit == null || limit.isMissingNode()) {
+                    problems.add(where + ": its work volume has no sizeLimit to check " + Config.SHARD_CACHE + " against");
+                    continue;
+                }
+                java.math.BigDecimal bytes = java.math.BigDecimal.valueOf(
+                        io.lttricks.core.data.ShardCache.parseSize(cache, Config.SHARD_CACHE));
+                if (bytes.compareTo(quantity(limit).multiply(new java.math.BigDecimal("0.8"))) > 0) {
+                    problems.add(where + ": " + Config.SHARD_CACHE + " " + cache + " is more than 80% of its work volume ("
+                            + limit.asText() + ")");
+                }
+                seen++;
+            }
+        }
+        assertTrue(seen >= 4, "service Deployments checked: " + seen);
+        assertTrue(problems.isEmpty(), String.join("\n", problems));
+    }
+
+    /**
      * The topics' shape has one source, the ConfigMap (LT_TOPIC_PARTITIONS, LT_TOPIC_REPLICATION),
      * which the services create missing topics with: the dev topic Job reads it, and every prod
      * KafkaTopic carries the same numbers, so the topic is the same whoever creates it first; but

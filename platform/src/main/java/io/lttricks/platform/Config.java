@@ -63,6 +63,12 @@ import java.util.Map;
  *                       brokers: a job waits behind a busy worker that owns its partition); see
  *                       {@link JobWorker.Delivery} and {@link io.lttricks.platform.bus.Topics#group}
  *
+ * @param shardCacheBytes most bytes of whole shards of shard-set data sets kept on local disk
+ *                       ({@value #SHARD_CACHE}: a size such as {@code 8Gi}; {@code 0} keeps none and reads every
+ *                       image by range; unset (-1): the smaller of 2 GiB and half the free space of the work
+ *                       directory's volume). In a pod, set it below the work volume's {@code sizeLimit}, which
+ *                       the file system does not report (deploy/ does, and its tests check it)
+ *
  * <p>{@link #toString()} shows no credential.
  */
 public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, String s3AccessKey,
@@ -70,7 +76,7 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
                      int augmentShards, int topicPartitions, short topicReplication, List<Path> datasetDirs,
                      GrpcSecurity grpc, KafkaClients kafkaClients, Path s3CaFile, int healthGraceSeconds,
                      int metricsPort, boolean downloads, int drainSeconds,
-                     JobWorker.Delivery jobDelivery) {
+                     JobWorker.Delivery jobDelivery, long shardCacheBytes) {
 
     public static final String KAFKA_BOOTSTRAP = "LT_KAFKA_BOOTSTRAP";
     public static final String S3_ENDPOINT = "LT_S3_ENDPOINT";
@@ -93,6 +99,7 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
     /** The services' log format: text (default) or json, one object a line (read by logback.xml; checked at start). */
     public static final String LOG_FORMAT = "LT_LOG_FORMAT";
     public static final String DOWNLOADS = "LT_DOWNLOADS";
+    public static final String SHARD_CACHE = "LT_SHARD_CACHE";
     public static final String JOB_DELIVERY = "LT_JOB_DELIVERY";
     /** The older name of {@link #JOB_DELIVERY}, when it was the trainers' alone; read where that is unset. */
     public static final String TRAIN_DELIVERY = "LT_TRAIN_DELIVERY";
@@ -128,6 +135,9 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
         }
         if (drainSeconds < 0) {
             throw new IllegalArgumentException(DRAIN_SECONDS + " must be a whole number of seconds >= 0, got " + drainSeconds);
+        }
+        if (shardCacheBytes < -1) {
+            throw new IllegalArgumentException(SHARD_CACHE + " must be a size >= 0, got " + shardCacheBytes);
         }
         if (healthGraceSeconds < 1) {
             throw new IllegalArgumentException(HEALTH_GRACE_SECONDS + " must be >= 1, got " + healthGraceSeconds);
@@ -181,40 +191,40 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
                 onOff(env, DOWNLOADS, true),
                 integer(env, DRAIN_SECONDS, 50),
                 delivery(env, isBlank(env.get(JOB_DELIVERY)) && !isBlank(env.get(TRAIN_DELIVERY)) ? TRAIN_DELIVERY
-                        : JOB_DELIVERY));
+                        : JOB_DELIVERY), shardCache(env));
     }
 
     public Config withGrpcPort(int port) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, port, workDir, dataDir,
                 instance, augmentShards, topicPartitions, topicReplication, datasetDirs, grpc, kafkaClients, s3CaFile,
-                healthGraceSeconds, metricsPort, downloads, drainSeconds, jobDelivery);
+                healthGraceSeconds, metricsPort, downloads, drainSeconds, jobDelivery, shardCacheBytes);
     }
 
     public Config withInstance(String name) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, grpcPort, workDir,
                 dataDir, name, augmentShards, topicPartitions, topicReplication, datasetDirs, grpc, kafkaClients, s3CaFile,
-                healthGraceSeconds, metricsPort, downloads, drainSeconds, jobDelivery);
+                healthGraceSeconds, metricsPort, downloads, drainSeconds, jobDelivery, shardCacheBytes);
     }
 
     /** The same, with the gRPC server's address, TLS and tokens {@code security}. */
     public Config withGrpc(GrpcSecurity security) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, grpcPort, workDir, dataDir,
                 instance, augmentShards, topicPartitions, topicReplication, datasetDirs, security, kafkaClients, s3CaFile,
-                healthGraceSeconds, metricsPort, downloads, drainSeconds, jobDelivery);
+                healthGraceSeconds, metricsPort, downloads, drainSeconds, jobDelivery, shardCacheBytes);
     }
 
     /** The same, with storage credentials (which {@code lt up} makes for its embedded server). */
     public Config withS3Credentials(String accessKey, String secretKey) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, accessKey, secretKey, s3Region, grpcPort, workDir, dataDir,
                 instance, augmentShards, topicPartitions, topicReplication, datasetDirs, grpc, kafkaClients, s3CaFile,
-                healthGraceSeconds, metricsPort, downloads, drainSeconds, jobDelivery);
+                healthGraceSeconds, metricsPort, downloads, drainSeconds, jobDelivery, shardCacheBytes);
     }
 
     /** The same, with Kafka client settings {@code clients}. */
     public Config withKafkaClients(KafkaClients clients) {
         return new Config(kafkaBootstrap, s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region, grpcPort, workDir, dataDir,
                 instance, augmentShards, topicPartitions, topicReplication, datasetDirs, grpc, clients, s3CaFile,
-                healthGraceSeconds, metricsPort, downloads, drainSeconds, jobDelivery);
+                healthGraceSeconds, metricsPort, downloads, drainSeconds, jobDelivery, shardCacheBytes);
     }
 
     /**
@@ -259,6 +269,14 @@ public record Config(String kafkaBootstrap, String s3Endpoint, String s3Bucket, 
         }
         return Arrays.stream(v.split(File.pathSeparator)).map(String::trim).filter(p -> !p.isEmpty())
                 .map(Path::of).toList();
+    }
+
+    private static long shardCache(Map<String, String> env) {
+        String v = env.get(SHARD_CACHE);
+        if (isBlank(v)) {
+            return -1;
+        }
+        return io.lttricks.core.data.ShardCache.parseSize(v, SHARD_CACHE);
     }
 
     private static int integer(Map<String, String> env, String key, int fallback) {

@@ -50,6 +50,14 @@ public final class Datasets {
     }
 
     public Loaded load(DatasetSpec spec) throws IOException {
+        if (ShardSet.isIndex(spec.source())) {
+            Path index = Path.of(spec.source());
+            if (!Files.isRegularFile(index)) {
+                throw new IOException("shard set index not found: " + index);
+            }
+            Path dir = index.toAbsolutePath().getParent();
+            return load(spec, ShardStream.open(ShardSource.directory(dir), null, true));
+        }
         String name = spec.name() == null ? "" : spec.name().toLowerCase(Locale.ROOT);
         return switch (name) {
             case "cifar10" -> loadCifar(spec, CifarBinary.Variant.CIFAR10);
@@ -62,6 +70,21 @@ public final class Datasets {
             default -> throw new IllegalArgumentException("unknown dataset '" + spec.name()
                     + "': use cifar10, cifar100, imagefolder, imagenet_lt, inat2018 or list");
         };
+    }
+
+    /**
+     * The data set stored as the shard set {@code shards} (the spec's source names it): its train and
+     * test splits, the long-tailed selection or manifest applied as for any other source. Images
+     * stay where they are and stream as they are read.
+     */
+    public Loaded load(DatasetSpec spec, ShardStream shards) throws IOException {
+        LabeledImages test = shards.index().splits().containsKey(Split.TEST.dirName)
+                ? ShardedImages.open(shards, Split.TEST) : null;
+        if (test == null) {
+            throw new IOException("the shard set " + shards.describe() + " has no test split: write it from a source"
+                    + " with test images (lt dataset shard)");
+        }
+        return finish(spec, ShardedImages.open(shards, Split.TRAIN), test, shards.describe());
     }
 
     /**
@@ -113,6 +136,41 @@ public final class Datasets {
         }
         String problem = unavailable(spec);
         return problem != null ? "not here: " + problem : spec.source();
+    }
+
+    /**
+     * The full train and test splits of a file-based source (an ImageFolder tree or archive, or list
+     * files with their image root) as files, for {@link ShardSetWriter}. CIFAR's binaries are not
+     * files of images: they stay as they are (they load in seconds).
+     */
+    public FileImages[] sourceFiles(DatasetSpec spec) throws IOException {
+        String name = spec.name() == null ? "imagefolder" : spec.name().toLowerCase(Locale.ROOT);
+        Path src = requireSource(spec);
+        if (ShardSet.isIndex(spec.source())) {
+            throw new IllegalArgumentException(spec.source() + " is a shard set already");
+        }
+        if (spec.trainList() != null || List.of("imagenet_lt", "inat2018", "list").contains(name)) {
+            Path root = Archives.isTarGz(src) ? Archives.extractOnce(src, progress) : src;
+            if (spec.trainList() == null || spec.testList() == null) {
+                throw new IllegalArgumentException("a list data set needs its train and test lists");
+            }
+            Path names = spec.classNames() == null ? null : Path.of(spec.classNames());
+            FileImages train = ListFile.open(Path.of(spec.trainList()), root, names);
+            FileImages test = ListFile.open(Path.of(spec.testList()), root, names);
+            if (test.numClasses() < train.numClasses()) {
+                test = new FileImages(test.root(), train.classNames(), ids(test), test.labels());
+            }
+            return new FileImages[] {train, test};
+        }
+        if (!Files.isDirectory(src) && !Archives.isTarGz(src)) {
+            throw new IOException(src + " is neither a directory nor a .tar.gz archive");
+        }
+        if (!Files.isDirectory(src) ? isCifarBinary(src, CifarBinary.Variant.CIFAR10)
+                || isCifarBinary(src, CifarBinary.Variant.CIFAR100) : false) {
+            throw new IllegalArgumentException(src + " holds CIFAR's binary files, not images: shard its ImageFolder"
+                    + " copy (cifar-10-jpeg.tar.gz), or keep the binaries, which load whole in seconds");
+        }
+        return new FileImages[] {openImageFolder(src, Split.TRAIN), openImageFolder(src, Split.TEST)};
     }
 
     /** Only the full training set, as the source has it (no long-tail selection). */
@@ -188,14 +246,16 @@ public final class Datasets {
     }
 
     private LabeledImages toMemoryIfSmall(LabeledImages images) throws IOException {
-        if (!(images instanceof FileImages files) || files.size() == 0) {
+        if (!(images instanceof FileImages || images instanceof ShardedImages) || images.size() == 0) {
             return images;
         }
-        RgbImage first = files.image(0);
+        RgbImage first = images.image(0);
         if (first.width() > IN_MEMORY_MAX_SIDE || first.height() > IN_MEMORY_MAX_SIDE) {
             return images;
         }
-        return files.toMemory(first.height(), first.width(), decodeThreads, progress);
+        return images instanceof ShardedImages shards
+                ? shards.toMemory(first.height(), first.width(), decodeThreads, progress)
+                : ((FileImages) images).toMemory(first.height(), first.width(), decodeThreads, progress);
     }
 
     private static Path requireSource(DatasetSpec spec) {

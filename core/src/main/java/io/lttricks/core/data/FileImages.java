@@ -2,19 +2,12 @@ package io.lttricks.core.data;
 
 import io.lttricks.core.util.Progress;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.ArrayList;
 
 /** Images stored as files (JPEG/PNG) under a root directory, decoded on demand. */
-public final class FileImages implements LabeledImages {
+public final class FileImages implements CroppableImages {
     private final Path root;
     private final List<String> classNames;
     private final String[] paths;
@@ -80,11 +73,7 @@ public final class FileImages implements LabeledImages {
         return decode(path(index));
     }
 
-    /**
-     * Decodes only the part of image {@code index} that {@code region} chooses from the image's
-     * width and height ({x, y, width, height}, inside the image; null for all of it): for random
-     * crops, which then cost less than decoding the whole image.
-     */
+    @Override
     public RgbImage image(int index, java.util.function.BiFunction<Integer, Integer, int[]> region) throws IOException {
         return ImageDecoder.decode(path(index), region::apply);
     }
@@ -132,58 +121,7 @@ public final class FileImages implements LabeledImages {
      * small-image data sets such as CIFAR, where decoding once beats decoding every epoch.
      */
     public InMemoryImages toMemory(int height, int width, int threads, Progress progress) throws IOException {
-        int n = size();
-        int bytes = 3 * height * width;
-        byte[] pixels = new byte[Math.multiplyExact(n, bytes)];
-        AtomicLong done = new AtomicLong();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
-            Thread t = new Thread(r, "lt-decode");
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            List<Future<?>> futures = new ArrayList<>();
-            int chunk = Math.max(64, n / (threads * 8) + 1);
-            for (int start = 0; start < n; start += chunk) {
-                int from = start;
-                int to = Math.min(n, start + chunk);
-                futures.add(pool.submit(() -> {
-                    for (int i = from; i < to; i++) {
-                        RgbImage img;
-                        try {
-                            img = image(i);
-                        } catch (IOException e) {
-                            throw new UncheckedIOException(e);
-                        }
-                        if (img.width() != width || img.height() != height) {
-                            throw new UncheckedIOException(new IOException("image " + path(i) + " is "
-                                    + img.width() + "x" + img.height() + ", expected " + width + "x" + height));
-                        }
-                        System.arraycopy(img.chw(), 0, pixels, i * bytes, bytes);
-                        long d = done.incrementAndGet();
-                        if (d % 2000 == 0 && d < n) {
-                            progress.update("decode images", d, n, "img");
-                        }
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> f : futures) {
-                f.get();
-            }
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof UncheckedIOException u) {
-                throw u.getCause();
-            }
-            throw new IOException("decoding failed: " + e.getCause(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while decoding images", e);
-        } finally {
-            pool.shutdownNow();
-        }
-        progress.update("decode images", n, n, "img");
-        return new InMemoryImages(classNames, height, width, pixels, labels.clone(), paths.clone(), IdKind.PATH);
+        return InMemoryImages.decode(this, height, width, threads, progress);
     }
 
     static boolean isImageFile(Path p) {

@@ -75,9 +75,14 @@ final class ImageDecoder {
      * @param name what error messages call the image
      */
     static RgbImage decode(byte[] encoded, String name) throws IOException {
+        return decode(encoded, name, null);
+    }
+
+    /** {@link #decode(byte[], String)}, only the part {@code region} chooses (null: all of it). */
+    static RgbImage decode(byte[] encoded, String name, Region region) throws IOException {
         // In memory: ImageIO.createImageInputStream would cache the stream in a temporary file.
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
-            return decode(in, name, null);
+            return decode(in, name, region);
         }
     }
 

@@ -1,7 +1,16 @@
 package io.lttricks.core.data;
 
+import io.lttricks.core.util.Progress;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Fixed-size images held in one byte array (CIFAR: 32x32, 3 KiB an image), so that an epoch of
@@ -117,5 +126,70 @@ public final class InMemoryImages implements LabeledImages {
             id[k] = ids[indices[k]];
         }
         return new InMemoryImages(classNames, height, width, px, lb, id, idKind);
+    }
+
+    /**
+     * Decodes every image of {@code images} into memory on {@code threads} threads. All images must be
+     * {@code height x width}: for small-image data sets such as CIFAR, where decoding once beats
+     * decoding every epoch.
+     */
+    static InMemoryImages decode(LabeledImages images, int height, int width, int threads, Progress progress)
+            throws IOException {
+        int n = images.size();
+        int bytes = 3 * height * width;
+        byte[] pixels = new byte[Math.multiplyExact(n, bytes)];
+        AtomicLong done = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
+            Thread t = new Thread(r, "lt-decode");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            int chunk = Math.max(64, n / (threads * 8) + 1);
+            for (int start = 0; start < n; start += chunk) {
+                int from = start;
+                int to = Math.min(n, start + chunk);
+                futures.add(pool.submit(() -> {
+                    for (int i = from; i < to; i++) {
+                        RgbImage img;
+                        try {
+                            img = images.image(i);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                        if (img.width() != width || img.height() != height) {
+                            throw new UncheckedIOException(new IOException("image " + images.id(i) + " is "
+                                    + img.width() + "x" + img.height() + ", expected " + width + "x" + height));
+                        }
+                        System.arraycopy(img.chw(), 0, pixels, i * bytes, bytes);
+                        long d = done.incrementAndGet();
+                        if (d % 2000 == 0 && d < n) {
+                            progress.update("decode images", d, n, "img");
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UncheckedIOException u) {
+                throw u.getCause();
+            }
+            throw new IOException("decoding failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while decoding images", e);
+        } finally {
+            pool.shutdownNow();
+        }
+        progress.update("decode images", n, n, "img");
+        String[] ids = new String[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = images.id(i);
+        }
+        return new InMemoryImages(images.classNames(), height, width, pixels, images.labels(), ids, images.idKind());
     }
 }

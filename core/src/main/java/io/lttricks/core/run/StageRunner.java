@@ -164,6 +164,9 @@ public final class StageRunner {
         if (train instanceof FileImages files) {
             return files.concat(generated);
         }
+        if (train instanceof io.lttricks.core.data.ShardedImages shards) {
+            return new io.lttricks.core.data.JoinedImages(shards, generated);
+        }
         throw new IllegalArgumentException("cannot join generated images to " + train.getClass().getSimpleName());
     }
 }

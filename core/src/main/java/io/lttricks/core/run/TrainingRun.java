@@ -66,6 +66,13 @@ public final class TrainingRun {
     private final RunListener listener;
     private final Progress progress;
     private final Options options;
+    private DataLoader data;
+
+    /** Turns the recipe's data set into images: a local source by default; object storage where a caller has it. */
+    @FunctionalInterface
+    public interface DataLoader {
+        Datasets.Loaded load(DatasetSpec spec) throws IOException;
+    }
 
     public TrainingRun(Recipes.Resolved resolved, Path runDir, RunListener listener, Progress progress, Options options) {
         this.resolved = resolved;
@@ -73,6 +80,13 @@ public final class TrainingRun {
         this.listener = listener;
         this.progress = progress;
         this.options = options;
+        this.data = spec -> new Datasets(options.dataDir(), options.download(), progress).load(spec);
+    }
+
+    /** Where the data set comes from instead of a local source (a shard set in storage, read through a cache). */
+    public TrainingRun withDataLoader(DataLoader loader) {
+        this.data = loader;
+        return this;
     }
 
     /**
@@ -133,7 +147,7 @@ public final class TrainingRun {
         if (Files.exists(manifestFile) && spec.manifest() == null) {
             spec = spec.withManifest(manifestFile.toString());
         }
-        Datasets.Loaded data = new Datasets(options.dataDir(), options.download(), progress).load(spec);
+        Datasets.Loaded data = this.data.load(spec);
         data.notes().forEach(listener::onNote);
         if (!Files.exists(manifestFile)) {
             data.manifest().write(manifestFile);

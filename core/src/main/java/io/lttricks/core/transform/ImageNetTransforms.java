@@ -1,6 +1,6 @@
 package io.lttricks.core.transform;
 
-import io.lttricks.core.data.FileImages;
+import io.lttricks.core.data.CroppableImages;
 import io.lttricks.core.data.LabeledImages;
 import io.lttricks.core.data.RgbImage;
 import java.io.IOException;
@@ -177,7 +177,7 @@ public final class ImageNetTransforms {
                 throws IOException {
             RgbImage img;
             int[] box;
-            if (images instanceof FileImages files) {
+            if (images instanceof CroppableImages files) {
                 // Decode only the crop: the same draws, made from the size in the file's header.
                 int[][] chosen = new int[1][];
                 img = files.image(index, (w, h) -> chosen[0] = crop(w, h, rng));

@@ -7,6 +7,10 @@ import io.lttricks.core.data.CifarBinary;
 import io.lttricks.core.data.DatasetSpec;
 import io.lttricks.core.data.Datasets;
 import io.lttricks.core.data.Downloader;
+import io.lttricks.core.data.ShardSet;
+import io.lttricks.core.recipe.Recipes;
+import io.lttricks.core.data.ShardSource;
+import io.lttricks.core.data.ShardStream;
 import io.lttricks.core.util.Progress;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,6 +41,9 @@ public final class DataAccess {
 
     /** {@link #load(DatasetSpec, String)}, telling {@code progress} of downloads and decoding. */
     public Datasets.Loaded load(DatasetSpec spec, String manifestKey, Progress progress) throws IOException {
+        if (ShardSet.isIndex(spec.source())) {
+            return loadShards(spec, manifestKey, progress);
+        }
         DatasetSpec local = localSource(spec);
         if (manifestKey != null && !manifestKey.isBlank()) {
             Path m = fetch(ClientInputs.key(manifestKey, "manifest_key", ClientInputs.INPUT_PREFIXES));
@@ -62,12 +69,45 @@ public final class DataAccess {
     }
 
     /**
+     * A data set stored as shards ({@link ShardSet}): in storage ({@code s3://.../shards.json}), read
+     * image by image through the process's shard cache ({@value Config#SHARD_CACHE}), or registered
+     * on the server ({@code dataset://NAME/.../shards.json}), read in place. Nothing is downloaded
+     * before training starts but the index and its images files.
+     */
+    private Datasets.Loaded loadShards(DatasetSpec spec, String manifestKey, Progress progress) throws IOException {
+        ClientInputs.dataset(spec, platform.store().bucket(), "dataset");
+        String manifest = manifestKey != null && !manifestKey.isBlank()
+                ? fetch(ClientInputs.key(manifestKey, "manifest_key", ClientInputs.INPUT_PREFIXES)).toString()
+                : local(spec.manifest());
+        DatasetSpec rest = new DatasetSpec(spec.name(), spec.source(), spec.imbalance(), spec.profile(),
+                spec.paretoAlpha(), spec.seed(), manifest, null, null, null);
+        return datasets(progress).load(rest, shards(spec.source()));
+    }
+
+    /** The stream of the shard set whose index {@code location} names (checked by {@link ClientInputs#dataset}). */
+    public ShardStream shards(String location) throws IOException {
+        if (ClientInputs.isRegistered(location)) {
+            Path index = ClientInputs.requireRegistered(platform.config().datasetDirs(),
+                    ClientInputs.registered(location, "dataset"));
+            Path dir = index.getParent();
+            return SharedShards.stream(dir.toString(), ShardSource.directory(dir), null, true);
+        }
+        return SharedShards.open(platform.store(), platform.config(), location);
+    }
+
+    /**
      * Why this service cannot have {@code spec}'s images without a client's help, or null: CIFAR named
      * without a source that is in neither storage's {@code datasets/} nor the data directory, while
      * downloads are off ({@value Config#DOWNLOADS}). Reads object names and file names only, so the
      * run service can ask it of every submission.
      */
     public String unavailable(DatasetSpec spec) throws IOException {
+        if (ShardSet.isIndex(spec.source()) && Recipes.isObjectReference(spec.source())) {
+            String key = Keys.keyOf(spec.source(), platform.store().bucket());
+            return Keys.problem(key) != null || platform.store().exists(key) ? null
+                    : "the shard set " + spec.source() + " is not in storage: write it there first (lt dataset shard"
+                    + " --source DIR --upload NAME; deploy/README.md, \"Data\")";
+        }
         CifarBinary.Variant v = CifarBinary.Variant.named(spec.name());
         return v == null || spec.source() != null || storedCifar(v) != null ? null : notHere(v, spec);
     }

@@ -36,6 +36,19 @@ public interface ObjectStore extends AutoCloseable {
     /** The object's bytes. */
     byte[] get(String key) throws IOException;
 
+    /**
+     * {@code length} bytes of the object from {@code offset} (an HTTP range request on S3). This
+     * default reads the whole object: stores that can do better override it.
+     */
+    default byte[] getRange(String key, long offset, int length) throws IOException {
+        byte[] all = get(key);
+        if (offset < 0 || length < 0 || offset + length > all.length) {
+            throw new IOException("bytes " + offset + ".." + (offset + length) + " are outside " + uri(key) + " ("
+                    + all.length + " bytes)");
+        }
+        return java.util.Arrays.copyOfRange(all, (int) offset, (int) offset + length);
+    }
+
     /** Downloads the object to {@code file} (via a temporary file, then renamed), and returns {@code file}. */
     Path getFile(String key, Path file) throws IOException;
 

@@ -172,6 +172,74 @@ class DataAccessTest {
         assertEquals(1, data.load(linked, null).train().size(), "the data set's own directory linked from elsewhere");
     }
 
+    /** An ImageFolder of small PNGs: {@code perClass[c]} training and 2 test images of class c. */
+    static Path imageFolder(Path root, int[] perClass) throws IOException {
+        java.util.Random r = new java.util.Random(1);
+        for (int c = 0; c < perClass.length; c++) {
+            for (String split : new String[] {"train", "test"}) {
+                int n = split.equals("train") ? perClass[c] : 2;
+                for (int i = 0; i < n; i++) {
+                    java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(20, 20,
+                            java.awt.image.BufferedImage.TYPE_INT_RGB);
+                    for (int y = 0; y < 20; y++) {
+                        for (int x = 0; x < 20; x++) {
+                            img.setRGB(x, y, r.nextInt(1 << 24));
+                        }
+                    }
+                    Path f = root.resolve(split).resolve("c" + c).resolve(i + ".png");
+                    Files.createDirectories(f.getParent());
+                    javax.imageio.ImageIO.write(img, "png", f.toFile());
+                }
+            }
+        }
+        return root;
+    }
+
+    /** Issue 28: a data set stored as shards is read from storage image by image, never as a whole download. */
+    @Test
+    void aShardSetInStorageStreamsThroughTheCache() throws IOException {
+        Path folder = imageFolder(dir.resolve("folder"), new int[] {12, 6, 3});
+        io.lttricks.core.data.FileImages train = io.lttricks.core.data.ImageFolder.open(folder.resolve("train"));
+        io.lttricks.core.data.FileImages test = io.lttricks.core.data.ImageFolder.open(folder.resolve("test"));
+        new io.lttricks.core.data.ShardSetWriter(8 << 10, dir.resolve("scratch"), io.lttricks.core.util.Progress.SILENT)
+                .write(train, test, "folder", new io.lttricks.core.data.ShardSetWriter.Sink() {
+                    @Override
+                    public void put(String name, Path file) throws IOException {
+                        store.putFile("datasets/small/" + name, file, "application/x-tar");
+                    }
+
+                    @Override
+                    public void put(String name, byte[] bytes) throws IOException {
+                        store.put("datasets/small/" + name, bytes, "application/octet-stream");
+                    }
+                });
+        DatasetSpec spec = new DatasetSpec("imagefolder", "s3://lttricks/datasets/small/shards.json", 4.0, null, null,
+                null, null, null, null, null);
+        org.junit.jupiter.api.Assertions.assertNull(data.unavailable(spec));
+        String missing = data.unavailable(spec.withSource("s3://lttricks/datasets/large/shards.json"));
+        assertTrue(missing != null && missing.contains("lt dataset shard"), missing);
+        Datasets.Loaded loaded = data.load(spec, null);
+        assertEquals(List.of(12, 6, 3), java.util.Arrays.stream(loaded.train().classCounts()).boxed().toList(),
+                "already 12:3, IF 4 keeps it");
+        assertEquals(6, loaded.test().size());
+        // Small images are decoded into memory at load, as CIFAR's are; the same pixels as the files.
+        List<String> ids = java.util.stream.IntStream.range(0, train.size()).mapToObj(train::id).toList();
+        for (int i = 0; i < loaded.train().size(); i++) {
+            int at = ids.indexOf(loaded.train().id(i));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(train.image(at).chw(), loaded.train().image(i).chw(),
+                    loaded.train().id(i));
+        }
+        assertFalse(Files.exists(objects().resolve("datasets/small/train-00000.tar")),
+                "no shard is downloaded whole into the work directory's copy of objects");
+        // The same set again is the same stream.
+        org.junit.jupiter.api.Assertions.assertSame(data.shards(spec.source()), data.shards(spec.source()),
+                "one stream per shard set and process");
+        for (String bad : new String[] {"s3://lttricks/datasets/../runs/shards.json", "s3://other/datasets/small/shards.json"}) {
+            DatasetSpec b = new DatasetSpec("imagefolder", bad, null, null, null, null, null, null, null, null);
+            assertThrows(IllegalArgumentException.class, () -> data.load(b, null), bad);
+        }
+    }
+
     static Path cifar(Path dir, int perClass) throws IOException {
         return TestData.cifarDir(dir, perClass);
     }
