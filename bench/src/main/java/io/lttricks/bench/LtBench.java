@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
             "Benchmarks of lttricks (docs/PERFORMANCE.md); the scripts in bench/ run these and compare.",
             "Data: CIFAR-10 in --data-dir (or $LT_DATA_DIR, default ~/.lttricks/data)."
         },
-        subcommands = {TrainThroughputBench.class, AugmentScalingBench.class, InputPipelineBench.class, TwinStepBench.class,
+        subcommands = {ShardStreamingBench.class, S3ServerBench.class, TrainThroughputBench.class, AugmentScalingBench.class, InputPipelineBench.class, TwinStepBench.class,
             CommandLine.HelpCommand.class})
 public final class LtBench {
 
