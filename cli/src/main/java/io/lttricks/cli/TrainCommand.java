@@ -117,15 +117,14 @@ final class TrainCommand implements Callable<Integer> {
         TrainingRun.Result result;
         DatasetSpec spec = resolved.recipe().dataset();
         boolean stored = io.lttricks.core.data.ShardSet.isIndex(spec.source()) && spec.source().startsWith("s3://");
+        io.lttricks.platform.Config config = stored ? io.lttricks.platform.Config.from(System.getenv(), 0) : null;
         try (StopOnSignal signals = StopOnSignal.install(reporter::note, StopOnSignal::exit);
              io.lttricks.platform.store.ObjectStore store = stored
-                     ? io.lttricks.platform.store.ObjectStore.connect(io.lttricks.platform.Config.from(System.getenv(), 0))
-                     : null) {
+                     ? io.lttricks.platform.store.ObjectStore.connect(config) : null) {
             stop.apply(reporter, signals);
             TrainingRun run = new TrainingRun(resolved, runDir, reporter, reporter, options);
             if (store != null) {
                 // A shard set in storage (LT_S3_*): streamed through the local shard cache (LT_SHARD_CACHE).
-                io.lttricks.platform.Config config = io.lttricks.platform.Config.from(System.getenv(), 0);
                 run.withDataLoader(s -> new Datasets(data.dataDir(), false, reporter)
                         .load(s, io.lttricks.platform.store.SharedShards.open(store, config, s.source())));
             }

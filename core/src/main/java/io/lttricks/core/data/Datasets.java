@@ -150,17 +150,7 @@ public final class Datasets {
             throw new IllegalArgumentException(spec.source() + " is a shard set already");
         }
         if (spec.trainList() != null || List.of("imagenet_lt", "inat2018", "list").contains(name)) {
-            Path root = Archives.isTarGz(src) ? Archives.extractOnce(src, progress) : src;
-            if (spec.trainList() == null || spec.testList() == null) {
-                throw new IllegalArgumentException("a list data set needs its train and test lists");
-            }
-            Path names = spec.classNames() == null ? null : Path.of(spec.classNames());
-            FileImages train = ListFile.open(Path.of(spec.trainList()), root, names);
-            FileImages test = ListFile.open(Path.of(spec.testList()), root, names);
-            if (test.numClasses() < train.numClasses()) {
-                test = new FileImages(test.root(), train.classNames(), ids(test), test.labels());
-            }
-            return new FileImages[] {train, test};
+            return listSplits(spec);
         }
         if (!Files.isDirectory(src) && !Archives.isTarGz(src)) {
             throw new IOException(src + " is neither a directory nor a .tar.gz archive");
@@ -191,6 +181,12 @@ public final class Datasets {
     }
 
     private Loaded loadList(DatasetSpec spec) throws IOException {
+        FileImages[] splits = listSplits(spec);
+        return finish(spec, splits[0], splits[1], splits[0].root().toString());
+    }
+
+    /** A list data set's train and test splits, the test split given the training split's classes. */
+    private FileImages[] listSplits(DatasetSpec spec) throws IOException {
         Path root = requireSource(spec);
         if (Archives.isTarGz(root)) {
             root = Archives.extractOnce(root, progress);
@@ -210,7 +206,7 @@ public final class Datasets {
         if (test.numClasses() < train.numClasses()) {
             test = new FileImages(test.root(), train.classNames(), ids(test), test.labels());
         }
-        return finish(spec, train, test, root.toString());
+        return new FileImages[] {train, test};
     }
 
     private static String[] ids(LabeledImages images) {

@@ -80,7 +80,13 @@ public final class ShardStream implements AutoCloseable {
 
     /** Opens the shard set at {@code source}: reads its index; {@code cache} may be null. */
     public static ShardStream open(ShardSource source, ShardCache cache, boolean local) throws IOException {
-        ShardSet index = ShardSet.parse(source.read(ShardSet.INDEX), source.describe() + "/" + ShardSet.INDEX);
+        return open(source, source.read(ShardSet.INDEX), cache, local);
+    }
+
+    /** {@link #open(ShardSource, ShardCache, boolean)} with the index's bytes already read. */
+    public static ShardStream open(ShardSource source, byte[] indexBytes, ShardCache cache, boolean local)
+            throws IOException {
+        ShardSet index = ShardSet.parse(indexBytes, source.describe() + "/" + ShardSet.INDEX);
         if (cache != null && !local) {
             long largest = index.shards().stream().mapToLong(ShardSet.Shard::bytes).max().orElse(0);
             if (largest > cache.limit()) {

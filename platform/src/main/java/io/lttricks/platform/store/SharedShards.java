@@ -76,7 +76,7 @@ public final class SharedShards {
         if (o != null && Arrays.equals(o.index(), index)) {
             return o.stream();
         }
-        ShardStream s = ShardStream.open(source, cache, local);
+        ShardStream s = ShardStream.open(source, index, cache, local);
         if (o != null) {
             o.stream().close();
         }
