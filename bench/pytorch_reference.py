@@ -22,6 +22,8 @@ import argparse
 import contextlib
 import io
 import json
+import os
+import sys
 import tarfile
 import time
 
@@ -30,6 +32,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools", "python"))
+from lttricks_torch import CifarResNet  # noqa: E402  (the CIFAR network, shared with lt export's reader)
 
 CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 MEAN = torch.tensor([0.4914, 0.4822, 0.4465]).view(1, 3, 1, 1)
@@ -78,45 +83,17 @@ def load(archive, split, imbalance):
     return torch.from_numpy(x).permute(0, 3, 1, 2).contiguous(), torch.tensor([c for c, _ in chosen])
 
 
-class Block(nn.Module):
-    def __init__(self, inp, out, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(inp, out, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(out)
-        self.conv2 = nn.Conv2d(out, out, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(out)
-        self.reshape = stride != 1 or inp != out
-        self.pad = out // 4
+class ResNet32(CifarResNet):
+    """ResNet-32 as lttricks builds it (tools/python/lttricks_torch.py: option-A shortcuts), with
+    Kaiming-normal initialisation of the convolutions and the classifier, zero biases."""
 
-    def forward(self, x):
-        y = F.relu(self.bn1(self.conv1(x)))
-        y = self.bn2(self.conv2(y))
-        s = F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, self.pad, self.pad)) if self.reshape else x
-        return F.relu(y + s)
-
-
-class ResNet32(nn.Module):
     def __init__(self, classes=10):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(16)
-        layers, inp = [], 16
-        for out, stride in ((16, 1), (32, 2), (64, 2)):
-            for b in range(5):
-                layers.append(Block(inp, out, stride if b == 0 else 1))
-                inp = out
-        self.layers = nn.Sequential(*layers)
-        self.fc = nn.Linear(64, classes)
+        super().__init__(32, classes)
         for m in self.modules():
             if isinstance(m, (nn.Conv2d, nn.Linear)):
                 nn.init.kaiming_normal_(m.weight)
                 if getattr(m, "bias", None) is not None:
                     nn.init.zeros_(m.bias)
-
-    def forward(self, x):
-        x = F.relu(self.bn1(self.conv1(x)))
-        x = self.layers(x)
-        return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
 
 
 class Basic(nn.Module):

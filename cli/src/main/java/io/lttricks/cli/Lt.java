@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
             "downloaded there when missing and the network is reachable."
         },
         subcommands = {TrainCommand.class, EvalCommand.class, DatasetCommand.class, CamCommand.class,
-            ReproduceCommand.class, PredictCommand.class, CompareCommand.class,
+            ReproduceCommand.class, PredictCommand.class, CompareCommand.class, ExportCommand.class,
             RunCommands.Up.class, RunCommands.Run.class, RunCommands.Submit.class, RunCommands.Watch.class,
             RunCommands.Runs.class, RunCommands.Results.class, RunCommands.Cancel.class,
             CommandLine.HelpCommand.class})

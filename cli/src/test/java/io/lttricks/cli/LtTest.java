@@ -58,6 +58,24 @@ class LtTest {
         Files.write(dir.resolve("test_batch.bin"), records(50, r));
     }
 
+    /**
+     * A run of lt train in {@code dir/run}: ResNet-20, one epoch of batch 16 on CIFAR-10-format data
+     * of 40 training images a batch file (IF 2) and 20 test images, random pixels from {@code r}.
+     */
+    static Path trainedRun(Path dir, Random r) throws IOException {
+        Path data = dir.resolve("data/cifar-10-batches-bin");
+        Files.createDirectories(data);
+        for (int b = 1; b <= 5; b++) {
+            Files.write(data.resolve("data_batch_" + b + ".bin"), records(40, r));
+        }
+        Files.write(data.resolve("test_batch.bin"), records(20, r));
+        Path run = dir.resolve("run");
+        Run t = lt("train", "--data-dir", dir.resolve("data").toString(), "--offline", "--out", run.toString(),
+                "--imbalance", "2", "--backbone", "resnet20", "--epochs", "1", "--batch-size", "16");
+        assertEquals(0, t.code(), t.err());
+        return run;
+    }
+
     static byte[] records(int n, Random r) {
         byte[] out = new byte[n * 3073];
         r.nextBytes(out);

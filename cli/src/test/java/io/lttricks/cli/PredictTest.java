@@ -21,17 +21,8 @@ class PredictTest {
 
     @Test
     void predictsTheTopClassesOfImageFiles() throws IOException {
-        Path data = tmp.resolve("data/cifar-10-batches-bin");
-        Files.createDirectories(data);
         Random r = new Random(3);
-        for (int b = 1; b <= 5; b++) {
-            Files.write(data.resolve("data_batch_" + b + ".bin"), LtTest.records(40, r));
-        }
-        Files.write(data.resolve("test_batch.bin"), LtTest.records(20, r));
-        Path run = tmp.resolve("run");
-        LtTest.Run t = LtTest.lt("train", "--data-dir", tmp.resolve("data").toString(), "--offline", "--out",
-                run.toString(), "--imbalance", "2", "--backbone", "resnet20", "--epochs", "1", "--batch-size", "16");
-        assertEquals(0, t.code(), t.err());
+        Path run = LtTest.trainedRun(tmp, r);
         Path square = tmp.resolve("a.png");
         Path wide = tmp.resolve("b.png");
         for (Path p : new Path[] {square, wide}) {
