@@ -33,6 +33,7 @@ import picocli.CommandLine.Parameters;
             "The recipe file (YAML or JSON) names the tricks; the options below override it, so a",
             "recipe is optional: 'lt train --loss CS_CE --profile quick' trains CIFAR-10-LT (IF 100).",
             "Stage options apply to the recipe's only stage, or to the one named by --stage.",
+            "Check any recipe end to end in about a minute: lt train RECIPE --smoke.",
             "",
             "Tricks, by the paper's names: --loss (re-weighting), --sampler (re-sampling), --mixup (input",
             "or manifold mixup), --drs SAMPLER[@EPOCH] and --drw [EPOCH] (two-stage deferred re-sampling",
@@ -83,8 +84,20 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--max-batches", hidden = true, paramLabel = "N", description = "Cap steps per epoch (smoke tests).")
     int maxBatches;
 
+    @Option(names = "--smoke", description = "Run the recipe end to end in about a minute (CIFAR, 2 cores), to check"
+            + " it and the pipeline: every training stage " + SMOKE_EPOCHS + " epochs of at most " + SMOKE_STEPS
+            + " steps (a deferred switch lands between them), evaluations and CAM stages as the recipe has them; the"
+            + " run goes to runs/<recipe name>-smoke unless --out. Its figures are not results.")
+    boolean smoke;
+
+    static final int SMOKE_EPOCHS = 2;
+    static final int SMOKE_STEPS = 8;
+
     @Override
     public Integer call() throws Exception {
+        if (smoke) {
+            shortenForSmoke();
+        }
         Recipes.Resolved resolved;
         Path runDir;
         if (resume && !recipeOptions.given() && out != null && Files.exists(new RunLayout(out).recipe())) {
@@ -92,7 +105,7 @@ final class TrainCommand implements Callable<Integer> {
             runDir = out;
         } else {
             resolved = Recipes.resolve(recipeOptions.recipe(), CheckpointCheck.LOCAL_FILES);
-            runDir = out != null ? out : Path.of("runs", resolved.recipe().name());
+            runDir = out != null ? out : Path.of("runs", resolved.recipe().name() + (smoke ? "-smoke" : ""));
             if (resume && Files.exists(new RunLayout(runDir).recipe())) {
                 Recipes.Resolved existing = TrainingRun.readRunRecipe(runDir);
                 if (!Recipes.toJson(existing.recipe()).equals(Recipes.toJson(resolved.recipe()))) {
@@ -103,6 +116,10 @@ final class TrainCommand implements Callable<Integer> {
         }
         ConsoleReporter reporter = ConsoleReporter.forStdout();
         describe(resolved, runDir, reporter);
+        if (smoke) {
+            reporter.note("smoke run: every training stage " + recipeOptions.epochs + " epochs of at most " + maxBatches
+                    + " steps; its figures check the pipeline, they are not results");
+        }
         if (dryRun) {
             reporter.note("data: " + new Datasets(data.dataDir(), !data.offline, reporter)
                     .whereFrom(resolved.recipe().dataset()));
@@ -141,6 +158,21 @@ final class TrainCommand implements Callable<Integer> {
         System.out.println();
         System.out.println("Report: " + new RunLayout(runDir).report() + " and " + RunLayout.REPORT_TEXT);
         return 0;
+    }
+
+    /** --smoke: every training stage SMOKE_EPOCHS epochs (unless --epochs) of at most SMOKE_STEPS steps. */
+    private void shortenForSmoke() {
+        if (recipeOptions.stage != null) {
+            throw new RecipeException("--smoke shortens every training stage; leave --stage " + recipeOptions.stage
+                    + " out (or use --all-stages --epochs N without --smoke)");
+        }
+        recipeOptions.allStages = true;
+        if (recipeOptions.epochs == null) {
+            recipeOptions.epochs = SMOKE_EPOCHS;
+        }
+        if (maxBatches <= 0) {
+            maxBatches = SMOKE_STEPS;
+        }
     }
 
     private static void describe(Recipes.Resolved r, Path runDir, ConsoleReporter out) {
