@@ -108,8 +108,7 @@ final class ExportCommand implements Callable<Integer> {
         m.put("preprocess", cifar ? "resize to 32x32" : "resize the shorter side to 256, centre crop 224x224");
         m.put("mean", Arrays.toString(cifar ? CifarTransforms.MEAN : ImageNetTransforms.MEAN));
         m.put("std", Arrays.toString(cifar ? CifarTransforms.STD : ImageNetTransforms.STD));
-        boolean sigmoid = meta.plan() != null && meta.plan().loss().create().sigmoid();
-        m.put("scores", sigmoid ? "sigmoid" : "softmax");
+        m.put("scores", io.lttricks.core.eval.Predictor.sigmoidScores(meta) ? "sigmoid" : "softmax");
         if (meta.run() != null) {
             m.put("run", meta.run());
         }

@@ -52,7 +52,7 @@ public final class Predictor implements AutoCloseable {
         this.manager = parent.newSubManager();
         this.meta = Checkpoint.readMeta(checkpoint);
         this.model = Checkpoint.loadModel(checkpoint, manager);
-        this.sigmoid = meta.plan() != null && meta.plan().loss().create().sigmoid();
+        this.sigmoid = sigmoidScores(meta);
         usePrecision(meta.plan() != null ? meta.plan().precision() : null);
     }
 
@@ -63,6 +63,11 @@ public final class Predictor implements AutoCloseable {
      */
     public io.lttricks.core.model.Precision usePrecision(io.lttricks.core.model.Precision asked) {
         return model.usePrecision(asked, manager.getDevice());
+    }
+
+    /** Whether a checkpoint's model is scored with sigmoids (trained with a sigmoid loss), not softmax. */
+    public static boolean sigmoidScores(Checkpoint.Meta meta) {
+        return meta.plan() != null && meta.plan().loss().create().sigmoid();
     }
 
     public List<String> classes() {
