@@ -6,6 +6,7 @@ import io.lttricks.core.cam.CamGenerator;
 import io.lttricks.core.plan.CamPlan;
 import io.lttricks.core.cam.ForegroundTransform;
 import io.lttricks.core.cam.GeneratedSet;
+import io.lttricks.core.cam.PreviewGrid;
 import io.lttricks.core.data.LabeledImages;
 import io.lttricks.core.data.LongTailManifest;
 import io.lttricks.core.model.Backbone;
@@ -124,6 +125,9 @@ final class Augmenter implements AutoCloseable {
                 List<CamGenerator.Generated> images = job.getSplitBySource()
                         ? gen.generateShard(job.getShard(), job.getShards(), Progress.SILENT)
                         : gen.generate(job.getFrom(), job.getTo(), Progress.SILENT);
+                if (job.getShard() == 0) {
+                    preview(stageJob, plan, train, gen);
+                }
                 platform.store().put(job.getOutputKey(), GeneratedSets.shardZip(train.classNames(), images),
                         "application/zip");
                 count = images.size();
@@ -148,6 +152,35 @@ final class Augmenter implements AutoCloseable {
         }
     }
 
+
+    /**
+     * Stores the stage's preview (the dashboard shows it): two examples of each of the first 20
+     * classes, each as its source image, CAM, foreground and generated image. Best effort: a preview
+     * that cannot be made or stored is logged and the generation goes on.
+     */
+    private void preview(CamJob job, CamPlan plan, LabeledImages train, CamGenerator gen) {
+        try {
+            List<CamGenerator.Explained> rows = gen.explain(PreviewGrid.examples(plan.perClass(train.classCounts()), 2, 20));
+            if (rows.isEmpty()) {
+                return;
+            }
+            String title = String.format(Locale.ROOT, "%s, foreground >= %.2f x mean CAM; model %s",
+                    plan.needsModel() ? "CAM-based sampling" : "ImageTrans", plan.thresholdFactor(),
+                    plan.needsModel() ? stageFile(job.getCheckpointKey()) : "none");
+            java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+            javax.imageio.ImageIO.write(PreviewGrid.render(rows, train.classNames(), 4, title), "png", png);
+            platform.store().put(Keys.camPreview(job.getOutputPrefix()), png.toByteArray(), "image/png");
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("run {} stage {}: no preview ({})", job.getRunId(), plan.name(), e.toString());
+        }
+    }
+
+    /** The stage and file of a run's object key ({@code 01-first/best.ckpt} of {@code runs/ID/01-first/best.ckpt}). */
+    static String stageFile(String key) {
+        int last = key.lastIndexOf('/');
+        int stage = last > 0 ? key.lastIndexOf('/', last - 1) : -1;
+        return stage >= 0 ? key.substring(stage + 1) : key;
+    }
 
     /**
      * Images generated and stored by this process, by method (cam, image_trans):

@@ -16,7 +16,6 @@ import io.lttricks.core.train.Checkpoint;
 import io.lttricks.core.transform.Transforms;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -185,19 +184,7 @@ final class CamCommand {
             try (NDManager manager = NDManager.newBaseManager(Engine.getInstance().defaultDevice())) {
                 Backbone model = useCam ? Checkpoint.loadModel(src.checkpoint(), manager) : null;
                 CamGenerator gen = new CamGenerator(model, manager, train, counts, plan.generatorOptions(cam.seed));
-                List<Long> ks = new ArrayList<>();
-                long offset = 0;
-                int shown = 0;
-                for (int c = 0; c < counts.length && shown < maxClasses; c++) {
-                    for (int j = 0; j < Math.min(perClass, counts[c]); j++) {
-                        ks.add(offset + j);
-                    }
-                    if (counts[c] > 0) {
-                        shown++;
-                    }
-                    offset += counts[c];
-                }
-                List<CamGenerator.Explained> rows = gen.explain(ks.stream().mapToLong(Long::longValue).toArray());
+                List<CamGenerator.Explained> rows = gen.explain(PreviewGrid.examples(counts, perClass, maxClasses));
                 String title = String.format(Locale.ROOT, "%s, foreground >= %.2f x mean CAM; model %s (epoch %d)",
                         useCam ? "CAM-based sampling" : "ImageTrans", plan.thresholdFactor(),
                         src.checkpoint().getFileName(), src.meta().epoch());

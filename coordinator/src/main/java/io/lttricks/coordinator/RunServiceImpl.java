@@ -382,6 +382,10 @@ public final class RunServiceImpl extends RunServiceGrpc.RunServiceImplBase {
                     r.setCheckpointKey(Keys.finalCheckpoint(Keys.stage(run.getRunId(), i, s.getName())));
                 }
                 b.addStages(r);
+            } else if ("cam".equals(s.getType()) && s.getPhase() != StagePhase.STAGE_PENDING
+                    && s.getPhase() != StagePhase.STAGE_QUEUED) {
+                b.addCamStages(StageResult.newBuilder().setStage(s.getName())
+                        .addFileKeys(Keys.camPreview(Keys.generated(Keys.stage(run.getRunId(), i, s.getName())))));
             }
         }
         return b.build();
@@ -407,7 +411,8 @@ public final class RunServiceImpl extends RunServiceGrpc.RunServiceImplBase {
         }
         RunResults results = resultsOf(find(request.getRunId()));
         boolean checkpoint = results.getStagesList().stream().anyMatch(s -> s.getCheckpointKey().equals(key));
-        if (!checkpoint && results.getStagesList().stream().noneMatch(s -> s.getFileKeysList().contains(key))) {
+        if (!checkpoint && java.util.stream.Stream.concat(results.getStagesList().stream(), results.getCamStagesList().stream())
+                .noneMatch(s -> s.getFileKeysList().contains(key))) {
             throw Status.INVALID_ARGUMENT.withDescription("key: " + ClientInputs.quote(key) + " is not one of run "
                     + results.getRun().getRunId() + "'s result files; Results lists them (stages[].file_keys,"
                     + " stages[].checkpoint_key)").asRuntimeException();

@@ -67,6 +67,17 @@ class ServicesRunTest {
 
         // Every expected generated image exactly once, made by both augment workers.
         String generated = Keys.generated(Keys.stage(run.runId(), 1, "cam"));
+        // The CAM stage's preview (what the dashboard shows), listed by Results and served to a client.
+        assertEquals(List.of("cam"), results.getCamStagesList().stream().map(StageResult::getStage).toList());
+        assertEquals(List.of(Keys.camPreview(generated)), results.getCamStages(0).getFileKeysList());
+        byte[] preview = store.get(Keys.camPreview(generated));
+        java.awt.image.BufferedImage grid = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(preview));
+        assertTrue(grid.getWidth() > 4 * 32 * 3 && grid.getHeight() > 4 * 32 * 3,
+                "rows of four enlarged tiles, two for each class generated for: " + grid.getWidth() + "x" + grid.getHeight());
+        java.io.ByteArrayOutputStream served = new java.io.ByteArrayOutputStream();
+        system.runs().getResultFile(io.lttricks.proto.v1.GetResultFileRequest.newBuilder().setRunId(run.runId())
+                .setKey(Keys.camPreview(generated)).build()).forEachRemaining(c -> served.writeBytes(c.getData().toByteArray()));
+        assertTrue(java.util.Arrays.equals(preview, served.toByteArray()));
         JsonNode manifest = new ObjectMapper().readTree(store.get(Keys.generatedManifest(generated)));
         int expected = 0;
         for (JsonNode n : manifest.get("perClass")) {

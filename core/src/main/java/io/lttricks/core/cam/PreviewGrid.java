@@ -22,6 +22,27 @@ public final class PreviewGrid {
     }
 
     /**
+     * Which generated images to show: the first {@code perClass} of each class that has any, for the
+     * first {@code maxClasses} such classes, as indices of the generation order (class by class,
+     * {@code counts[c]} images of class c).
+     */
+    public static long[] examples(int[] counts, int perClass, int maxClasses) {
+        List<Long> ks = new java.util.ArrayList<>();
+        long offset = 0;
+        int shown = 0;
+        for (int c = 0; c < counts.length && shown < maxClasses; c++) {
+            for (int j = 0; j < Math.min(perClass, counts[c]); j++) {
+                ks.add(offset + j);
+            }
+            if (counts[c] > 0) {
+                shown++;
+            }
+            offset += counts[c];
+        }
+        return ks.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /**
      * @param rows  examples, grouped by class in the order given
      * @param scale enlargement of each tile (4 turns CIFAR's 32 pixels into 128)
      */

@@ -84,6 +84,11 @@ public final class Keys {
         return generatedPrefix + "/generated.json";
     }
 
+    /** A picture of the generation at work (PreviewGrid), stored with the first shard. */
+    public static String camPreview(String generatedPrefix) {
+        return generatedPrefix + "/preview.png";
+    }
+
     /** Written when a generation starts under the prefix, before any shard. */
     public static String generationStarted(String generatedPrefix) {
         return generatedPrefix + "/started.json";
