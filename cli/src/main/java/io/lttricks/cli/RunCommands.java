@@ -79,8 +79,12 @@ final class RunCommands {
         @Option(names = "--augment-workers", defaultValue = "1", paramLabel = "N", description = "Augment replicas in the process (default 1).")
         int augmentWorkers;
 
-        @Option(names = "--any-ports", description = "Pick free ports instead of 50051-50054 and 9400 (metrics).")
+        @Option(names = "--any-ports", description = "Pick free ports instead of 50051-50054, 9400 (metrics) and 8080 (dashboard).")
         boolean anyPorts;
+
+        @Option(names = "--dashboard-port", paramLabel = "PORT", description = "Port of the web dashboard (default 8080;"
+                + " 0 serves none). It shows the runs, their live progress, curves, per-class accuracy and comparisons.")
+        Integer dashboardPort;
 
         @Option(names = "--dataset-dir", paramLabel = "DIR", description = "A directory of data sets clients may name"
                 + " as dataset://NAME/... (repeatable; default: $LT_DATASET_DIRS). No other local path is read for a client.")
@@ -97,10 +101,21 @@ final class RunCommands {
             if (dirs != null && !dirs.isBlank()) {
                 env.put(io.lttricks.platform.Config.DATASET_DIRS, dirs);
             }
-            try (AllInOne all = start(dir, () -> AllInOne.start(dir, data.dataDir(),
-                    anyPorts ? AllInOne.Ports.ANY : AllInOne.Ports.DEFAULT, augmentWorkers, env))) {
+            if (dashboardPort != null && (dashboardPort < 0 || dashboardPort > 65535)) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                        "--dashboard-port must be a port number (0: no dashboard), got " + dashboardPort);
+            }
+            AllInOne.Ports ports = anyPorts ? AllInOne.Ports.ANY : AllInOne.Ports.DEFAULT;
+            if (dashboardPort != null) {
+                ports = ports.withDashboard(dashboardPort == 0 ? -1 : dashboardPort);
+            }
+            AllInOne.Ports chosen = ports;
+            try (AllInOne all = start(dir, () -> AllInOne.start(dir, data.dataDir(), chosen, augmentWorkers, env))) {
                 System.out.println("lt up: the system runs in this process; state in " + dir);
                 all.endpoints().forEach((k, v) -> System.out.printf("  %-10s %s%n", k, v));
+                if (all.dashboardUrl() != null) {
+                    System.out.println("Open the dashboard: " + all.dashboardUrl());
+                }
                 System.out.println("Submit with: lt submit RECIPE  (Ctrl-C stops everything)");
                 CountDownLatch stop = new CountDownLatch(1);
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -149,7 +164,8 @@ final class RunCommands {
                 ManagedChannel channel = io.grpc.ManagedChannelBuilder.forTarget(all.samplerTarget()).usePlaintext().build();
                 try {
                     RunStatus run = RunServiceGrpc.newBlockingStub(channel).submit(submit);
-                    console.note("run " + run.getRunId() + " submitted; state in " + dir + "; metrics on " + all.metricsUrl());
+                    console.note("run " + run.getRunId() + " submitted; state in " + dir + "; dashboard on "
+                            + all.dashboardUrl() + "; metrics on " + all.metricsUrl());
                     RunDisplay display = new RunDisplay(console, System.out);
                     RunPhase end = watch(channel, run.getRunId(), display);
                     System.out.println();

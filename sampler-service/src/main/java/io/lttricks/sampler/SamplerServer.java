@@ -3,6 +3,7 @@ package io.lttricks.sampler;
 import io.lttricks.coordinator.CoordinatorLoop;
 import io.lttricks.coordinator.RunCoordinator;
 import io.lttricks.coordinator.RunServiceImpl;
+import io.lttricks.dashboard.DashboardServer;
 import io.lttricks.core.data.DatasetSpec;
 import io.lttricks.platform.grpc.ClientMessages;
 import io.lttricks.platform.bus.EndedRuns;
@@ -40,8 +41,19 @@ public final class SamplerServer implements AutoCloseable {
     private final JobWorker<DatasetJob> datasets;
     private final GrpcServer grpc;
     private final ServiceHealth health;
+    /** The web dashboard of the run service; null when not served. */
+    private final DashboardServer dashboard;
 
+    /** Without a dashboard. */
     public SamplerServer(Platform platform) throws IOException {
+        this(platform, -1);
+    }
+
+    /**
+     * @param dashboardPort where the web dashboard is served ({@link DashboardServer}, with the gRPC
+     *                      server's address, TLS and tokens): a port, 0 for a free one, -1 for none
+     */
+    public SamplerServer(Platform platform, int dashboardPort) throws IOException {
         DatasetBuilder builder = new DatasetBuilder(platform);
         this.runs = new KafkaRunStateStore(platform.config(), platform.bus());
         this.coordinator = new CoordinatorLoop(platform.config(), platform.metrics(),
@@ -56,6 +68,21 @@ public final class SamplerServer implements AutoCloseable {
         this.health = ServiceHealth.of(platform).part("the run coordinator", coordinator::alive)
                 .part("the data set worker", datasets::alive).part("the run state follower", runs::alive)
                 .attach(grpc).start();
+        DashboardServer d = null;
+        if (dashboardPort >= 0) {
+            try {
+                d = DashboardServer.start(platform.config().grpc(), dashboardPort, grpc.inProcessChannel());
+            } catch (IOException | RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
+        this.dashboard = d;
+    }
+
+    /** Where the dashboard is ({@code http(s)://HOST:PORT/}), null when it is not served. */
+    public String dashboardUrl() {
+        return dashboard == null ? null : dashboard.url();
     }
 
     /** Builds a run's training set; a transient failure asks for a retry, any other fails the run. */
@@ -85,6 +112,9 @@ public final class SamplerServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (dashboard != null) {
+            dashboard.close();
+        }
         health.close();
         grpc.close();
         datasets.close();
@@ -95,9 +125,13 @@ public final class SamplerServer implements AutoCloseable {
     /** Runs the service alone, configured by environment variables (see {@link Config}). */
     public static void main(String[] args) throws Exception {
         Config config = ServiceMain.config(SERVICE, Config.SAMPLER_PORT, Config.SAMPLER_METRICS_PORT);
-        try (Platform platform = Platform.open(config, SERVICE); SamplerServer server = new SamplerServer(platform)) {
-            LOG.info("sampler service (with the run service) on {}; metrics {}; Kafka {}, storage {}/{}",
-                    ServiceMain.describe(config.grpc(), server.port()), ServiceMain.describeMetrics(platform),
+        int dashboardPort = DashboardServer.port(System.getenv(), DashboardServer.DEFAULT_PORT);
+        try (Platform platform = Platform.open(config, SERVICE);
+             SamplerServer server = new SamplerServer(platform, dashboardPort == 0 ? -1 : dashboardPort)) {
+            LOG.info("sampler service (with the run service) on {}; dashboard {}; metrics {}; Kafka {}, storage {}/{}",
+                    ServiceMain.describe(config.grpc(), server.port()),
+                    server.dashboardUrl() == null ? "not served (" + DashboardServer.PORT + "=0)" : server.dashboardUrl(),
+                    ServiceMain.describeMetrics(platform),
                     config.kafkaBootstrap(), config.s3Endpoint(),
                     config.s3Bucket());
             Runtime.getRuntime().addShutdownHook(new Thread(server::close));

@@ -2,6 +2,7 @@ package io.lttricks.system;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lttricks.augment.AugmentServer;
+import io.lttricks.dashboard.DashboardServer;
 import io.lttricks.embedded.EmbeddedKafka;
 import io.lttricks.embedded.EmbeddedS3;
 import io.lttricks.embedded.Owner;
@@ -58,12 +59,19 @@ public final class AllInOne implements AutoCloseable {
      *
      * @param metrics the process's Prometheus metrics, all services together (default 9400: beside the
      *                standalone services' 9401-9404, as 50051-50054 are the same for both)
+     * @param dashboard the web dashboard of the run service (default 8080, as the sampler service's; -1: none)
      */
-    public record Ports(int kafka, int s3, int sampler, int augment, int trainer, int evaluator, int metrics) {
+    public record Ports(int kafka, int s3, int sampler, int augment, int trainer, int evaluator, int metrics,
+                        int dashboard) {
         public static final int METRICS_PORT = 9400;
         public static final Ports DEFAULT = new Ports(0, 0, Config.SAMPLER_PORT, Config.AUGMENT_PORT, Config.TRAINER_PORT,
-                Config.EVALUATOR_PORT, METRICS_PORT);
-        public static final Ports ANY = new Ports(0, 0, 0, 0, 0, 0, 0);
+                Config.EVALUATOR_PORT, METRICS_PORT, DashboardServer.DEFAULT_PORT);
+        public static final Ports ANY = new Ports(0, 0, 0, 0, 0, 0, 0, 0);
+
+        /** The same, with the dashboard on {@code port} (0: a free one; -1: none). */
+        public Ports withDashboard(int port) {
+            return new Ports(kafka, s3, sampler, augment, trainer, evaluator, metrics, port);
+        }
     }
 
     private final List<AutoCloseable> parts = new ArrayList<>();
@@ -163,9 +171,12 @@ public final class AllInOne implements AutoCloseable {
         EventBus bus = EventBus.connect(config, "lt-up");
         parts.add(0, bus);
         SamplerServer sampler = new SamplerServer(new Platform(config.withGrpcPort(ports.sampler())
-                .withInstance("lt-up-sampler"), store, bus, metrics));
+                .withInstance("lt-up-sampler"), store, bus, metrics), ports.dashboard());
         parts.add(0, sampler);
         endpoints.put("sampler", "127.0.0.1:" + sampler.port());
+        if (sampler.dashboardUrl() != null) {
+            endpoints.put("dashboard", sampler.dashboardUrl());
+        }
         for (int i = 0; i < Math.max(1, augmentWorkers); i++) {
             Config c = config.withGrpcPort(ports.augment()).withInstance("lt-up-augment-" + i);
             AugmentServer augment = new AugmentServer(new Platform(c, store, bus, metrics), i == 0);
@@ -210,6 +221,11 @@ public final class AllInOne implements AutoCloseable {
 
     public String samplerTarget() {
         return (String) endpoints.get("sampler");
+    }
+
+    /** Where the web dashboard is (http://127.0.0.1:PORT/), null when it is not served. */
+    public String dashboardUrl() {
+        return (String) endpoints.get("dashboard");
     }
 
     /** Where the process's Prometheus metrics are served: http://127.0.0.1:PORT/metrics. */

@@ -176,6 +176,11 @@ public final class ServicesFixture implements ExtensionContext.Store.CloseableRe
         return all.config();
     }
 
+    /** The run service's web dashboard: http://127.0.0.1:PORT/. */
+    public String dashboardUrl() {
+        return all.dashboardUrl();
+    }
+
     public String endpoint(String service) {
         return (String) all.endpoints().get(service);
     }

@@ -4,12 +4,15 @@ import io.lttricks.platform.Platform;
 import io.lttricks.platform.ops.ServiceHealth;
 import io.grpc.BindableService;
 import io.grpc.InsecureServerCredentials;
+import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.TlsServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -38,6 +41,14 @@ public final class GrpcServer implements AutoCloseable {
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
     private final Server server;
+    /**
+     * The same services, interceptors included, without a network: for a part of this process that
+     * acts as a client of them (the dashboard), so that a call from it is authenticated, authorised
+     * and timed as one from outside.
+     */
+    private final Server inProcess;
+    private final String inProcessName;
+    private ManagedChannel inProcessChannel;
     private final HealthStatusManager health = new HealthStatusManager();
     private final List<String> serviceNames = new ArrayList<>();
     private final GrpcSecurity security;
@@ -112,8 +123,11 @@ public final class GrpcServer implements AutoCloseable {
             interceptors.add(new MetricsInterceptor(meters));  // sees every status, refusals included
         }
         interceptors.add(new ErrorDetails());                  // outermost: details on every refusal
+        inProcessName = "lt-grpc-" + java.util.UUID.randomUUID();
+        InProcessServerBuilder local = InProcessServerBuilder.forName(inProcessName).maxInboundMessageSize(maxMessageBytes);
         for (BindableService s : services) {
             b.addService(ServerInterceptors.intercept(s, interceptors));
+            local.addService(ServerInterceptors.intercept(s, interceptors));
             serviceNames.add(s.bindService().getServiceDescriptor().getName());
         }
         b.addService(health.getHealthService());
@@ -127,6 +141,7 @@ public final class GrpcServer implements AutoCloseable {
         } catch (IOException e) {
             throw new IOException("cannot listen for gRPC on " + security.bind() + ":" + port + ": " + e.getMessage(), e);
         }
+        inProcess = local.build().start();
         report(true, true);
     }
 
@@ -163,6 +178,18 @@ public final class GrpcServer implements AutoCloseable {
         health.setStatus(LIVENESS, alive ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
     }
 
+    /**
+     * A channel to these services inside this process (no network, no TLS): calls go through the
+     * same interceptors as calls on the port, so they carry a bearer token where the server wants
+     * one. Closed with the server.
+     */
+    public synchronized ManagedChannel inProcessChannel() {
+        if (inProcessChannel == null) {
+            inProcessChannel = InProcessChannelBuilder.forName(inProcessName).build();
+        }
+        return inProcessChannel;
+    }
+
     public void awaitTermination() throws InterruptedException {
         server.awaitTermination();
     }
@@ -170,6 +197,10 @@ public final class GrpcServer implements AutoCloseable {
     @Override
     public synchronized void close() {
         health.enterTerminalState();
+        if (inProcessChannel != null) {
+            inProcessChannel.shutdownNow();
+        }
+        inProcess.shutdownNow();
         server.shutdown();
         try {
             if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
