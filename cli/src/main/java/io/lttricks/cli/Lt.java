@@ -13,12 +13,14 @@ import picocli.CommandLine.Command;
             "Long-Tailed Visual Recognition with Deep Convolutional Neural Networks\" (AAAI 2021).",
             "",
             "Start with:  lt train recipes/baseline.yaml --profile quick",
-            "Services:    lt run RECIPE (all in one process), or lt up, then lt submit / watch / runs / results.",
+            "Look:        lt dashboard (lt train's runs in a browser), lt compare runs/A runs/B (in the terminal).",
+            "Services:    lt run RECIPE (all in one process), or lt up, then lt submit / watch / runs / results;",
+            "             lt up serves their dashboard at http://127.0.0.1:8080/.",
             "Data: CIFAR is looked up in --data-dir (or $LT_DATA_DIR, default ~/.lttricks/data) and",
             "downloaded there when missing and the network is reachable."
         },
         subcommands = {TrainCommand.class, EvalCommand.class, DatasetCommand.class, CamCommand.class,
-            ReproduceCommand.class, PredictCommand.class, CompareCommand.class, ExportCommand.class,
+            ReproduceCommand.class, PredictCommand.class, CompareCommand.class, ExportCommand.class, DashboardCommand.class,
             RunCommands.Up.class, RunCommands.Run.class, RunCommands.Submit.class, RunCommands.Watch.class,
             RunCommands.Runs.class, RunCommands.Results.class, RunCommands.Cancel.class,
             CommandLine.HelpCommand.class})

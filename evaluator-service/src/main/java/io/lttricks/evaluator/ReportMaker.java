@@ -106,28 +106,12 @@ final class ReportMaker {
     }
 
     static Metrics metrics(EvaluationReport r, String prefix) {
-        Metrics.Builder m = Metrics.newBuilder().setTop1Error(r.top1Error()).setImages(r.images())
+        return io.lttricks.platform.plan.MetricsMapper.of(r)
                 .setReportKey(jsonKey(prefix)).setTableKey(prefix + "/report.txt")
                 .addPlotKeys(prefix + "/" + io.lttricks.core.train.RunLayout.PER_CLASS_PLOT)
                 .addPlotKeys(prefix + "/" + io.lttricks.core.train.RunLayout.CONFUSION_PLOT)
                 .addPlotKeys(curvesKey(prefix))
-                .addAllClasses(r.classes());
-        if (r.manyShot() != null) {
-            m.setManyShot(r.manyShot());
-        }
-        if (r.mediumShot() != null) {
-            m.setMediumShot(r.mediumShot());
-        }
-        if (r.fewShot() != null) {
-            m.setFewShot(r.fewShot());
-        }
-        if (r.bestTestEpoch() != null) {
-            m.setBestTestEpoch(r.bestTestEpoch()).setBestTestEpochTop1Error(r.bestTestEpochTop1Error());
-        }
-        for (double a : r.perClassAccuracy()) {
-            m.addPerClassAccuracy(a);
-        }
-        return m.build();
+                .build();
     }
 
     /**

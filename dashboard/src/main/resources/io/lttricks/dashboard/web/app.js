@@ -590,7 +590,9 @@
 
   function renderRunHead(run) {
     const failed = run.phase === 'RUN_FAILED';
-    const storage = run.bucket ? `s3://${run.bucket}/${run.prefix || ''}` : '';
+    // A services run lives in a bucket; a run directory of lt train (lt dashboard) has only a path.
+    const storage = run.bucket ? `s3://${run.bucket}/${run.prefix || ''}` : (run.prefix || '');
+    const storageLabel = run.bucket ? 'Storage' : 'Directory';
     document.getElementById('run-head').innerHTML = `
       <div class="page-head">
         <div>
@@ -606,7 +608,7 @@
         <dl class="meta">
           <dt>Submitted</dt><dd id="run-submitted">${fmtTime(run.submittedMs)}</dd>
           <dt>Updated</dt><dd id="run-updated">${fmtTime(run.updatedMs)}</dd>
-          ${storage ? `<dt>Storage</dt><dd><code>${esc(storage)}</code></dd>` : ''}
+          ${storage ? `<dt>${storageLabel}</dt><dd><code>${esc(storage)}</code></dd>` : ''}
           ${run.requestId ? `<dt>Request id</dt><dd><code>${esc(run.requestId)}</code></dd>` : ''}
         </dl>
         ${run.message ? `<p id="run-message" class="message${failed ? ' failed' : ''}">${esc(run.message)}</p>` : ''}
