@@ -21,6 +21,15 @@ public interface ClassificationLoss {
      */
     NDArray evaluate(NDArray logits, NDArray targets, NDArray classWeights);
 
+    /**
+     * The loss for a training set with these class counts: the same one for every loss of the paper;
+     * a loss that shifts logits by the class prior (logit adjustment, Balanced Softmax) takes them
+     * here, once, before training.
+     */
+    default ClassificationLoss forCounts(int[] classCounts) {
+        return this;
+    }
+
     /** The weights the loss applies from the first epoch (null: unweighted). */
     float[] classWeights(int[] classCounts);
 

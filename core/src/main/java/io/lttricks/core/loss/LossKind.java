@@ -24,7 +24,14 @@ public enum LossKind implements Term {
             "cbfocal"), List.of(LossParam.gamma(1.0, "focusing exponent (1 in the official configs)"), LossParam.BETA_FOCAL),
             p -> new ClassBalancedFocalLoss(p.get("gamma"), p.get("beta"))),
     CB_CE(Info.of("CB_CE", "class-balanced softmax cross-entropy (Eq. 6)", "cbce"), List.of(LossParam.BETA),
-            p -> new ClassBalancedCrossEntropyLoss(p.get("beta")));
+            p -> new ClassBalancedCrossEntropyLoss(p.get("beta"))),
+    // After the paper (issue 30): losses that shift the logits by the class prior.
+    LA(Info.of("LA", "logit-adjusted cross-entropy: softmax of z_c + tau log(n_c / n) (Menon et al., ICLR 2021)",
+            "logit_adjusted", "logit_adjustment"),
+            List.of(new LossParam("tau", d -> 1.0, 0, 10, false, "temperature of the prior's shift (1 in the paper)")),
+            p -> new LogitAdjustedLoss(p.get("tau"))),
+    BALANCED_SOFTMAX(Info.of("BalancedSoftmax", "Balanced Softmax: softmax of z_c + log n_c (Ren et al., NeurIPS 2020)",
+            "balanced_softmax", "bsce"), List.of(), p -> LogitAdjustedLoss.balancedSoftmax());
 
     public static final Vocabulary<LossKind> VOCABULARY = Vocabulary.of("loss", LossKind.class);
 

@@ -224,7 +224,7 @@ public final class StageTrainer {
             throw new IOException("the epoch orders index " + epochOrders.images() + " images, the stage's training set has "
                     + train.size() + ": they were drawn for another training set");
         }
-        ClassificationLoss loss = plan.loss().create();
+        ClassificationLoss loss = plan.loss().create().forCounts(counts);
         ClassWeightSchedule classWeights = ClassWeightSchedule.of(loss, plan.drw(), counts);
         Mixup mixup = plan.mixup();
         LrSchedule schedule = plan.lr();
