@@ -160,12 +160,9 @@ final class LocalRuns extends RunServiceGrpc.RunServiceImplBase {
             throw Status.NOT_FOUND.withDescription("run " + request.getRunId() + " has no file " + request.getKey()
                     + " (yet)").asRuntimeException();
         }
-        for (int at = 0; at < bytes.length || at == 0; at += 1 << 20) {
+        for (int at = 0; at < bytes.length; at += 1 << 20) {
             response.onNext(FileChunk.newBuilder().setData(ByteString.copyFrom(bytes, at,
                     Math.min(1 << 20, bytes.length - at))).build());
-            if (bytes.length == 0) {
-                break;
-            }
         }
         response.onCompleted();
     }
@@ -182,10 +179,10 @@ final class LocalRuns extends RunServiceGrpc.RunServiceImplBase {
         ServerCallStreamObserver<RunEvent> call = (ServerCallStreamObserver<RunEvent>) response;
         Map<String, Integer> sent = new LinkedHashMap<>();
         boolean first = true;
+        List<StagePlan> plans = plans(dir);   // recipe.json is written once, when the run starts
         try {
             while (!call.isCancelled()) {
                 RunStatus status = status(id, dir);
-                List<StagePlan> plans = plans(dir);
                 for (int i = 0; i < plans.size(); i++) {
                     if (!(plans.get(i) instanceof TrainPlan p)) {
                         continue;
@@ -349,14 +346,10 @@ final class LocalRuns extends RunServiceGrpc.RunServiceImplBase {
         for (int i = 0; i < run.getStagesCount(); i++) {
             StageStatus s = run.getStages(i);
             Path stage = stage(new RunLayout(dir), i, s.getName(), run.getStagesCount()).path();
-            StageResult.Builder r = StageResult.newBuilder().setStage(s.getName());
-            if ("cam".equals(s.getType())) {
+            if (!s.hasMetrics()) {   // cam stages and stages not evaluated yet
                 continue;
             }
-            if (!s.hasMetrics()) {
-                continue;
-            }
-            r.setMetrics(s.getMetrics());
+            StageResult.Builder r = StageResult.newBuilder().setStage(s.getName()).setMetrics(s.getMetrics());
             for (String f : STAGE_FILES) {
                 if (Files.isRegularFile(stage.resolve(f))) {
                     r.addFileKeys(dir.relativize(stage.resolve(f)).toString());

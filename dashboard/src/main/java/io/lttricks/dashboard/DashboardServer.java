@@ -355,8 +355,9 @@ public final class DashboardServer implements AutoCloseable {
                 .getResultFile(GetResultFileRequest.newBuilder().setRunId(runId).setKey(key).build());
         FileChunk first = chunks.hasNext() ? chunks.next() : FileChunk.getDefaultInstance();
         String name = key.substring(key.lastIndexOf('/') + 1);
-        ex.getResponseHeaders().set("Content-Type", contentType(name));
-        if (contentType(name).startsWith("application/octet-stream")) {
+        String type = contentType(name);
+        ex.getResponseHeaders().set("Content-Type", type);
+        if (type.startsWith("application/octet-stream")) {
             ex.getResponseHeaders().set("Content-Disposition", "attachment; filename=\"" + name.replace("\"", "") + "\"");
         }
         if (!chunks.hasNext()) {
